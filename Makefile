@@ -1,0 +1,54 @@
+# Stint: `make run` serves on SQLite, `make test` runs every check. Only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint typecheck contracts pytest bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Stint needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# A stamp per lock file: reinstall only when the lock changes.
+$(VENV)/.app-installed: requirements/app.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/app.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.app-installed
+
+run: $(VENV)/.app-installed
+	$(BIN)/stint migrate
+	$(BIN)/stint serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+contracts: $(VENV)/.dev-installed
+	$(BIN)/lint-imports
+
+pytest: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck contracts pytest
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.run
+
+# Regenerate the locks after changing dependencies in pyproject.toml (needs uv).
+lock:
+	uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -o requirements/app.lock
+	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

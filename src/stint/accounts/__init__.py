@@ -1,0 +1,1 @@
+"""User accounts: registration, passwords, authentication and its throttling."""

@@ -1,0 +1,43 @@
+"""What the accounts domain needs from storage."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from stint.accounts.models import User
+
+__all__ = ["CounterStore", "UserStore", "UsernameTakenError"]
+
+
+class UsernameTakenError(Exception):
+    """Another account already holds this username (compared case-insensitively)."""
+
+
+class UserStore(Protocol):
+    async def add(self, *, username: str, username_key: str, password_hash: str) -> User:
+        """Create the user; raise UsernameTakenError when ``username_key`` is taken."""
+        ...
+
+    async def by_id(self, user_id: int) -> User | None: ...
+
+    async def by_username_key(self, username_key: str) -> User | None: ...
+
+    async def update_password_hash(self, user_id: int, password_hash: str) -> None: ...
+
+    async def set_disabled(self, user_id: int, disabled: bool) -> bool:
+        """Return False when no such user exists."""
+        ...
+
+    async def list(self, *, after_id: int = 0, limit: int = 100) -> list[User]: ...
+
+
+class CounterStore(Protocol):
+    """Counters that expire: the state behind login throttling (Redis, or this process)."""
+
+    async def increment(self, key: str, window_seconds: int) -> int:
+        """Add one to ``key`` and return the new count; the count resets after the window."""
+        ...
+
+    async def get(self, key: str) -> int: ...
+
+    async def reset(self, key: str) -> None: ...

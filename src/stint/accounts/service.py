@@ -1,0 +1,144 @@
+"""Account use cases: register, authenticate with a password, look up active users."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import Enum
+
+import anyio
+import anyio.to_thread
+
+from stint.accounts.models import User
+from stint.accounts.password_policy import password_problem
+from stint.accounts.passwords import PasswordHashing, PasswordVerdict
+from stint.accounts.ports import UserStore
+from stint.accounts.throttle import LoginThrottle
+from stint.accounts.usernames import username_key, username_problem
+
+__all__ = ["AccountService", "AuthResult", "AuthStatus", "RegistrationError"]
+
+
+class RegistrationError(Exception):
+    """The registration request broke one or more rules; ``problems`` maps field to reason."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+class AuthStatus(Enum):
+    OK = "ok"
+    INVALID = "invalid"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    status: AuthStatus
+    user: User | None = None
+
+
+class AccountService:
+    """Registration and password authentication.
+
+    Password hashing runs in worker threads, at most ``hash_concurrency`` at once, so the event
+    loop keeps serving while argon2 works. A successful Basic check is remembered for
+    ``credential_cache_seconds`` under an HMAC of the credentials (never the password itself), so
+    scripts that send Basic auth on every request do not pay argon2 on every request.
+    """
+
+    def __init__(
+        self,
+        users: UserStore,
+        hashing: PasswordHashing,
+        throttle: LoginThrottle,
+        *,
+        cache_key: bytes,
+        hash_concurrency: int = 4,
+        credential_cache_seconds: int = 60,
+        user_cache_seconds: float = 5.0,
+    ) -> None:
+        self._users = users
+        self._hashing = hashing
+        self._throttle = throttle
+        self._cache_key = cache_key
+        self._limiter = anyio.CapacityLimiter(hash_concurrency)
+        self._credential_ttl = credential_cache_seconds
+        self._credentials: OrderedDict[bytes, tuple[int, float]] = OrderedDict()
+        self._user_ttl = user_cache_seconds
+        self._active_users: dict[int, tuple[User | None, float]] = {}
+
+    @property
+    def throttle(self) -> LoginThrottle:
+        return self._throttle
+
+    async def register(self, username: str, password: str) -> User:
+        """Create an account; raises RegistrationError, or UsernameTakenError from the store."""
+        problems: dict[str, str] = {}
+        if (problem := username_problem(username)) is not None:
+            problems["username"] = problem
+        if (problem := password_problem(password)) is not None:
+            problems["password"] = problem
+        if problems:
+            raise RegistrationError(problems)
+        password_hash = await anyio.to_thread.run_sync(
+            self._hashing.hash, password, limiter=self._limiter
+        )
+        return await self._users.add(
+            username=username, username_key=username_key(username), password_hash=password_hash
+        )
+
+    async def authenticate(self, username: str, password: str, ip: str) -> AuthResult:
+        key = username_key(username)
+        fingerprint = self._fingerprint(key, password)
+        cached = self._credentials.get(fingerprint)
+        if cached is not None and cached[1] > time.monotonic():
+            user = await self.active_user(cached[0])
+            if user is not None:
+                return AuthResult(AuthStatus.OK, user)
+        if not await self._throttle.allowed(key, ip):
+            return AuthResult(AuthStatus.THROTTLED)
+        user = await self._users.by_username_key(key) if len(password) <= 1024 else None
+        stored_hash = user.password_hash if user is not None else None
+        verdict: PasswordVerdict = await anyio.to_thread.run_sync(
+            self._hashing.verify, stored_hash, password[:1024], limiter=self._limiter
+        )
+        if user is None or not verdict.valid or user.disabled:
+            await self._throttle.record_failure(key, ip)
+            return AuthResult(AuthStatus.INVALID)
+        if verdict.new_hash is not None:
+            await self._users.update_password_hash(user.id, verdict.new_hash)
+        await self._throttle.record_success(key)
+        self._remember(fingerprint, user.id)
+        return AuthResult(AuthStatus.OK, user)
+
+    async def active_user(self, user_id: int) -> User | None:
+        """The user if it exists and is not disabled; cached for a few seconds per process."""
+        now = time.monotonic()
+        hit = self._active_users.get(user_id)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        user = await self._users.by_id(user_id)
+        if user is not None and user.disabled:
+            user = None
+        if len(self._active_users) > 50_000:
+            self._active_users.clear()
+        self._active_users[user_id] = (user, now + self._user_ttl)
+        return user
+
+    def _fingerprint(self, key: str, password: str) -> bytes:
+        message = key.encode() + b"\0" + password.encode("utf-8", "surrogatepass")
+        return hmac.new(self._cache_key, message, hashlib.sha256).digest()
+
+    def _remember(self, fingerprint: bytes, user_id: int) -> None:
+        if self._credential_ttl <= 0:
+            return
+        self._credentials[fingerprint] = (user_id, time.monotonic() + self._credential_ttl)
+        self._credentials.move_to_end(fingerprint)
+        if len(self._credentials) > 10_000:
+            self._credentials.popitem(last=False)
+

@@ -1,0 +1,1 @@
+"""The `stint` command line."""

@@ -1,0 +1,225 @@
+"""`stint serve | migrate | users | version`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from stint import __version__
+from stint.accounts.ports import UsernameTakenError
+from stint.accounts.service import AccountService, RegistrationError
+from stint.settings import ConfigError, Settings, load_settings
+from stint.storage.database import Database
+from stint.storage.migrate import current_revision, head_revision, migrate
+from stint.storage.user_store import SqlUserStore
+
+__all__ = ["app", "main"]
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Stint: time tracking with its own OAuth 2.0 / OpenID Connect provider.",
+                  no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@app.command()
+def version() -> None:
+    """Print Stint's version."""
+    console.print(f"stint {__version__}")
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Create the database, or bring it to the newest schema."""
+    settings = _settings()
+
+    async def go() -> tuple[str | None, str | None]:
+        db = Database(settings.effective_database_url)
+        try:
+            before = await current_revision(db)
+            await migrate(db)
+            return before, await current_revision(db)
+        finally:
+            await db.dispose()
+
+    before, after = _run(go())
+    if before == after:
+        console.print(f"database is up to date (migration {after})")
+    else:
+        console.print(f"migrated the database from {before or 'empty'} to {after}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
+) -> None:
+    """Serve the API and the authorization server."""
+    # The workers read their settings from the environment: pass the options on through it.
+    for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
+        if value is not None:
+            os.environ[f"STINT_{name}"] = str(value)
+    settings = _settings()
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def check_schema() -> str | None:
+        db = Database(settings.effective_database_url)
+        try:
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    revision = _run(check_schema())
+    if revision != head_revision():
+        err_console.print(
+            f"[red]error:[/red] the database is at migration {revision or 'none'}, "
+            f"not {head_revision()}: run `stint migrate` first"
+        )
+        raise typer.Exit(1)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"Stint {__version__} on {base}  ({settings.workers} worker(s))")
+    console.print(f"  API docs      {base}/api/docs")
+    console.print(f"  OpenAPI       {base}/api/openapi.json")
+    console.print(f"  register      curl -X POST {base}/api/users -H 'Content-Type: "
+                  "application/json' -d '{\"username\": \"you\", \"password\": \"...\"}'")
+    console.print(f"  database      {settings.effective_database_url}")
+    uvicorn.run(
+        "stint.web.asgi:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        log_level=settings.log_level,
+        access_log=access_log,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def _accounts(db: Database) -> tuple[SqlUserStore, AccountService]:
+    from stint.accounts.memory_counters import MemoryCounterStore
+    from stint.accounts.passwords import PasswordHashing
+    from stint.accounts.throttle import LoginThrottle, ThrottleLimits
+
+    store = SqlUserStore(db)
+    throttle = LoginThrottle(MemoryCounterStore(), ThrottleLimits(10, 50, 300))
+    return store, AccountService(store, PasswordHashing(), throttle, cache_key=os.urandom(32))
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                          help="Asked for when not given; reads stdin when piped")
+    ],
+) -> None:
+    """Create a user account."""
+    settings = _settings()
+
+    async def go() -> None:
+        db = Database(settings.effective_database_url)
+        try:
+            user = await _accounts(db)[1].register(username, password)
+            console.print(f"created user {user.username} (id {user.id})")
+        finally:
+            await db.dispose()
+
+    try:
+        _run(go())
+    except RegistrationError as exc:
+        for field, problem in exc.problems.items():
+            err_console.print(f"[red]error:[/red] {field} {problem}")
+        raise typer.Exit(1) from None
+    except UsernameTakenError:
+        err_console.print(f"[red]error:[/red] the username {username!r} is taken")
+        raise typer.Exit(1) from None
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List user accounts."""
+    settings = _settings()
+
+    async def go() -> None:
+        db = Database(settings.effective_database_url)
+        try:
+            store = _accounts(db)[0]
+            table = Table("id", "username", "status", "created")
+            after = 0
+            while batch := await store.list(after_id=after, limit=500):
+                for user in batch:
+                    status = "disabled" if user.disabled else "active"
+                    table.add_row(str(user.id), user.username, status, user.created_at.isoformat())
+                after = batch[-1].id
+            console.print(table)
+        finally:
+            await db.dispose()
+
+    _run(go())
+
+
+def _set_disabled(username: str, disabled: bool) -> None:
+    from stint.accounts.usernames import username_key
+
+    settings = _settings()
+
+    async def go() -> bool:
+        db = Database(settings.effective_database_url)
+        try:
+            store = _accounts(db)[0]
+            user = await store.by_username_key(username_key(username))
+            return user is not None and await store.set_disabled(user.id, disabled)
+        finally:
+            await db.dispose()
+
+    if not _run(go()):
+        err_console.print(f"[red]error:[/red] no user {username!r}")
+        raise typer.Exit(1)
+    console.print(f"{'disabled' if disabled else 'enabled'} {username}")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable an account: its password and tokens stop working within seconds."""
+    _set_disabled(username, True)
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Enable a disabled account again."""
+    _set_disabled(username, False)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app()

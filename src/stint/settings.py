@@ -1,0 +1,155 @@
+"""Typed configuration: the only module that reads the environment.
+
+Values come, highest precedence first, from ``STINT_*`` environment variables, then the TOML file
+named by ``STINT_CONFIG`` (or ``stint.toml`` in the working directory), then the defaults below.
+Unknown keys and unsafe combinations stop start-up with a message naming them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["ConfigError", "Settings", "load_settings", "read_or_create_secret"]
+
+SECRET_FILE_NAME = "secret.key"
+
+
+class ConfigError(Exception):
+    """Configuration is missing, malformed or unsafe; the message says which key and why."""
+
+
+class Settings(BaseSettings):
+    """Every option Stint reads, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STINT_", extra="forbid", frozen=True, validate_default=True
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str = ""
+    issuer: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=256)
+    secret_key: str = Field(default="", repr=False)
+    access_token_ttl: int = Field(default=600, ge=30, le=86400)
+    max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    basic_auth_cache_seconds: int = Field(default=60, ge=0, le=3600)
+    login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
+    login_failures_per_ip: int = Field(default=50, ge=1, le=100_000)
+    login_failure_window_seconds: int = Field(default=300, ge=10, le=86400)
+    password_hash_concurrency: int = Field(default=4, ge=1, le=64)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("STINT_CONFIG") or "stint.toml"
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_path))
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_shape(cls, value: str) -> str:
+        # RFC 8414 §2: the issuer is an https URL with no query or fragment.
+        if value and ("?" in value or "#" in value or not value.startswith(("https://", "http://"))):
+            raise ValueError("must be an http(s) URL without query or fragment")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.environment == "production":
+            if not self.issuer.startswith("https://"):
+                raise ValueError("production needs STINT_ISSUER set to an https:// URL")
+            if self.secret_key and len(self.secret_key) < 32:
+                raise ValueError("STINT_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'stint.sqlite3').resolve()}"
+
+    @property
+    def effective_issuer(self) -> str:
+        return self.issuer or f"http://{self.host}:{self.port}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the configuration, or raise ConfigError with every problem listed."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise ConfigError(f"cannot read the configuration file: {exc}") from None
+
+
+def read_or_create_secret(settings: Settings) -> bytes:
+    """The instance secret: from STINT_SECRET_KEY, else a 0600 file made once in the data folder.
+
+    Creation is atomic (write a temporary file, then link it into place), so workers that start
+    together all end up with the one secret that won the race.
+    """
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.data_dir / SECRET_FILE_NAME
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another worker won; use its secret
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigError(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise ConfigError(f"{path} holds too short a secret")
+    return value.encode()

@@ -1,0 +1,1 @@
+"""SQLAlchemy (async) stores that implement the domains' ports; Alembic migrations; Redis."""

@@ -1,0 +1,48 @@
+"""Bring a database to the newest schema with Alembic (also used by tests on a fresh database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from stint.storage.database import Database
+
+__all__ = ["alembic_config", "current_revision", "head_revision", "migrate"]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def migrate(db: Database, revision: str = "head") -> None:
+    """Upgrade to ``revision``; a no-op when the database is already there."""
+
+    def upgrade(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with db.writer.connect() as conn:
+        await conn.run_sync(upgrade)
+        await conn.commit()
+
+
+async def current_revision(db: Database) -> str | None:
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with db.writer.connect() as conn:
+        return await conn.run_sync(read)

@@ -1,0 +1,77 @@
+"""SqlUserStore: the accounts domain's UserStore on SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from stint.accounts.models import User
+from stint.accounts.ports import UsernameTakenError
+from stint.storage.database import Database, is_unique_violation
+from stint.storage.tables import users
+
+__all__ = ["SqlUserStore"]
+
+_COLUMNS = (users.c.id, users.c.username, users.c.password_hash, users.c.disabled, users.c.created_at)
+
+
+def _user(row: Any) -> User:
+    return User(id=row[0], username=row[1], password_hash=row[2], disabled=row[3], created_at=row[4])
+
+
+class SqlUserStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, *, username: str, username_key: str, password_hash: str) -> User:
+        created_at = datetime.now(UTC)
+        try:
+            async with self._db.write() as conn:
+                result = await conn.execute(
+                    users.insert()
+                    .values(
+                        username=username,
+                        username_key=username_key,
+                        password_hash=password_hash,
+                        disabled=False,
+                        created_at=created_at,
+                    )
+                    .returning(*_COLUMNS)
+                )
+                return _user(result.one())
+        except IntegrityError as exc:
+            if is_unique_violation(exc, "uq_users_username_key", "users", "username_key"):
+                raise UsernameTakenError(username) from None
+            raise
+
+    async def by_id(self, user_id: int) -> User | None:
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(*_COLUMNS).where(users.c.id == user_id))).first()
+        return _user(row) if row is not None else None
+
+    async def by_username_key(self, username_key: str) -> User | None:
+        query = select(*_COLUMNS).where(users.c.username_key == username_key)
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return _user(row) if row is not None else None
+
+    async def update_password_hash(self, user_id: int, password_hash: str) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+            )
+
+    async def set_disabled(self, user_id: int, disabled: bool) -> bool:
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                update(users).where(users.c.id == user_id).values(disabled=disabled)
+            )
+        return result.rowcount == 1
+
+    async def list(self, *, after_id: int = 0, limit: int = 100) -> list[User]:
+        query = select(*_COLUMNS).where(users.c.id > after_id).order_by(users.c.id).limit(limit)
+        async with self._db.read() as conn:
+            return [_user(row) for row in await conn.execute(query)]

@@ -1,0 +1,78 @@
+"""Time summaries: totals per activity, per local day or per ISO week, in the user's time zone."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from stint.timetracking.models import TimeEntry
+
+__all__ = ["GroupBy", "Summary", "SummaryGroup", "summarise"]
+
+
+class GroupBy(Enum):
+    ACTIVITY = "activity"
+    DAY = "day"
+    WEEK = "week"
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryGroup:
+    key: str  # activity id, local date (YYYY-MM-DD) or the Monday that starts the ISO week
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total_seconds: int
+    groups: list[SummaryGroup]
+
+
+def summarise(
+    entries: list[TimeEntry],
+    *,
+    since: datetime,
+    until: datetime,
+    tz: ZoneInfo,
+    group_by: GroupBy,
+    now: datetime,
+) -> Summary:
+    """Sum the time inside [since, until); a running entry counts up to ``now``."""
+    totals: defaultdict[str, float] = defaultdict(float)
+    for entry in entries:
+        start = max(entry.start, since)
+        end = min(entry.end or now, until)
+        if end <= start:
+            continue
+        if group_by is GroupBy.ACTIVITY:
+            totals[str(entry.activity_id)] += (end - start).total_seconds()
+            continue
+        for day, seconds in _split_by_local_day(start, end, tz):
+            if group_by is GroupBy.WEEK:
+                day = day - timedelta(days=day.weekday())
+            totals[day.isoformat()] += seconds
+    groups = [SummaryGroup(k, round(v)) for k, v in sorted(totals.items(), key=_group_order)]
+    return Summary(total_seconds=round(sum(totals.values())), groups=groups)
+
+
+def _group_order(item: tuple[str, float]) -> tuple[int, str]:
+    key = item[0]
+    return (int(key), "") if key.isdigit() else (0, key)
+
+
+def _split_by_local_day(
+    start: datetime, end: datetime, tz: ZoneInfo
+) -> list[tuple[date, float]]:
+    """Cut [start, end) at local midnights; days are 23 or 25 hours long across DST changes."""
+    parts: list[tuple[date, float]] = []
+    cursor = start
+    while cursor < end:
+        local_day = cursor.astimezone(tz).date()
+        next_midnight = datetime.combine(local_day + timedelta(days=1), time(0), tz)
+        piece_end = min(end, next_midnight)
+        parts.append((local_day, (piece_end - cursor).total_seconds()))
+        cursor = piece_end
+    return parts

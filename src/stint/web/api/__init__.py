@@ -1,0 +1,1 @@
+"""The REST API: accounts, activities, time entries, timer, reports, and its OpenAPI document."""

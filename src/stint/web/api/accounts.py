@@ -1,0 +1,93 @@
+"""Accounts endpoints, at the paths of the Flask token-auth article."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
+from stint.web.api.context import services
+from stint.web.api.http import object_id, read_body
+from stint.web.api.operations import Operation
+from stint.web.api.schemas import ClockOut, GreetingOut, TokenOut, UserCreate, UserOut
+from stint.web.problems import ApiProblem
+from stint.web.responses import JSONResponse
+
+__all__ = ["OPERATIONS"]
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def create_user(request: Request) -> Response:
+    body = await read_body(request, UserCreate)
+    user = await services(request).accounts.register(body.username, body.password)
+    return JSONResponse(
+        {"id": user.id, "username": user.username},
+        status_code=201,
+        headers={"Location": f"/api/users/{user.id}"},
+    )
+
+
+async def get_user(request: Request) -> Response:
+    user_id = object_id(request, "user_id")
+    user = await services(request).accounts.active_user(user_id)
+    if user is None:
+        raise ApiProblem(404, "Not Found", "no such user")
+    return JSONResponse({"id": user.id, "username": user.username})
+
+
+async def me(request: Request) -> Response:
+    principal = await services(request).authenticate(request)
+    principal.require("profile")
+    return JSONResponse({"id": principal.user_id, "username": principal.username})
+
+
+async def get_token(request: Request) -> Response:
+    """A short-lived first-party token. Only a password gets one: a token cannot renew itself."""
+    svc = services(request)
+    principal = await svc.authenticate(request, password_only=True)
+    issued = svc.tokens.issue(
+        subject=str(principal.user_id),
+        username=principal.username,
+        client_id=FIRST_PARTY_CLIENT_ID,
+        scopes=API_SCOPES,
+    )
+    body = {"token": issued.value, "token_type": "Bearer", "expires_in": issued.expires_in}
+    return JSONResponse(body, headers=_NO_STORE)
+
+
+async def resource(request: Request) -> Response:
+    principal = await services(request).authenticate(request)
+    return JSONResponse({"data": f"Hello, {principal.username}!"})
+
+
+async def clock(request: Request) -> Response:
+    await services(request).authenticate(request)
+    now = datetime.now(UTC)
+    return JSONResponse(
+        {
+            "year": now.year,
+            "month": now.month,
+            "day": now.day,
+            "hour": now.hour,
+            "minute": now.minute,
+            "second": now.second,
+        }
+    )
+
+
+OPERATIONS = [
+    Operation("GET", "/api/resource", resource, "A greeting for the caller", "accounts",
+              response=GreetingOut),
+    Operation("POST", "/api/users", create_user, "Register an account", "accounts", status=201,
+              body=UserCreate, response=UserOut, auth=False, errors=(400, 409, 413, 415)),
+    Operation("GET", "/api/users/{user_id:int}", get_user, "A user's public fields", "accounts",
+              response=UserOut, auth=False, errors=(404,)),
+    Operation("GET", "/api/me", me, "The signed-in user", "accounts", response=UserOut),
+    Operation("GET", "/api/token", get_token, "A short-lived access token (HTTP Basic only)",
+              "accounts", response=TokenOut, errors=(429,)),
+    Operation("GET", "/api/time", clock, "The server's time in UTC", "accounts",
+              response=ClockOut),
+]

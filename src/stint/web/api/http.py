@@ -1,0 +1,82 @@
+"""Request reading shared by the API's endpoints: JSON bodies, queries, preconditions, ETags."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from stint.web.problems import ApiProblem, field_errors
+
+__all__ = ["MAX_ID", "etag_for", "if_match_versions", "not_modified", "object_id", "read_body", "read_query"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _problems(exc: ValidationError, root: str) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(part) for part in error["loc"]) or root
+        problems.setdefault(loc, error["msg"])
+    return problems
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    """The JSON body validated by ``model``: 415 for another type, 400 naming each bad field."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        raise ApiProblem(415, "Unsupported Media Type", "send the body as application/json")
+    body = await request.body()
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise field_errors(_problems(exc, "body")) from None
+
+
+def read_query(request: Request, model: type[M]) -> M:
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise field_errors(_problems(exc, "query")) from None
+
+
+# Ids are 32-bit integers on PostgreSQL; a larger one names nothing.
+MAX_ID = 2**31 - 1
+
+
+def object_id(request: Request, name: str = "id") -> int:
+    """The object id in the path; out of range is simply not found."""
+    value: int = request.path_params[name]
+    if not 1 <= value <= MAX_ID:
+        raise ApiProblem(404, "Not Found", "no such object")
+    return value
+
+
+def etag_for(version: int) -> str:
+    return f'"v{version}"'
+
+
+def if_match_versions(request: Request) -> frozenset[int] | None:
+    """The versions an If-Match header allows (RFC 9110 §13.1.1); None when any version does."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for tag in header.split(","):
+        tag = tag.strip()
+        # Weak tags never match for If-Match: it uses the strong comparison (RFC 9110 §8.8.3.2).
+        if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit():
+            versions.add(int(tag[2:-1]))
+    return frozenset(versions)
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """If-None-Match (RFC 9110 §13.1.2) uses the weak comparison: W/ prefixes are ignored."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))

@@ -1,0 +1,14 @@
+"""The ASGI entry point that uvicorn workers import: ``stint.web.asgi:app_factory``."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from stint.settings import load_settings
+from stint.web.app import create_app
+
+__all__ = ["app_factory"]
+
+
+def app_factory() -> Starlette:
+    return create_app(load_settings())

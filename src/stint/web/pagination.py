@@ -1,0 +1,40 @@
+"""Keyset pagination with opaque cursors, ``Link`` headers (RFC 8288) and ``next`` in the body."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from starlette.datastructures import URL
+
+from stint.web.problems import field_errors
+
+__all__ = ["decode_cursor", "encode_cursor", "next_link"]
+
+
+def encode_cursor(position: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(position)).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, shape: tuple[type, ...]) -> list[Any]:
+    """The position a cursor holds; a 400 when it was not made by ``encode_cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position = orjson.loads(raw)
+    except (binascii.Error, ValueError):
+        raise field_errors({"cursor": "is not a cursor this API returned"}) from None
+    if (
+        not isinstance(position, list)
+        or len(position) != len(shape)
+        or not all(type(v) is t for v, t in zip(position, shape, strict=True))
+    ):
+        raise field_errors({"cursor": "is not a cursor this API returned"})
+    return position
+
+
+def next_link(url: URL, cursor: str) -> str:
+    """The URL of the next page: the same query with the new cursor, relative to the origin."""
+    next_url = url.include_query_params(cursor=cursor)
+    return f"{next_url.path}?{next_url.query}"

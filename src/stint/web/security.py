@@ -1,0 +1,118 @@
+"""Who is calling: HTTP Basic (password or token as username) and Bearer tokens (RFC 6750)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from stint.accounts.service import AccountService, AuthStatus
+from stint.protocol.access_tokens import AccessTokenVerifier
+from stint.protocol.errors import InvalidTokenError
+from stint.web.problems import ApiProblem
+
+__all__ = ["Authenticator", "Principal"]
+
+REALM = "stint"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    username: str
+    scopes: frozenset[str] | None  # None: signed in with the password, every scope
+    via_password: bool
+
+    def require(self, scope: str) -> None:
+        """RFC 6750 §3.1: a token without the needed scope gets 403 insufficient_scope."""
+        if self.scopes is not None and scope not in self.scopes:
+            challenge = (
+                f'Bearer realm="{REALM}", error="insufficient_scope", '
+                f'error_description="this request needs the scope {scope}", scope="{scope}"'
+            )
+            raise ApiProblem(
+                403,
+                "Forbidden",
+                f"the access token lacks the scope {scope!r}",
+                headers={"WWW-Authenticate": challenge},
+            )
+
+
+def _unauthorized(detail: str, *, bearer_error: str | None = None) -> ApiProblem:
+    bearer = f'Bearer realm="{REALM}"'
+    if bearer_error:
+        # RFC 6750 §3: say why the token was refused, but only when a token was sent.
+        bearer += f', error="{bearer_error}", error_description="{detail}"'
+    challenge = f'Basic realm="{REALM}", charset="UTF-8", {bearer}'
+    return ApiProblem(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
+
+
+class Authenticator:
+    """Resolves the ``Authorization`` header of a request to a Principal, or raises a 401/429."""
+
+    def __init__(self, accounts: AccountService, verifier: AccessTokenVerifier) -> None:
+        self._accounts = accounts
+        self._verifier = verifier
+
+    async def __call__(self, request: Request, *, password_only: bool = False) -> Principal:
+        header = request.headers.get("authorization")
+        if not header:
+            raise _unauthorized("authentication is required")
+        scheme, _, credentials = header.partition(" ")
+        scheme = scheme.lower()
+        credentials = credentials.strip()
+        if scheme == "bearer" and not password_only:
+            return await self._from_token(credentials)
+        if scheme == "basic":
+            username, password = _basic_credentials(credentials)
+            # As in the token-auth article: a token may stand in the username, any password.
+            if not password_only and username.count(".") == 2 and len(username) > 64:
+                return await self._from_token(username)
+            return await self._from_password(username, password, _client_ip(request))
+        raise _unauthorized("use HTTP Basic or a Bearer token")
+
+    async def _from_token(self, token: str) -> Principal:
+        try:
+            claims = await self._verifier.verify(token)
+            user = await self._accounts.active_user(int(claims.subject))
+        except InvalidTokenError as exc:
+            raise _unauthorized(exc.description, bearer_error="invalid_token") from None
+        except ValueError:
+            raise _unauthorized("the access token is malformed", bearer_error="invalid_token") from None
+        if user is None:
+            raise _unauthorized("the account is disabled", bearer_error="invalid_token")
+        return Principal(user.id, user.username, claims.scopes, via_password=False)
+
+    async def _from_password(self, username: str, password: str, ip: str) -> Principal:
+        result = await self._accounts.authenticate(username, password, ip)
+        if result.status is AuthStatus.THROTTLED:
+            retry = str(self._accounts.throttle.retry_after)
+            raise ApiProblem(
+                429,
+                "Too Many Requests",
+                "too many failed sign-ins; wait before trying again",
+                kind="throttled",
+                headers={"Retry-After": retry},
+            )
+        if result.user is None:
+            raise _unauthorized("wrong username or password")
+        return Principal(result.user.id, result.user.username, None, via_password=True)
+
+
+def _basic_credentials(encoded: str) -> tuple[str, str]:
+    """RFC 7617 §2: base64 of ``user-id:password``, UTF-8 (we announce charset="UTF-8")."""
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _unauthorized("malformed Basic credentials") from None
+    username, sep, password = decoded.partition(":")
+    if not sep or not username or len(username) > 4096:
+        raise _unauthorized("malformed Basic credentials")
+    return username, password
+
+
+def _client_ip(request: Request) -> str:
+    # Behind a proxy, uvicorn's --forwarded-allow-ips puts the real address here.
+    return request.client.host if request.client else "unknown"
