@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stint.storage.database import Database, is_unique_violation
@@ -30,6 +30,17 @@ _COLUMNS = (
     activities.c.created_at,
     activities.c.updated_at,
     activities.c.version,
+)
+
+
+_GET = select(*_COLUMNS).where(
+    activities.c.id == bindparam("activity_id"), activities.c.user_id == bindparam("user_id")
+)
+_LIST = (
+    select(*_COLUMNS)
+    .where(activities.c.user_id == bindparam("user_id"), activities.c.id > bindparam("after_id"))
+    .order_by(activities.c.id)
+    .limit(bindparam("limit"))
 )
 
 
@@ -77,22 +88,12 @@ class SqlActivityStore:
             raise
 
     async def get(self, user_id: int, activity_id: int) -> Activity | None:
-        query = select(*_COLUMNS).where(
-            activities.c.id == activity_id, activities.c.user_id == user_id
-        )
-        async with self._db.read() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self._db.fetch_one(_GET, {"activity_id": activity_id, "user_id": user_id})
         return _activity(row) if row is not None else None
 
     async def list(self, user_id: int, *, after_id: int, limit: int) -> list[Activity]:
-        query = (
-            select(*_COLUMNS)
-            .where(activities.c.user_id == user_id, activities.c.id > after_id)
-            .order_by(activities.c.id)
-            .limit(limit)
-        )
-        async with self._db.read() as conn:
-            return [_activity(row) for row in await conn.execute(query)]
+        params = {"user_id": user_id, "after_id": after_id, "limit": limit}
+        return [_activity(row) for row in await self._db.fetch_all(_LIST, params)]
 
     async def update(
         self, user_id: int, activity_id: int, fields: ActivityFields, expected_version: int

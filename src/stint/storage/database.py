@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from stint.storage.inline_sqlite import InlineSqliteReader
 
 __all__ = ["Database", "async_url", "is_unique_violation"]
 
@@ -38,11 +40,14 @@ class Database:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         options: dict[str, Any] = {}
+        self._inline: InlineSqliteReader | None = None
         if self.dialect == "sqlite":
             database = make_url(self.url).database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if not database or database == ":memory:":
+                raise ValueError("Stint needs an SQLite file, not an in-memory database")
+            Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
+            self._inline = InlineSqliteReader(database)
         else:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         # Separate pools, so a connection never switches isolation level between checkouts.
@@ -64,7 +69,24 @@ class Database:
         async with self.writer.begin() as conn:
             yield conn
 
+    async def fetch_all(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """A bounded read of a statement built once with bindparams; rows as plain tuples."""
+        if self._inline is not None:
+            return self._inline.fetch_all(statement, params)
+        async with self.reader.connect() as conn:
+            return [tuple(row) for row in await conn.execute(statement, dict(params))]
+
+    async def fetch_one(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
     async def dispose(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
         await self.writer.dispose()
         await self.reader.dispose()
 

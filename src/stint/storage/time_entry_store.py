@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,13 +47,36 @@ def _second_timer(exc: IntegrityError) -> bool:
     )
 
 
-def _overlapping(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+def _overlapping(since: bool, until: bool) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if until is not None:
-        conditions.append(_t.started_at < until)
-    if since is not None:
-        conditions.append(or_(_t.ended_at.is_(None), _t.ended_at > since))
+    if until:
+        conditions.append(_t.started_at < bindparam("until"))
+    if since:
+        conditions.append(or_(_t.ended_at.is_(None), _t.ended_at > bindparam("since")))
     return conditions
+
+
+_GET = select(*_COLUMNS).where(_t.id == bindparam("entry_id"), _t.user_id == bindparam("user_id"))
+_RUNNING = select(*_COLUMNS).where(_t.user_id == bindparam("user_id"), _t.ended_at.is_(None))
+_OVERLAPPING = select(*_COLUMNS).where(_t.user_id == bindparam("user_id"), *_overlapping(True, True))
+
+
+@cache
+def _list_statement(
+    ascending: bool, since: bool, until: bool, activity: bool, after: bool
+) -> Select[Any]:
+    """One statement per combination of filters, built once and reused."""
+    conditions = [_t.user_id == bindparam("user_id"), *_overlapping(since, until)]
+    if activity:
+        conditions.append(_t.activity_id == bindparam("activity_id"))
+    if after:
+        start, last_id = bindparam("after_start"), bindparam("after_id")
+        if ascending:
+            conditions.append(or_(_t.started_at > start, and_(_t.started_at == start, _t.id > last_id)))
+        else:
+            conditions.append(or_(_t.started_at < start, and_(_t.started_at == start, _t.id < last_id)))
+    order = (_t.started_at, _t.id) if ascending else (_t.started_at.desc(), _t.id.desc())
+    return select(*_COLUMNS).where(*conditions).order_by(*order).limit(bindparam("limit"))
 
 
 class SqlTimeEntryStore:
@@ -84,36 +109,26 @@ class SqlTimeEntryStore:
             raise
 
     async def get(self, user_id: int, entry_id: int) -> TimeEntry | None:
-        query = select(*_COLUMNS).where(_t.id == entry_id, _t.user_id == user_id)
-        async with self._db.read() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self._db.fetch_one(_GET, {"entry_id": entry_id, "user_id": user_id})
         return _entry(row) if row is not None else None
 
     async def running(self, user_id: int) -> TimeEntry | None:
-        query = select(*_COLUMNS).where(_t.user_id == user_id, _t.ended_at.is_(None))
-        async with self._db.read() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self._db.fetch_one(_RUNNING, {"user_id": user_id})
         return _entry(row) if row is not None else None
 
     async def list(self, user_id: int, query: EntryQuery) -> list[TimeEntry]:
-        conditions = [_t.user_id == user_id, *_overlapping(query.since, query.until)]
-        if query.activity_id is not None:
-            conditions.append(_t.activity_id == query.activity_id)
-        ascending = query.ordering is EntryOrdering.START_ASC
+        statement = _list_statement(
+            query.ordering is EntryOrdering.START_ASC,
+            query.since is not None,
+            query.until is not None,
+            query.activity_id is not None,
+            query.after is not None,
+        )
+        params: dict[str, Any] = {"user_id": user_id, "limit": query.limit}
+        params.update(since=query.since, until=query.until, activity_id=query.activity_id)
         if query.after is not None:
-            start, last_id = query.after
-            if ascending:
-                conditions.append(
-                    or_(_t.started_at > start, and_(_t.started_at == start, _t.id > last_id))
-                )
-            else:
-                conditions.append(
-                    or_(_t.started_at < start, and_(_t.started_at == start, _t.id < last_id))
-                )
-        order = (_t.started_at, _t.id) if ascending else (_t.started_at.desc(), _t.id.desc())
-        statement = select(*_COLUMNS).where(*conditions).order_by(*order).limit(query.limit)
-        async with self._db.read() as conn:
-            return [_entry(row) for row in await conn.execute(statement)]
+            params["after_start"], params["after_id"] = query.after
+        return [_entry(row) for row in await self._db.fetch_all(statement, params)]
 
     async def update(
         self, user_id: int, entry_id: int, fields: EntryFields, expected_version: int
@@ -153,9 +168,10 @@ class SqlTimeEntryStore:
                 raise await self._missing_or_stale(conn, user_id, entry_id)
 
     async def overlapping(self, user_id: int, since: datetime, until: datetime) -> list[TimeEntry]:
-        statement = select(*_COLUMNS).where(_t.user_id == user_id, *_overlapping(since, until))
+        # Unbounded in size, so it goes through the async pool rather than the inline reader.
+        params = {"user_id": user_id, "since": since, "until": until}
         async with self._db.read() as conn:
-            return [_entry(row) for row in await conn.execute(statement)]
+            return [_entry(row) for row in await conn.execute(_OVERLAPPING, params)]
 
     async def _running_id(self, user_id: int) -> int | None:
         running = await self.running(user_id)

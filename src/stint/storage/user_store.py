@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stint.accounts.models import User
@@ -16,6 +16,11 @@ from stint.storage.tables import users
 __all__ = ["SqlUserStore"]
 
 _COLUMNS = (users.c.id, users.c.username, users.c.password_hash, users.c.disabled, users.c.created_at)
+
+
+# Built once: the inline SQLite reader prepares each statement object a single time.
+_BY_ID = select(*_COLUMNS).where(users.c.id == bindparam("user_id"))
+_BY_KEY = select(*_COLUMNS).where(users.c.username_key == bindparam("key"))
 
 
 def _user(row: Any) -> User:
@@ -48,14 +53,11 @@ class SqlUserStore:
             raise
 
     async def by_id(self, user_id: int) -> User | None:
-        async with self._db.read() as conn:
-            row = (await conn.execute(select(*_COLUMNS).where(users.c.id == user_id))).first()
+        row = await self._db.fetch_one(_BY_ID, {"user_id": user_id})
         return _user(row) if row is not None else None
 
     async def by_username_key(self, username_key: str) -> User | None:
-        query = select(*_COLUMNS).where(users.c.username_key == username_key)
-        async with self._db.read() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self._db.fetch_one(_BY_KEY, {"key": username_key})
         return _user(row) if row is not None else None
 
     async def update_password_hash(self, user_id: int, password_hash: str) -> None:
