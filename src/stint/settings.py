@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     @classmethod
     def _issuer_shape(cls, value: str) -> str:
         # RFC 8414 §2: the issuer is an https URL with no query or fragment.
-        if value and ("?" in value or "#" in value or not value.startswith(("https://", "http://"))):
+        if value and (
+            "?" in value or "#" in value or not value.startswith(("https://", "http://"))
+        ):
             raise ValueError("must be an http(s) URL without query or fragment")
         return value.rstrip("/")
 

@@ -141,4 +141,3 @@ class AccountService:
         self._credentials.move_to_end(fingerprint)
         if len(self._credentials) > 10_000:
             self._credentials.popitem(last=False)
-

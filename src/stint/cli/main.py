@@ -26,8 +26,11 @@ __all__ = ["app", "main"]
 
 T = TypeVar("T")
 
-app = typer.Typer(help="Stint: time tracking with its own OAuth 2.0 / OpenID Connect provider.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Stint: time tracking with its own OAuth 2.0 / OpenID Connect provider.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 console = Console()
@@ -107,8 +110,10 @@ def serve(
     console.print(f"Stint {__version__} on {base}  ({settings.workers} worker(s))")
     console.print(f"  API docs      {base}/api/docs")
     console.print(f"  OpenAPI       {base}/api/openapi.json")
-    console.print(f"  register      curl -X POST {base}/api/users -H 'Content-Type: "
-                  "application/json' -d '{\"username\": \"you\", \"password\": \"...\"}'")
+    console.print(
+        f"  register      curl -X POST {base}/api/users -H 'Content-Type: "
+        'application/json\' -d \'{"username": "you", "password": "..."}\''
+    )
     console.print(f"  database      {settings.effective_database_url}")
     uvicorn.run(
         "stint.web.asgi:app_factory",
@@ -139,8 +144,13 @@ def _accounts(db: Database) -> tuple[SqlUserStore, AccountService]:
 def users_create(
     username: str,
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                          help="Asked for when not given; reads stdin when piped")
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Asked for when not given; reads stdin when piped",
+        ),
     ],
 ) -> None:
     """Create a user account."""

@@ -125,7 +125,12 @@ class AccessTokenVerifier:
         return self._check_claims(decoded.claims, now)
 
     def _check_claims(self, claims: dict[str, object], now: float) -> AccessToken:
-        exp, sub, aud, jti = claims.get("exp"), claims.get("sub"), claims.get("aud"), claims.get("jti")
+        exp, sub, aud, jti = (
+            claims.get("exp"),
+            claims.get("sub"),
+            claims.get("aud"),
+            claims.get("jti"),
+        )
         if claims.get("iss") != self._issuer:
             raise InvalidTokenError("the access token was issued by someone else")
         audiences = aud if isinstance(aud, list) else [aud]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +57,9 @@ def _overlapping(since: bool, until: bool) -> list[ColumnElement[bool]]:
 
 _GET = select(*_COLUMNS).where(_t.id == bindparam("entry_id"), _t.user_id == bindparam("user_id"))
 _RUNNING = select(*_COLUMNS).where(_t.user_id == bindparam("user_id"), _t.ended_at.is_(None))
-_OVERLAPPING = select(*_COLUMNS).where(_t.user_id == bindparam("user_id"), *_overlapping(True, True))
+_OVERLAPPING = select(*_COLUMNS).where(
+    _t.user_id == bindparam("user_id"), *_overlapping(True, True)
+)
 
 
 @cache
@@ -72,9 +73,13 @@ def _list_statement(
     if after:
         start, last_id = bindparam("after_start"), bindparam("after_id")
         if ascending:
-            conditions.append(or_(_t.started_at > start, and_(_t.started_at == start, _t.id > last_id)))
+            conditions.append(
+                or_(_t.started_at > start, and_(_t.started_at == start, _t.id > last_id))
+            )
         else:
-            conditions.append(or_(_t.started_at < start, and_(_t.started_at == start, _t.id < last_id)))
+            conditions.append(
+                or_(_t.started_at < start, and_(_t.started_at == start, _t.id < last_id))
+            )
     order = (_t.started_at, _t.id) if ascending else (_t.started_at.desc(), _t.id.desc())
     return select(*_COLUMNS).where(*conditions).order_by(*order).limit(bindparam("limit"))
 

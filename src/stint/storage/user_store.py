@@ -15,7 +15,13 @@ from stint.storage.tables import users
 
 __all__ = ["SqlUserStore"]
 
-_COLUMNS = (users.c.id, users.c.username, users.c.password_hash, users.c.disabled, users.c.created_at)
+_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.password_hash,
+    users.c.disabled,
+    users.c.created_at,
+)
 
 
 # Built once: the inline SQLite reader prepares each statement object a single time.
@@ -24,7 +30,9 @@ _BY_KEY = select(*_COLUMNS).where(users.c.username_key == bindparam("key"))
 
 
 def _user(row: Any) -> User:
-    return User(id=row[0], username=row[1], password_hash=row[2], disabled=row[3], created_at=row[4])
+    return User(
+        id=row[0], username=row[1], password_hash=row[2], disabled=row[3], created_at=row[4]
+    )
 
 
 class SqlUserStore:

@@ -63,9 +63,7 @@ def _group_order(item: tuple[str, float]) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (0, key)
 
 
-def _split_by_local_day(
-    start: datetime, end: datetime, tz: ZoneInfo
-) -> list[tuple[date, float]]:
+def _split_by_local_day(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[date, float]]:
     """Cut [start, end) at local midnights; days are 23 or 25 hours long across DST changes."""
     parts: list[tuple[date, float]] = []
     cursor = start

@@ -73,7 +73,9 @@ class TimeTracking:
         version = _expected(current.version, if_versions)
         base = ActivityFields(current.name, current.description, current.colour, current.archived)
         merged = replace(base, **changes)  # type: ignore[arg-type]
-        return await self._activities.update(user_id, activity_id, _checked_activity(merged), version)
+        return await self._activities.update(
+            user_id, activity_id, _checked_activity(merged), version
+        )
 
     async def delete_activity(
         self, user_id: int, activity_id: int, *, cascade: bool, if_versions: Versions

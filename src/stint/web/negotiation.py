@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["JSON", "CSV", "choose_media_type"]
+__all__ = ["CSV", "JSON", "choose_media_type"]
 
 JSON = "application/json"
 CSV = "text/csv"

@@ -75,9 +75,7 @@ def field_errors(problems: Mapping[str, str]) -> ApiProblem:
     """A 400 naming each offending field and what is wrong with it."""
     errors = [{"field": field, "message": message} for field, message in problems.items()]
     detail = "; ".join(f"{field}: {message}" for field, message in problems.items())
-    return ApiProblem(
-        400, "Invalid request", detail, kind="validation", extra={"errors": errors}
-    )
+    return ApiProblem(400, "Invalid request", detail, kind="validation", extra={"errors": errors})
 
 
 def _domain_problem(exc: Exception) -> ApiProblem:
@@ -87,24 +85,37 @@ def _domain_problem(exc: Exception) -> ApiProblem:
         case NotFoundError():
             return ApiProblem(404, "Not Found", "no such object")
         case ActivityNameTakenError():
-            return ApiProblem(409, "Name taken", "you already have an activity with this name",
-                              kind="name-taken")
+            return ApiProblem(
+                409, "Name taken", "you already have an activity with this name", kind="name-taken"
+            )
         case UsernameTakenError():
-            return ApiProblem(409, "Username taken", "this username is already registered",
-                              kind="username-taken")
+            return ApiProblem(
+                409, "Username taken", "this username is already registered", kind="username-taken"
+            )
         case ActivityHasEntriesError(entry_count=count):
-            return ApiProblem(409, "Activity has time entries",
-                              f"the activity has {count} time entries; delete them with "
-                              "?cascade=true", kind="has-entries", extra={"entry_count": count})
+            return ApiProblem(
+                409,
+                "Activity has time entries",
+                f"the activity has {count} time entries; delete them with ?cascade=true",
+                kind="has-entries",
+                extra={"entry_count": count},
+            )
         case TimerAlreadyRunningError(running_entry_id=running):
             extra = {"running_entry": f"/api/time-entries/{running}"} if running else None
-            return ApiProblem(409, "Timer already running",
-                              "stop the running time entry before starting another",
-                              kind="timer-running", extra=extra)
+            return ApiProblem(
+                409,
+                "Timer already running",
+                "stop the running time entry before starting another",
+                kind="timer-running",
+                extra=extra,
+            )
         case StaleVersionError():
-            return ApiProblem(412, "Precondition Failed",
-                              "the object changed since you read it; fetch it and try again",
-                              kind="stale")
+            return ApiProblem(
+                412,
+                "Precondition Failed",
+                "the object changed since you read it; fetch it and try again",
+                kind="stale",
+            )
     raise exc
 
 

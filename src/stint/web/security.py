@@ -80,7 +80,9 @@ class Authenticator:
         except InvalidTokenError as exc:
             raise _unauthorized(exc.description, bearer_error="invalid_token") from None
         except ValueError:
-            raise _unauthorized("the access token is malformed", bearer_error="invalid_token") from None
+            raise _unauthorized(
+                "the access token is malformed", bearer_error="invalid_token"
+            ) from None
         if user is None:
             raise _unauthorized("the account is disabled", bearer_error="invalid_token")
         return Principal(user.id, user.username, claims.scopes, via_password=False)

@@ -9,7 +9,15 @@ from starlette.requests import Request
 
 from stint.web.problems import ApiProblem, field_errors
 
-__all__ = ["MAX_ID", "etag_for", "if_match_versions", "not_modified", "object_id", "read_body", "read_query"]
+__all__ = [
+    "MAX_ID",
+    "etag_for",
+    "if_match_versions",
+    "not_modified",
+    "object_id",
+    "read_body",
+    "read_query",
+]
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -74,7 +74,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}},
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model=op.body.__name__)}}
+            },
         }
     return operation
 
@@ -112,7 +114,9 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
 def _responses(op: Operation) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if op.response is not None:
-        content = {"application/json": {"schema": {"$ref": _REF.format(model=op.response.__name__)}}}
+        content = {
+            "application/json": {"schema": {"$ref": _REF.format(model=op.response.__name__)}}
+        }
         if op.csv:
             content["text/csv"] = {"schema": {"type": "string"}}
         success["content"] = content

@@ -63,7 +63,14 @@ async def summary(request: Request) -> Response:
 
 
 OPERATIONS = [
-    Operation("GET", "/api/reports/summary", summary,
-              "Time totals over [from, to), running entries counted up to now", "reports",
-              response=SummaryOut, query=SummaryQuery, errors=(400,)),
+    Operation(
+        "GET",
+        "/api/reports/summary",
+        summary,
+        "Time totals over [from, to), running entries counted up to now",
+        "reports",
+        response=SummaryOut,
+        query=SummaryQuery,
+        errors=(400,),
+    ),
 ]

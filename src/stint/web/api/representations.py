@@ -65,7 +65,11 @@ def require_json(request: Request) -> None:
 
 
 def object_response(
-    request: Request, body: dict[str, Any], version: int, *, status: int = 200,
+    request: Request,
+    body: dict[str, Any],
+    version: int,
+    *,
+    status: int = 200,
     location: str | None = None,
 ) -> Response:
     """One object, with its ETag; a 304 when the client's copy is current."""
@@ -96,8 +100,9 @@ def list_response(
         headers["Link"] = f'<{next_url}>; rel="next"'
     if media_type == CSV:
         headers["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
-        return Response(_csv(rows, csv_columns), media_type="text/csv; charset=utf-8",
-                        headers=headers)
+        return Response(
+            _csv(rows, csv_columns), media_type="text/csv; charset=utf-8", headers=headers
+        )
     content = json_body({"items": rows, "next": next_url})
     etag = f'W/"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
     headers["ETag"] = etag

@@ -1,0 +1,225 @@
+"""Shared fixtures: a migrated database per test on SQLite and on a real PostgreSQL, the app, clients.
+
+PostgreSQL comes from ``STINT_TEST_POSTGRES_URL`` or the local server on 127.0.0.1:5432. Without
+one, the PostgreSQL cases are skipped locally and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from stint.accounts.passwords import PasswordHashing
+from stint.settings import Settings
+from stint.storage.database import Database
+from stint.storage.migrate import migrate
+from stint.web.app import create_app
+
+T = TypeVar("T")
+POSTGRES_URL = os.environ.get(
+    "STINT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# Cheap argon2id parameters keep tests fast; tests/accounts pins the production parameters.
+FAST_HASHING = PasswordHashing(memory_kib=1024, time_cost=1)
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _postgres_reachable() -> bool:
+    try:
+        conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A freshly migrated PostgreSQL database used as the template of each test's database."""
+    if not _run(_postgres_reachable()):
+        if IN_CI:
+            pytest.fail(f"CI=true needs PostgreSQL, and none answers at {POSTGRES_URL}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL} (set STINT_TEST_POSTGRES_URL)")
+    name = f"stint_template_{os.getpid()}"
+    _run(_create_database(name))
+    url = _database_url(name)
+
+    async def prepare() -> None:
+        db = Database(url)
+        await migrate(db)
+        await db.dispose()
+
+    _run(prepare())
+    yield name
+    _run(_drop_database(name))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "stint.sqlite3"
+
+    async def prepare() -> None:
+        db = Database(f"sqlite:///{path}")
+        await migrate(db)
+        await db.dispose()
+
+    _run(prepare())
+    return path
+
+
+def _database_url(name: str) -> str:
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _create_database(name: str, template: str | None = None) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+    finally:
+        await conn.close()
+
+
+async def _drop_database(name: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """A migrated, empty database of the test's backend, dropped afterwards."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "stint.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = f"stint_test_{os.getpid()}_{secrets.token_hex(4)}"
+    await _create_database(name, template=template_name)
+    yield _database_url(name)
+    await _drop_database(name)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-" + "x" * 40,
+        issuer="http://testserver",
+        max_body_bytes=4096,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings, hashing=FAST_HASHING)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {encoded}"}
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    password: str
+    token: str
+
+    @property
+    def basic(self) -> dict[str, str]:
+        return basic(self.username, self.password)
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def register(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> Account:
+    created = await client.post("/api/users", json={"username": username, "password": password})
+    assert created.status_code == 201, created.text
+    token = await client.get("/api/token", headers=basic(username, password))
+    assert token.status_code == 200, token.text
+    return Account(created.json()["id"], username, password, token.json()["token"])
+
+
+@pytest.fixture
+async def alice(client: httpx.AsyncClient) -> Account:
+    return await register(client, "alice")
+
+
+@pytest.fixture
+async def bob(client: httpx.AsyncClient) -> Account:
+    return await register(client, "bob")
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Assert ``response`` is an RFC 9457 problem with ``status`` and return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    return body
