@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test on SQLite and on a real PostgreSQL, the app, clients.
+"""Shared fixtures: a migrated database per test on SQLite and a real PostgreSQL; app; clients.
 
 PostgreSQL comes from ``STINT_TEST_POSTGRES_URL`` or the local server on 127.0.0.1:5432. Without
 one, the PostgreSQL cases are skipped locally and fail under ``CI=true``.

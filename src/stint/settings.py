@@ -7,6 +7,7 @@ Unknown keys and unsafe combinations stop start-up with a message naming them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tomllib
@@ -23,7 +24,7 @@ from pydantic_settings import (
 
 __all__ = ["ConfigError", "Settings", "load_settings", "read_or_create_secret"]
 
-SECRET_FILE_NAME = "secret.key"
+SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name)
 
 
 class ConfigError(Exception):
@@ -138,10 +139,8 @@ def read_or_create_secret(settings: Settings) -> bytes:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48) + "\n")
-        try:
+        with contextlib.suppress(FileExistsError):  # another worker won; use its secret
             os.link(tmp, path)
-        except FileExistsError:
-            pass  # another worker won; use its secret
     finally:
         tmp.unlink(missing_ok=True)
     return _read_secret(path)

@@ -17,7 +17,7 @@ class PasswordVerdict:
 
 
 class PasswordHashing:
-    """argon2id; OWASP's first option: m=19 MiB, t=2, p=1 (RFC 9106 §4 allows it for memory limits)."""
+    """argon2id with OWASP's first option: m=19 MiB, t=2, p=1 (RFC 9106 §4, low-memory choice)."""
 
     def __init__(self, *, memory_kib: int = 19 * 1024, time_cost: int = 2, parallelism: int = 1):
         self._hasher = PasswordHasher(

@@ -17,7 +17,10 @@ def username_problem(username: str) -> str | None:
     if not MIN_LENGTH <= len(username) <= MAX_LENGTH:
         return f"must be {MIN_LENGTH} to {MAX_LENGTH} characters long"
     if not _ALLOWED.match(username):
-        return "may hold only ASCII letters, digits, '.', '_' and '-', and must start with a letter or digit"
+        return (
+            "may hold only ASCII letters, digits, '.', '_' and '-', "
+            "and must start with a letter or digit"
+        )
     return None
 
 

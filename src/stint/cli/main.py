@@ -186,7 +186,7 @@ def users_list() -> None:
             store = _accounts(db)[0]
             table = Table("id", "username", "status", "created")
             after = 0
-            while batch := await store.list(after_id=after, limit=500):
+            while batch := await store.page(after_id=after, limit=500):
                 for user in batch:
                     status = "disabled" if user.disabled else "active"
                     table.add_row(str(user.id), user.username, status, user.created_at.isoformat())

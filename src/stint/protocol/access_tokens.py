@@ -19,7 +19,7 @@ from stint.protocol.keys import KeyRing
 __all__ = ["AccessToken", "AccessTokenIssuer", "AccessTokenVerifier", "IssuedToken"]
 
 # RFC 9068 §2.1: the media type of a JWT access token, in the ``typ`` header.
-ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
 ALLOWED_ALGORITHMS = ("ES256",)
 
 

@@ -91,7 +91,7 @@ class SqlActivityStore:
         row = await self._db.fetch_one(_GET, {"activity_id": activity_id, "user_id": user_id})
         return _activity(row) if row is not None else None
 
-    async def list(self, user_id: int, *, after_id: int, limit: int) -> list[Activity]:
+    async def page(self, user_id: int, *, after_id: int, limit: int) -> list[Activity]:
         params = {"user_id": user_id, "after_id": after_id, "limit": limit}
         return [_activity(row) for row in await self._db.fetch_all(_LIST, params)]
 

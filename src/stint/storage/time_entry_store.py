@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stint.storage.database import Database, is_unique_violation
@@ -71,7 +72,8 @@ def _list_statement(
     if activity:
         conditions.append(_t.activity_id == bindparam("activity_id"))
     if after:
-        start, last_id = bindparam("after_start"), bindparam("after_id")
+        start: BindParameter[datetime] = bindparam("after_start", type_=_t.started_at.type)
+        last_id: BindParameter[int] = bindparam("after_id", type_=_t.id.type)
         if ascending:
             conditions.append(
                 or_(_t.started_at > start, and_(_t.started_at == start, _t.id > last_id))
@@ -121,7 +123,7 @@ class SqlTimeEntryStore:
         row = await self._db.fetch_one(_RUNNING, {"user_id": user_id})
         return _entry(row) if row is not None else None
 
-    async def list(self, user_id: int, query: EntryQuery) -> list[TimeEntry]:
+    async def page(self, user_id: int, query: EntryQuery) -> list[TimeEntry]:
         statement = _list_statement(
             query.ordering is EntryOrdering.START_ASC,
             query.since is not None,

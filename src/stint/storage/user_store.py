@@ -81,7 +81,7 @@ class SqlUserStore:
             )
         return result.rowcount == 1
 
-    async def list(self, *, after_id: int = 0, limit: int = 100) -> list[User]:
+    async def page(self, *, after_id: int = 0, limit: int = 100) -> list[User]:
         query = select(*_COLUMNS).where(users.c.id > after_id).order_by(users.c.id).limit(limit)
         async with self._db.read() as conn:
             return [_user(row) for row in await conn.execute(query)]

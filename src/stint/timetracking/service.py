@@ -55,7 +55,7 @@ class TimeTracking:
         return found
 
     async def activities(self, user_id: int, *, after_id: int, limit: int) -> list[Activity]:
-        return await self._activities.list(user_id, after_id=after_id, limit=limit)
+        return await self._activities.page(user_id, after_id=after_id, limit=limit)
 
     async def replace_activity(
         self, user_id: int, activity_id: int, fields: ActivityFields, if_versions: Versions
@@ -100,7 +100,7 @@ class TimeTracking:
     async def entries(self, user_id: int, query: EntryQuery) -> list[TimeEntry]:
         if query.since and query.until and query.until <= query.since:
             raise ValidationProblem({"to": "must be after 'from'"})
-        return await self._entries.list(user_id, query)
+        return await self._entries.page(user_id, query)
 
     async def replace_entry(
         self, user_id: int, entry_id: int, fields: EntryFields, if_versions: Versions
@@ -125,7 +125,7 @@ class TimeTracking:
     # The timer: a time entry with no end
 
     async def start_timer(self, user_id: int, activity_id: int, note: str = "") -> TimeEntry:
-        """Start a running entry now; a second running timer is refused (TimerAlreadyRunningError)."""
+        """Start a running entry now; refuses a second one (TimerAlreadyRunningError)."""
         running = await self._entries.running(user_id)
         if running is not None:
             raise TimerAlreadyRunningError(running.id)
