@@ -159,6 +159,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-" + "x" * 40,
         issuer="http://testserver",
         max_body_bytes=4096,
+        account_status_cache_seconds=0,
     )
 
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     login_failures_per_ip: int = Field(default=50, ge=1, le=100_000)
     login_failure_window_seconds: int = Field(default=300, ge=10, le=86400)
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
+    # How stale a worker's view of "is this account disabled" may be, on the token hot path.
+    account_status_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     @classmethod
     def settings_customise_sources(

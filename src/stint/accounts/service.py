@@ -94,14 +94,15 @@ class AccountService:
 
     async def authenticate(self, username: str, password: str, ip: str) -> AuthResult:
         key = username_key(username)
+        # The lock comes first: a locked account must not confirm even a right guess.
+        if not await self._throttle.allowed(key, ip):
+            return AuthResult(AuthStatus.THROTTLED)
         fingerprint = self._fingerprint(key, password)
         cached = self._credentials.get(fingerprint)
         if cached is not None and cached[1] > time.monotonic():
             user = await self.active_user(cached[0])
             if user is not None:
                 return AuthResult(AuthStatus.OK, user)
-        if not await self._throttle.allowed(key, ip):
-            return AuthResult(AuthStatus.THROTTLED)
         user = await self._users.by_username_key(key) if len(password) <= 1024 else None
         stored_hash = user.password_hash if user is not None else None
         verdict: PasswordVerdict = await anyio.to_thread.run_sync(

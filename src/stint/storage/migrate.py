@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -12,7 +13,7 @@ from sqlalchemy import Connection
 
 from stint.storage.database import Database
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "migrate"]
+__all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "migrate"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -29,14 +30,22 @@ def head_revision() -> str | None:
 
 async def migrate(db: Database, revision: str = "head") -> None:
     """Upgrade to ``revision``; a no-op when the database is already there."""
+    await _run(db, command.upgrade, revision)
 
-    def upgrade(connection: Connection) -> None:
+
+async def downgrade(db: Database, revision: str) -> None:
+    """Downgrade to ``revision`` (``base``: drop everything the migrations made)."""
+    await _run(db, command.downgrade, revision)
+
+
+async def _run(db: Database, step: Callable[[Config, str], None], revision: str) -> None:
+    def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
     async with db.writer.connect() as conn:
-        await conn.run_sync(upgrade)
+        await conn.run_sync(run)
         await conn.commit()
 
 

@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         cache_key=secret,
         hash_concurrency=settings.password_hash_concurrency,
         credential_cache_seconds=settings.basic_auth_cache_seconds,
+        user_cache_seconds=settings.account_status_cache_seconds,
     )
     verifier = AccessTokenVerifier(keys, issuer=issuer, audience=audience)
     services = Services(

@@ -1,0 +1,69 @@
+"""The `stint` command line on a fresh SQLite data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stint import __version__
+from stint.cli.main import app
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name in list(os.environ):
+        if name.startswith("STINT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return {"STINT_DATA_DIR": str(tmp_path / "data")}
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env=env, input=stdin)
+    return result.exit_code, result.output
+
+
+def test_version(env: dict[str, str]) -> None:
+    assert run(env, "version") == (0, f"stint {__version__}\n")
+
+
+def test_migrate_creates_then_reports_up_to_date(env: dict[str, str], tmp_path: Path) -> None:
+    code, out = run(env, "migrate")
+    assert code == 0 and "from empty to" in out
+    assert (tmp_path / "data" / "stint.sqlite3").exists()
+    code, out = run(env, "migrate")
+    assert code == 0 and "up to date" in out
+
+
+def test_users_create_list_disable_enable(env: dict[str, str]) -> None:
+    run(env, "migrate")
+    pw = "a long enough passphrase"
+    code, out = run(env, "users", "create", "grace", stdin=f"{pw}\n{pw}\n")
+    assert code == 0, out
+    assert "created user grace" in out
+    code, out = run(env, "users", "create", "GRACE", "--password", pw)
+    assert code == 1 and "taken" in out
+    code, out = run(env, "users", "create", "hal", "--password", "password1")
+    assert code == 1 and "commonly used" in out
+    assert run(env, "users", "disable", "grace")[0] == 0
+    code, out = run(env, "users", "list")
+    assert code == 0 and "grace" in out and "disabled" in out
+    assert run(env, "users", "enable", "Grace")[0] == 0
+    assert "active" in run(env, "users", "list")[1]
+    code, out = run(env, "users", "disable", "nobody")
+    assert code == 1 and "no user" in out
+
+
+def test_serve_refuses_an_unmigrated_database(env: dict[str, str]) -> None:
+    code, out = run(env, "serve", "--port", "8999")
+    assert code == 1
+    assert "stint migrate" in out
+
+
+def test_bad_configuration_exits_2_with_the_reason(env: dict[str, str]) -> None:
+    code, out = run({**env, "STINT_PORT": "not-a-port"}, "migrate")
+    assert code == 2
+    assert "port" in out

@@ -1,0 +1,265 @@
+"""Accounts over HTTP: registration rules, Basic and token authentication, /api/token."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from joserfc import jwt
+from starlette.applications import Starlette
+
+from stint.protocol.keys import generate_signing_key
+from tests.conftest import PASSWORD, Account, basic, problem, register
+
+pytestmark = pytest.mark.anyio
+
+
+def _claims(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, payload, _ = token.split(".")
+    decode = lambda part: orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # noqa: E731
+    return decode(header), decode(payload)
+
+
+async def test_registration_returns_the_user_and_its_location(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/users", json={"username": "Carol", "password": PASSWORD})
+    assert response.status_code == 201
+    body = response.json()
+    assert body == {"id": body["id"], "username": "Carol"}
+    assert response.headers["location"] == f"/api/users/{body['id']}"
+    public = await client.get(response.headers["location"])
+    assert public.json() == body  # no hash, no flags: public fields only
+
+
+async def test_registration_names_every_missing_field(client: httpx.AsyncClient) -> None:
+    body = problem(await client.post("/api/users", json={}), 400)
+    assert {e["field"] for e in body["errors"]} == {"username", "password"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "ab", "password": PASSWORD}, "username"),
+        ({"username": "has space", "password": PASSWORD}, "username"),
+        ({"username": "-dash-first", "password": PASSWORD}, "username"),
+        ({"username": "x" * 33, "password": PASSWORD}, "username"),
+        ({"username": 42, "password": PASSWORD}, "username"),
+        ({"username": "dave", "password": "short"}, "password"),
+        ({"username": "dave", "password": "p" * 1025}, "password"),
+        ({"username": "dave", "password": "password123"}, "password"),
+        ({"username": "dave", "password": "PASSWORD1"}, "password"),
+    ],
+)
+async def test_registration_rejects_bad_fields(
+    client: httpx.AsyncClient, payload: dict[str, object], field: str
+) -> None:
+    body = problem(await client.post("/api/users", json=payload), 400)
+    assert [e["field"] for e in body["errors"]] == [field]
+
+
+async def test_registration_rejects_malformed_json(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/users", content=b'{"username": ', headers={"Content-Type": "application/json"}
+    )
+    problem(response, 400)
+
+
+async def test_usernames_are_unique_without_regard_to_case(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    response = await client.post("/api/users", json={"username": "ALICE", "password": PASSWORD})
+    assert problem(response, 409)["type"].endswith("username-taken")
+
+
+async def test_unknown_user_is_404(client: httpx.AsyncClient) -> None:
+    problem(await client.get("/api/users/999"), 404)
+
+
+async def test_me_answers_with_basic_and_with_bearer(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    expected = {"id": alice.id, "username": "alice"}
+    assert (await client.get("/api/me", headers=alice.basic)).json() == expected
+    assert (await client.get("/api/me", headers=alice.bearer)).json() == expected
+
+
+async def test_missing_credentials_get_a_basic_challenge(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/resource")
+    problem(response, 401)
+    assert response.headers["www-authenticate"].startswith('Basic realm="stint"')
+
+
+async def test_wrong_password_is_401(client: httpx.AsyncClient, alice: Account) -> None:
+    response = await client.get("/api/resource", headers=basic("alice", "not the password"))
+    problem(response, 401)
+
+
+async def test_resource_and_time_greet_the_caller(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    assert (await client.get("/api/resource", headers=alice.basic)).json() == {
+        "data": "Hello, alice!"
+    }
+    clock = (await client.get("/api/time", headers=alice.bearer)).json()
+    assert set(clock) == {"year", "month", "day", "hour", "minute", "second"}
+    assert abs(time.gmtime().tm_hour - clock["hour"]) in (0, 1, 23)
+
+
+async def test_token_is_an_rfc9068_jwt_signed_with_the_instance_key(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    response = await client.get("/api/token", headers=alice.basic)
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 600
+    assert response.headers["cache-control"] == "no-store"
+    header, claims = _claims(body["token"])
+    key = app.state.runtime.keys.current
+    assert header == {"typ": "at+jwt", "alg": "ES256", "kid": key.kid}
+    assert claims["sub"] == str(alice.id)
+    assert claims["iss"] == "http://testserver"
+    assert claims["aud"] == "http://testserver/api"
+    assert claims["exp"] - claims["iat"] == 600
+    assert {"iat", "jti", "client_id", "scope"} <= set(claims)
+    jwt.decode(body["token"], key.key, algorithms=["ES256"])  # the signature verifies
+
+
+async def test_token_works_as_basic_username_with_any_password(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    response = await client.get("/api/resource", headers=basic(alice.token, "anything"))
+    assert response.json() == {"data": "Hello, alice!"}
+
+
+async def test_a_token_cannot_buy_a_new_token(client: httpx.AsyncClient, alice: Account) -> None:
+    # Otherwise a stolen ten-minute token could be renewed for ever.
+    problem(await client.get("/api/token", headers=alice.bearer), 401)
+    problem(await client.get("/api/token", headers=basic(alice.token, "x")), 401)
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB"),  # signature
+        lambda t: t.split(".")[0] + "." + t.split(".")[1][:-2] + "." + t.split(".")[2],
+        lambda t: "not-a-token",
+        lambda t: "a.b.c",
+    ],
+)
+async def test_tampered_tokens_are_refused_with_invalid_token(
+    client: httpx.AsyncClient, alice: Account, mangle: Any
+) -> None:
+    response = await client.get(
+        "/api/resource", headers={"Authorization": f"Bearer {mangle(alice.token)}"}
+    )
+    problem(response, 401)
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def _signed(app: Starlette, claims: dict[str, Any], key: Any = None) -> str:
+    signing = key or app.state.runtime.keys.current
+    header = {"alg": "ES256", "kid": signing.kid, "typ": "at+jwt"}
+    return jwt.encode(header, claims, signing.key)
+
+
+def _good_claims(alice: Account, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {
+        "iss": "http://testserver",
+        "aud": "http://testserver/api",
+        "sub": str(alice.id),
+        "client_id": "stint-first-party",
+        "iat": now,
+        "exp": now + 60,
+        "jti": "j",
+        "scope": "profile",
+        "preferred_username": "alice",
+    }
+    claims.update(changes)
+    return claims
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": int(time.time()) - 5},
+        {"iss": "https://evil.example"},
+        {"aud": "https://other.example/api"},
+    ],
+)
+async def test_expired_or_foreign_tokens_are_refused(
+    client: httpx.AsyncClient, app: Starlette, alice: Account, changes: dict[str, Any]
+) -> None:
+    token = await _signed(app, _good_claims(alice, **changes))
+    problem(await client.get("/api/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_token_signed_by_an_unknown_key_is_refused(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    token = await _signed(app, _good_claims(alice), key=generate_signing_key())
+    problem(await client.get("/api/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_token_without_the_needed_scope_gets_403_insufficient_scope(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    token = await _signed(app, _good_claims(alice, scope="profile"))
+    response = await client.get("/api/activities", headers={"Authorization": f"Bearer {token}"})
+    problem(response, 403)
+    challenge = response.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="activities:read"' in challenge
+    assert (await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})).is_success
+
+
+async def test_disabling_an_account_stops_its_password_and_tokens(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    assert (await client.get("/api/me", headers=alice.basic)).is_success  # cached credentials
+    store = app.state.services.accounts._users
+    assert await store.set_disabled(alice.id, True)
+    problem(await client.get("/api/me", headers=alice.bearer), 401)
+    problem(await client.get("/api/me", headers=alice.basic), 401)
+    problem(await client.get("/api/token", headers=alice.basic), 401)
+    problem(await client.get(f"/api/users/{alice.id}"), 404)
+
+
+async def test_repeated_failures_lock_the_account_with_429_and_retry_after(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    for _ in range(10):
+        problem(await client.get("/api/me", headers=basic("alice", "wrong password")), 401)
+    response = await client.get("/api/me", headers=basic("alice", PASSWORD))
+    assert problem(response, 429)["type"].endswith("too-many-attempts")
+    assert int(response.headers["retry-after"]) > 0
+    # Another account from another address is not affected by alice's lock.
+    other = httpx.ASGITransport(app=client._transport.app, client=("198.51.100.9", 1))  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=other, base_url="http://testserver") as elsewhere:
+        await register(elsewhere, "erin")
+        assert (await elsewhere.get("/api/me", headers=basic("erin", PASSWORD))).is_success
+
+
+async def test_one_address_guessing_many_accounts_is_throttled(client: httpx.AsyncClient) -> None:
+    statuses = [
+        (await client.get("/api/me", headers=basic(f"nobody{i}", "guess guess"))).status_code
+        for i in range(51)
+    ]
+    assert statuses[:50] == [401] * 50
+    assert statuses[50] == 429
+
+
+async def test_no_password_reaches_the_logs(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "unmistakable secret phrase 9137"
+    caplog.set_level("DEBUG")
+    await client.post("/api/users", json={"username": "frank", "password": secret})
+    await client.get("/api/me", headers=basic("frank", secret + "x"))
+    token = (await client.get("/api/token", headers=basic("frank", secret))).json()["token"]
+    await client.get("/api/me", headers={"Authorization": f"Bearer {token}x"})
+    assert secret not in caplog.text
+    assert token not in caplog.text

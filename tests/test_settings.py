@@ -1,0 +1,92 @@
+"""Configuration: environment and TOML, validation, and the instance secret file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from stint.settings import ConfigError, Settings, load_settings, read_or_create_secret
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("STINT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_environment_overrides_the_toml_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "stint.toml").write_text('port = 9000\nlog_level = "debug"\n')
+    monkeypatch.setenv("STINT_PORT", "9100")
+    settings = load_settings()
+    assert settings.port == 9100
+    assert settings.log_level == "debug"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("prot = 80\n", "prot"),
+        ("port = 70000\n", "port"),
+        ('database_url = "mysql://x"\n', "database_url"),
+        ('environment = "production"\n', "https"),
+    ],
+)
+def test_bad_configuration_stops_start_up_naming_the_key(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    (tmp_path / "stint.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_config_file_is_chosen_by_stint_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "elsewhere.toml"
+    path.write_text("workers = 3\n")
+    monkeypatch.setenv("STINT_CONFIG", str(path))
+    assert load_settings().workers == 3
+
+
+def test_default_database_is_sqlite_in_the_data_folder(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "d")
+    assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.effective_database_url.endswith("/d/stint.sqlite3")
+
+
+def test_secret_is_created_once_with_mode_0600(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    first = read_or_create_secret(settings)
+    assert len(first) >= 32
+    mode = stat.S_IMODE((tmp_path / "data" / "secret.key").stat().st_mode)
+    assert mode == 0o600
+    assert read_or_create_secret(settings) == first
+
+
+def test_workers_creating_the_secret_together_share_one(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    with ThreadPoolExecutor(8) as pool:
+        secrets = set(pool.map(lambda _: read_or_create_secret(settings), range(16)))
+    assert len(secrets) == 1
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["secret.key"]
+
+
+def test_a_secret_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    read_or_create_secret(settings)
+    (tmp_path / "data" / "secret.key").chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        read_or_create_secret(settings)
+
+
+def test_secret_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STINT_SECRET_KEY", "s" * 40)
+    assert read_or_create_secret(load_settings()) == b"s" * 40
