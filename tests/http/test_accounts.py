@@ -18,10 +18,14 @@ from tests.conftest import PASSWORD, Account, basic, problem, register
 pytestmark = pytest.mark.anyio
 
 
+def _segment(part: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
+
+
 def _claims(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header, payload, _ = token.split(".")
-    decode = lambda part: orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # noqa: E731
-    return decode(header), decode(payload)
+    return _segment(header), _segment(payload)
 
 
 async def test_registration_returns_the_user_and_its_location(client: httpx.AsyncClient) -> None:
