@@ -160,6 +160,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         issuer="http://testserver",
         max_body_bytes=4096,
         account_status_cache_seconds=0,
+        login_backoff_base_seconds=0,
+        client_cache_seconds=0,
+        revocation_cache_seconds=0,
     )
 
 

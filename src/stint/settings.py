@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
     login_failures_per_ip: int = Field(default=50, ge=1, le=100_000)
     login_failure_window_seconds: int = Field(default=300, ge=10, le=86400)
+    login_backoff_base_seconds: float = Field(default=0.25, ge=0, le=10)
+    # OAuth 2.0
+    refresh_token_ttl: int = Field(default=30 * 86400, ge=60, le=366 * 86400)
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=120)
+    session_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=90 * 86400)
+    pkce_required: bool = True  # for every client; public clients always need it
+    allow_plain_pkce: bool = False
+    implicit_enabled: bool = True  # still only for clients that register the implicit grant
+    client_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    revocation_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     # How stale a worker's view of "is this account disabled" may be, on the token hot path.
     account_status_cache_seconds: float = Field(default=5.0, ge=0, le=300)
@@ -94,6 +104,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs STINT_ISSUER set to an https:// URL")
             if self.secret_key and len(self.secret_key) < 32:
                 raise ValueError("STINT_SECRET_KEY must be at least 32 characters")
+            if self.allow_plain_pkce:
+                raise ValueError("plain PKCE is not allowed in production (RFC 9700 §2.1.1)")
         return self
 
     @property

@@ -109,7 +109,9 @@ class AccountService:
             self._hashing.verify, stored_hash, password[:1024], limiter=self._limiter
         )
         if user is None or not verdict.valid or user.disabled:
-            await self._throttle.record_failure(key, ip)
+            delay = await self._throttle.record_failure(key, ip)
+            if delay > 0:
+                await anyio.sleep(delay)  # backoff: each further guess answers more slowly
             return AuthResult(AuthStatus.INVALID)
         if verdict.new_hash is not None:
             await self._users.update_password_hash(user.id, verdict.new_hash)

@@ -14,6 +14,8 @@ class ThrottleLimits:
     failures_per_account: int
     failures_per_ip: int
     window_seconds: int
+    backoff_base_seconds: float = 0.0
+    backoff_max_seconds: float = 4.0
 
 
 class LoginThrottle:
@@ -38,10 +40,13 @@ class LoginThrottle:
             self._limits.failures_per_account
         )
 
-    async def record_failure(self, username_key: str, ip: str) -> None:
+    async def record_failure(self, username_key: str, ip: str) -> float:
+        """Count a failure; return how long to wait before answering (exponential backoff)."""
         window = self._limits.window_seconds
         await self._counters.increment(f"login:ip:{ip}", window)
-        await self._counters.increment(f"login:user:{username_key}", window)
+        failures = await self._counters.increment(f"login:user:{username_key}", window)
+        base = self._limits.backoff_base_seconds
+        return min(base * 2 ** (failures - 1), self._limits.backoff_max_seconds) if base else 0.0
 
     async def record_success(self, username_key: str) -> None:
         await self._counters.reset(f"login:user:{username_key}")

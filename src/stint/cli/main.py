@@ -17,6 +17,7 @@ from rich.table import Table
 from stint import __version__
 from stint.accounts.ports import UsernameTakenError
 from stint.accounts.service import AccountService, RegistrationError
+from stint.cli.clients import clients_app
 from stint.settings import ConfigError, Settings, load_settings
 from stint.storage.database import Database
 from stint.storage.migrate import current_revision, head_revision, migrate
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -232,4 +234,5 @@ def users_enable(username: str) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app()

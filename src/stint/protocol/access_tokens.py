@@ -33,6 +33,9 @@ class AccessToken:
     scopes: frozenset[str]
     expires_at: int
     jti: str
+    issued_at: int = 0
+    grant_id: str | None = None
+    user_id: int | None = None  # None: the client acting for itself (client_credentials)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +54,18 @@ class AccessTokenIssuer:
         self._audience = audience
         self._ttl = ttl
 
+    @property
+    def ttl(self) -> int:
+        return self._ttl
+
     def issue(
-        self, *, subject: str, username: str, client_id: str, scopes: frozenset[str]
+        self,
+        *,
+        subject: str,
+        username: str,
+        client_id: str,
+        scopes: frozenset[str],
+        grant_id: str | None = None,
     ) -> IssuedToken:
         key = self._keys.current
         now = int(time.time())
@@ -66,8 +79,11 @@ class AccessTokenIssuer:
             "exp": now + self._ttl,
             "jti": secrets.token_urlsafe(16),
             "scope": " ".join(sorted(scopes)),
-            "preferred_username": username,
         }
+        if username:
+            claims["preferred_username"] = username
+        if grant_id:
+            claims["gid"] = grant_id  # lets revoking the grant revoke this token too
         header = {"alg": key.alg, "kid": key.kid, "typ": ACCESS_TOKEN_TYP}
         return IssuedToken(jwt.encode(header, claims, key.key), self._ttl, scopes)
 
@@ -143,6 +159,8 @@ class AccessTokenVerifier:
         scope = claims.get("scope", "")
         username = claims.get("preferred_username", "")
         client_id = claims.get("client_id", "")
+        grant_id = claims.get("gid")
+        iat = claims.get("iat", 0)
         return AccessToken(
             subject=sub,
             username=username if isinstance(username, str) else "",
@@ -150,6 +168,9 @@ class AccessTokenVerifier:
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
             expires_at=exp,
             jti=jti,
+            issued_at=iat if isinstance(iat, int) else 0,
+            grant_id=grant_id if isinstance(grant_id, str) else None,
+            user_id=int(sub) if sub.isdigit() else None,
         )
 
 

@@ -1,15 +1,36 @@
-"""Protocol errors: one class per RFC error code (RFC 6749 §5.2, RFC 6750 §3.1)."""
+"""Protocol errors: one class per RFC error code (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 7009).
+
+``description`` is safe to send to the client; ``detail`` is only logged. ``redirectable`` says
+whether the authorization endpoint may send the error to the client's redirect URI: never for
+errors about the client or the redirect URI itself (RFC 6749 §4.1.2.1).
+"""
 
 from __future__ import annotations
 
-__all__ = ["InsufficientScopeError", "InvalidRequestError", "InvalidTokenError", "OAuthError"]
+__all__ = [
+    "AccessDeniedError",
+    "InsufficientScopeError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidRedirectUriError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidTokenError",
+    "OAuthError",
+    "ServerError",
+    "UnauthorizedClientError",
+    "UnsupportedGrantTypeError",
+    "UnsupportedResponseTypeError",
+    "UnsupportedTokenTypeError",
+]
 
 
 class OAuthError(Exception):
-    """An error the protocol defines; ``description`` is safe to show, ``detail`` is only logged."""
+    """An error the protocol defines."""
 
     error: str = "server_error"
     status_code: int = 400
+    redirectable: bool = True
 
     def __init__(self, description: str = "", *, detail: str = "") -> None:
         super().__init__(description or self.error)
@@ -19,6 +40,57 @@ class OAuthError(Exception):
 
 class InvalidRequestError(OAuthError):
     error = "invalid_request"
+
+
+class InvalidClientError(OAuthError):
+    """RFC 6749 §5.2: client authentication failed; answered with 401 and a challenge."""
+
+    error = "invalid_client"
+    status_code = 401
+    redirectable = False
+
+
+class InvalidRedirectUriError(OAuthError):
+    """The redirect URI is missing or not registered: shown on a page, never redirected to."""
+
+    error = "invalid_request"
+    redirectable = False
+
+
+class InvalidGrantError(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClientError(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantTypeError(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseTypeError(OAuthError):
+    error = "unsupported_response_type"
+
+
+class InvalidScopeError(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDeniedError(OAuthError):
+    error = "access_denied"
+    status_code = 403
+
+
+class UnsupportedTokenTypeError(OAuthError):
+    """RFC 7009 §2.2.1."""
+
+    error = "unsupported_token_type"
+
+
+class ServerError(OAuthError):
+    error = "server_error"
+    status_code = 500
 
 
 class InvalidTokenError(OAuthError):

@@ -1,19 +1,41 @@
-"""Scopes of the time-tracking API."""
+"""Scopes of the time-tracking API, and parsing the scope parameter (RFC 6749 §3.3)."""
 
 from __future__ import annotations
 
-__all__ = ["API_SCOPES", "FIRST_PARTY_CLIENT_ID"]
+import re
 
-API_SCOPES = frozenset(
-    {
-        "activities:read",
-        "activities:write",
-        "time-entries:read",
-        "time-entries:write",
-        "reports:read",
-        "profile",
-    }
-)
+from stint.protocol.errors import InvalidScopeError
+
+__all__ = ["API_SCOPES", "FIRST_PARTY_CLIENT_ID", "SCOPE_DESCRIPTIONS", "granted_scopes"]
+
+SCOPE_DESCRIPTIONS = {
+    "activities:read": "See your activities",
+    "activities:write": "Create, change and delete your activities",
+    "time-entries:read": "See your time entries",
+    "time-entries:write": "Record, change and delete your time entries, and run your timer",
+    "reports:read": "See reports of your time",
+    "profile": "See your username",
+}
+API_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
 
 # The built-in client that the first-party token endpoint (/api/token) issues tokens for.
 FIRST_PARTY_CLIENT_ID = "stint-first-party"
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+\Z")
+
+
+def granted_scopes(requested: str | None, allowed: frozenset[str]) -> frozenset[str]:
+    """The scopes to grant: the request's, which must all be allowed; all allowed if omitted."""
+    if requested is None:
+        return allowed
+    scopes = frozenset(requested.split(" ")) - {""}
+    if not scopes:
+        raise InvalidScopeError("the scope parameter is empty")
+    for scope in scopes:
+        if not _SCOPE_TOKEN.match(scope):
+            raise InvalidScopeError("the scope parameter is malformed")
+    unknown = scopes - allowed
+    if unknown:
+        raise InvalidScopeError(f"not allowed for this client: {' '.join(sorted(unknown))}")
+    return scopes

@@ -145,7 +145,11 @@ class SqlActivityStore:
             if count and not cascade:
                 raise ActivityHasEntriesError(count)
             await conn.execute(delete(time_entries).where(entries))
-            await conn.execute(delete(activities).where(*conditions))
+            deleted = await conn.execute(delete(activities).where(*conditions))
+            if deleted.rowcount != 1:
+                # Changed (or deleted) since the check above, on PostgreSQL's read committed:
+                # roll back rather than answer 204 with the activity still there.
+                raise await self._missing_or_stale(conn, user_id, activity_id)
 
     @staticmethod
     async def _missing_or_stale(conn: Any, user_id: int, activity_id: int) -> Exception:

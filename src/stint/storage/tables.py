@@ -19,7 +19,21 @@ from sqlalchemy import (
 
 from stint.storage.types import UTCDateTime
 
-__all__ = ["activities", "metadata", "signing_keys", "time_entries", "users"]
+__all__ = [
+    "activities",
+    "authorization_codes",
+    "clients",
+    "consents",
+    "grants",
+    "metadata",
+    "opaque_access_tokens",
+    "refresh_tokens",
+    "revoked_tokens",
+    "sessions",
+    "signing_keys",
+    "time_entries",
+    "users",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -91,4 +105,113 @@ time_entries = Table(
         sqlite_where=text("ended_at IS NULL"),
         postgresql_where=text("ended_at IS NULL"),
     ),
+)
+
+
+# OAuth 2.0: lists (redirect URIs, grant types, scopes) are stored space-separated; none of
+# their members can contain a space.
+clients = Table(
+    "clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("client_type", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=True),
+    Column("redirect_uris", Text, nullable=False, server_default=""),
+    Column("grant_types", Text, nullable=False, server_default=""),
+    Column("scopes", Text, nullable=False, server_default=""),
+    Column("token_endpoint_auth_method", String(32), nullable=False),
+    Column("owner_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("opaque_access_tokens", Boolean, nullable=False, server_default=text("false")),
+    Column("may_introspect", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "owner_id"),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("client_id", ForeignKey("clients.client_id", ondelete="CASCADE"), nullable=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index(None, "user_id", "client_id"),
+    Index(None, "revoked_at"),
+)
+
+authorization_codes = Table(
+    "authorization_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("redirect_uri", Text, nullable=True),
+    Column("scopes", Text, nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("code_challenge_method", String(8), nullable=True),
+    Column("nonce", String(512), nullable=True),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index(None, "expires_at"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("rotated_at", UTCDateTime, nullable=True),
+    Index(None, "grant_id"),
+)
+
+opaque_access_tokens = Table(
+    "opaque_access_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), nullable=True),
+    Column("client_id", String(64), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("username", String(32), nullable=False, server_default=""),
+    Column("scopes", Text, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
+)
+
+revoked_tokens = Table(
+    "revoked_tokens",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("revoked_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "revoked_at"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True),
+    Column("scopes", Text, nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("user_agent", String(200), nullable=False, server_default=""),
+    Index(None, "user_id"),
 )

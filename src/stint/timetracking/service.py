@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from stint.timetracking.errors import (
@@ -24,9 +27,40 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
 MAX_NAME = 100
 MAX_TEXT = 2000
 MAX_REPORT_SPAN = timedelta(days=366 * 5)
+# PostgreSQL text cannot hold U+0000 (SQLite can): refuse it on both, the same way.
+_NO_NUL = "must not contain the NUL character (U+0000)"
 
 # The versions an If-Match header allows; None: no precondition.
 Versions = Collection[int] | None
+P = ParamSpec("P")
+T = TypeVar("T")
+# Rounds a write without If-Match may lose to concurrent writers; each round one of them wins.
+_RETRIES = 16
+
+
+def _retried_without_precondition(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Awaitable[T]]:
+    """Retry a read-check-write that lost a race, when the client sent no If-Match.
+
+    The write compares and sets the version it read. With If-Match, a concurrent change is the
+    client's failed precondition (412). Without it the client asked for no condition, so the
+    write is done again on the new state (a second stop finds the entry stopped) instead of
+    answering 412 to a request that had none.
+    """
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    async def retrying(*args: P.args, **kwargs: P.kwargs) -> T:
+        if signature.bind(*args, **kwargs).arguments["if_versions"] is None:
+            for _ in range(_RETRIES):
+                try:
+                    return await method(*args, **kwargs)
+                except StaleVersionError:
+                    continue
+        return await method(*args, **kwargs)
+
+    return retrying
 
 
 class TimeTracking:
@@ -57,6 +91,7 @@ class TimeTracking:
     async def activities(self, user_id: int, *, after_id: int, limit: int) -> list[Activity]:
         return await self._activities.page(user_id, after_id=after_id, limit=limit)
 
+    @_retried_without_precondition
     async def replace_activity(
         self, user_id: int, activity_id: int, fields: ActivityFields, if_versions: Versions
     ) -> Activity:
@@ -66,6 +101,7 @@ class TimeTracking:
             user_id, activity_id, _checked_activity(fields), version
         )
 
+    @_retried_without_precondition
     async def patch_activity(
         self, user_id: int, activity_id: int, changes: dict[str, object], if_versions: Versions
     ) -> Activity:
@@ -77,6 +113,7 @@ class TimeTracking:
             user_id, activity_id, _checked_activity(merged), version
         )
 
+    @_retried_without_precondition
     async def delete_activity(
         self, user_id: int, activity_id: int, *, cascade: bool, if_versions: Versions
     ) -> None:
@@ -102,6 +139,7 @@ class TimeTracking:
             raise ValidationProblem({"to": "must be after 'from'"})
         return await self._entries.page(user_id, query)
 
+    @_retried_without_precondition
     async def replace_entry(
         self, user_id: int, entry_id: int, fields: EntryFields, if_versions: Versions
     ) -> TimeEntry:
@@ -109,6 +147,7 @@ class TimeTracking:
         version = _expected(current.version, if_versions)
         return await self._entries.update(user_id, entry_id, _checked_entry(fields), version)
 
+    @_retried_without_precondition
     async def patch_entry(
         self, user_id: int, entry_id: int, changes: dict[str, object], if_versions: Versions
     ) -> TimeEntry:
@@ -118,6 +157,7 @@ class TimeTracking:
         merged = replace(base, **changes)  # type: ignore[arg-type]
         return await self._entries.update(user_id, entry_id, _checked_entry(merged), version)
 
+    @_retried_without_precondition
     async def delete_entry(self, user_id: int, entry_id: int, if_versions: Versions) -> None:
         current = await self.entry(user_id, entry_id)
         await self._entries.delete(user_id, entry_id, _expected(current.version, if_versions))
@@ -132,6 +172,7 @@ class TimeTracking:
         start = self._clock().replace(microsecond=0)
         return await self.create_entry(user_id, EntryFields(activity_id, start, None, note))
 
+    @_retried_without_precondition
     async def stop_entry(self, user_id: int, entry_id: int, if_versions: Versions) -> TimeEntry:
         """End a running entry now; stopping a stopped entry returns it unchanged."""
         current = await self.entry(user_id, entry_id)
@@ -174,6 +215,9 @@ def _checked_activity(fields: ActivityFields) -> ActivityFields:
         problems["description"] = f"must be at most {MAX_TEXT} characters"
     if fields.colour is not None and not _COLOUR.match(fields.colour):
         problems["colour"] = "must be a colour like #1e90ff"
+    for field, text in (("name", name), ("description", fields.description)):
+        if "\x00" in text:
+            problems.setdefault(field, _NO_NUL)
     if problems:
         raise ValidationProblem(problems)
     colour = fields.colour.lower() if fields.colour else None
@@ -189,6 +233,8 @@ def _checked_entry(fields: EntryFields) -> EntryFields:
         problems["end"] = "must be after start"
     if len(fields.note) > MAX_TEXT:
         problems["note"] = f"must be at most {MAX_TEXT} characters"
+    elif "\x00" in fields.note:
+        problems["note"] = _NO_NUL
     if problems:
         raise ValidationProblem(problems)
     start = fields.start.astimezone(UTC)

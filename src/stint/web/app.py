@@ -6,27 +6,53 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from stint.accounts.directory import AccountDirectory
 from stint.accounts.memory_counters import MemoryCounterStore
 from stint.accounts.passwords import PasswordHashing
 from stint.accounts.ports import CounterStore
 from stint.accounts.service import AccountService
 from stint.accounts.throttle import LoginThrottle, ThrottleLimits
 from stint.protocol.access_tokens import AccessTokenIssuer, AccessTokenVerifier
+from stint.protocol.authorize import AuthorizationResponder, AuthorizePolicy
+from stint.protocol.endpoints.introspection import IntrospectionEndpoint
+from stint.protocol.endpoints.metadata import authorization_server_metadata
+from stint.protocol.endpoints.revocation import RevocationEndpoint
+from stint.protocol.endpoints.token import TokenEndpoint
+from stint.protocol.grants import GrantHandler
+from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
+from stint.protocol.grants.client_credentials import ClientCredentialsGrant
+from stint.protocol.grants.context import GrantContext
+from stint.protocol.grants.password import PasswordGrant
+from stint.protocol.grants.refresh_token import RefreshTokenGrant
 from stint.protocol.keys import KeyRing
+from stint.protocol.revocation_cache import RevocationCache
+from stint.protocol.secrets import SecretHasher
+from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
 from stint.storage.activity_store import SqlActivityStore
+from stint.storage.client_store import SqlClientStore
+from stint.storage.code_store import SqlAuthorizationCodeStore
+from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
+from stint.storage.grant_store import SqlGrantStore
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
 from stint.storage.migrate import current_revision, head_revision
+from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.redis_counters import RedisCounterStore
+from stint.storage.refresh_token_store import SqlRefreshTokenStore
+from stint.storage.revoked_token_store import SqlRevokedTokenStore
+from stint.storage.session_store import SqlSessionStore
 from stint.storage.time_entry_store import SqlTimeEntryStore
 from stint.storage.user_store import SqlUserStore
 from stint.timetracking.service import TimeTracking
@@ -35,12 +61,19 @@ from stint.web.api.context import Services
 from stint.web.api.docs import docs_routes
 from stint.web.api.openapi import openapi_document
 from stint.web.api.operations import Operation, starlette_routes
+from stint.web.csrf import CsrfProtection
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
+from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
+from stint.web.oauth.endpoints import OAuthEndpoints, oauth_routes
+from stint.web.pages.common import PageContext
+from stint.web.pages.login import login_routes
 from stint.web.problems import exception_handlers
 from stint.web.responses import JSONResponse, ProblemResponse
-from stint.web.security import Authenticator
+from stint.web.security import Authenticator, TokenChecks
+from stint.web.sessions import SessionManager
+from stint.web.templating import Pages
 
-__all__ = ["API_OPERATIONS", "SchemaOutOfDateError", "create_app"]
+__all__ = ["API_OPERATIONS", "OAuthStores", "SchemaOutOfDateError", "create_app"]
 
 log = logging.getLogger("stint")
 
@@ -50,25 +83,42 @@ API_OPERATIONS: list[Operation] = [
     *time_entries.OPERATIONS,
     *reports.OPERATIONS,
 ]
+STATIC = Path(__file__).with_name("static")
 
 
 class SchemaOutOfDateError(RuntimeError):
     """The database is not at the newest migration: run `stint migrate`."""
 
 
+@dataclass(frozen=True)
+class OAuthStores:
+    clients: SqlClientStore
+    grants: SqlGrantStore
+    codes: SqlAuthorizationCodeStore
+    refresh_tokens: SqlRefreshTokenStore
+    opaque_tokens: SqlOpaqueTokenStore
+    revoked: SqlRevokedTokenStore
+    consents: SqlConsentStore
+    sessions: SqlSessionStore
+
+
 @dataclass
 class Runtime:
-    """What the app holds open between start-up and shutdown."""
+    """What the app holds open between start-up and shutdown, and what tests reach into."""
 
     db: Database
     keys: KeyRing
     key_store: SqlSigningKeyStore
     redis: Redis | None
+    oauth: OAuthStores
+    hasher: SecretHasher
+    tokens: TokenFactory
 
 
 def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) -> Starlette:
     """Build the ASGI app. Nothing touches the database until the lifespan starts it."""
     secret = read_or_create_secret(settings)
+    secure_cookies = settings.effective_issuer.startswith("https://")
     db = Database(settings.effective_database_url)
     key_store = SqlSigningKeyStore(db, KeySealer(secret))
     keys = KeyRing(key_store.load_or_create)
@@ -76,10 +126,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     counters: CounterStore = RedisCounterStore(redis) if redis else MemoryCounterStore()
     issuer = settings.effective_issuer
     audience = f"{issuer}/api"
+    hasher = SecretHasher(secret)
     limits = ThrottleLimits(
         failures_per_account=settings.login_failures_per_account,
         failures_per_ip=settings.login_failures_per_ip,
         window_seconds=settings.login_failure_window_seconds,
+        backoff_base_seconds=settings.login_backoff_base_seconds,
     )
     account_service = AccountService(
         SqlUserStore(db),
@@ -90,16 +142,95 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         credential_cache_seconds=settings.basic_auth_cache_seconds,
         user_cache_seconds=settings.account_status_cache_seconds,
     )
+    oauth = OAuthStores(
+        clients=SqlClientStore(db, cache_seconds=settings.client_cache_seconds),
+        grants=SqlGrantStore(db),
+        codes=SqlAuthorizationCodeStore(db),
+        refresh_tokens=SqlRefreshTokenStore(db),
+        opaque_tokens=SqlOpaqueTokenStore(db),
+        revoked=SqlRevokedTokenStore(db),
+        consents=SqlConsentStore(db),
+        sessions=SqlSessionStore(db),
+    )
+    jwt_issuer = AccessTokenIssuer(
+        keys, issuer=issuer, audience=audience, ttl=settings.access_token_ttl
+    )
     verifier = AccessTokenVerifier(keys, issuer=issuer, audience=audience)
+    tokens = TokenFactory(
+        jwt_issuer,
+        oauth.grants,
+        oauth.refresh_tokens,
+        oauth.opaque_tokens,
+        hasher,
+        refresh_ttl=settings.refresh_token_ttl,
+    )
+    revocations = RevocationCache(
+        oauth.grants,
+        oauth.revoked,
+        refresh_seconds=settings.revocation_cache_seconds,
+        max_token_ttl=settings.access_token_ttl,
+    )
+    checks = TokenChecks(revocations, oauth.opaque_tokens, oauth.grants, hasher)
     services = Services(
         accounts=account_service,
-        authenticate=Authenticator(account_service, verifier),
-        tokens=AccessTokenIssuer(
-            keys, issuer=issuer, audience=audience, ttl=settings.access_token_ttl
-        ),
+        authenticate=Authenticator(account_service, verifier, checks),
+        tokens=jwt_issuer,
         timetracking=TimeTracking(SqlActivityStore(db), SqlTimeEntryStore(db)),
     )
-    runtime = Runtime(db=db, keys=keys, key_store=key_store, redis=redis)
+    grant_context = GrantContext(
+        tokens=tokens,
+        grants=oauth.grants,
+        codes=oauth.codes,
+        refresh_tokens=oauth.refresh_tokens,
+        users=AccountDirectory(account_service),
+        refresh_grace_seconds=settings.refresh_grace_seconds,
+    )
+    grant_handlers: dict[str, GrantHandler] = {
+        g.grant_type: g
+        for g in (
+            AuthorizationCodeGrant(grant_context),
+            RefreshTokenGrant(grant_context),
+            ClientCredentialsGrant(grant_context),
+            PasswordGrant(grant_context),
+        )
+    }
+    token_endpoint = TokenEndpoint(oauth.clients, hasher, grant_handlers)
+    endpoints = OAuthEndpoints(
+        token=token_endpoint,
+        revocation=RevocationEndpoint(
+            oauth.clients, hasher, oauth.grants, oauth.refresh_tokens, oauth.opaque_tokens,
+            oauth.revoked, verifier,
+        ),
+        introspection=IntrospectionEndpoint(
+            oauth.clients, hasher, oauth.grants, oauth.refresh_tokens, oauth.opaque_tokens,
+            oauth.revoked, verifier, issuer=issuer,
+        ),
+        metadata=authorization_server_metadata(
+            issuer,
+            grant_types=token_endpoint.grant_types,
+            implicit_enabled=settings.implicit_enabled,
+            plain_pkce=settings.allow_plain_pkce,
+        ),
+    )
+    page_context = PageContext(
+        pages=Pages(CsrfProtection(secret, secure=secure_cookies)),
+        sessions=SessionManager(
+            oauth.sessions, hasher, ttl_seconds=settings.session_ttl_seconds, secure=secure_cookies
+        ),
+        accounts=account_service,
+    )
+    authorize = AuthorizeDependencies(
+        pages=page_context,
+        clients=oauth.clients,
+        consents=oauth.consents,
+        responder=AuthorizationResponder(oauth.codes, tokens, issuer),
+        policy=AuthorizePolicy(
+            require_pkce=settings.pkce_required,
+            allow_plain_pkce=settings.allow_plain_pkce,
+            implicit_enabled=settings.implicit_enabled,
+        ),
+    )
+    runtime = Runtime(db, keys, key_store, redis, oauth, hasher, tokens)
     document = openapi_document(API_OPERATIONS, server_url=issuer)
 
     async def openapi_json(_request: Request) -> Response:
@@ -109,6 +240,10 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         *starlette_routes(API_OPERATIONS),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         *docs_routes(),
+        *oauth_routes(endpoints),
+        *authorize_routes(authorize),
+        *login_routes(page_context),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
     @asynccontextmanager
@@ -145,7 +280,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     return app
 
 
-def _body_too_large(limit: int):  # type: ignore[no-untyped-def]
+def _body_too_large(limit: int) -> Any:
     async def handler(_request: Request, _exc: Exception) -> Response:
         detail = f"request bodies are limited to {limit} bytes"
         return ProblemResponse(413, "Content Too Large", detail=detail)

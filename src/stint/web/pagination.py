@@ -13,6 +13,8 @@ from stint.web.problems import field_errors
 
 __all__ = ["decode_cursor", "encode_cursor", "next_link"]
 
+_MAX_ID = 2**31 - 1
+
 
 def encode_cursor(position: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(position)).rstrip(b"=").decode()
@@ -29,6 +31,9 @@ def decode_cursor(cursor: str, shape: tuple[type, ...]) -> list[Any]:
         not isinstance(position, list)
         or len(position) != len(shape)
         or not all(type(v) is t for v, t in zip(position, shape, strict=True))
+        # Integers in a position are ids, 32-bit in the database: a larger one is no cursor of ours
+        # (and PostgreSQL or SQLite would refuse to bind it).
+        or not all(0 <= v <= _MAX_ID for v in position if type(v) is int)
     ):
         raise field_errors({"cursor": "is not a cursor this API returned"})
     return position

@@ -8,9 +8,14 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from datetime import UTC, datetime
+
 from stint.accounts.service import AccountService, AuthStatus
 from stint.protocol.access_tokens import AccessTokenVerifier
 from stint.protocol.errors import InvalidTokenError
+from stint.protocol.ports import GrantStore, OpaqueTokenStore
+from stint.protocol.revocation_cache import RevocationCache
+from stint.protocol.secrets import SecretHasher
 from stint.web.problems import ApiProblem
 
 __all__ = ["Authenticator", "Principal"]
@@ -24,6 +29,7 @@ class Principal:
     username: str
     scopes: frozenset[str] | None  # None: signed in with the password, every scope
     via_password: bool
+    client_id: str | None = None
 
     def require(self, scope: str) -> None:
         """RFC 6750 §3.1: a token without the needed scope gets 403 insufficient_scope."""
@@ -49,12 +55,40 @@ def _unauthorized(detail: str, *, bearer_error: str | None = None) -> ApiProblem
     return ApiProblem(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
+@dataclass(frozen=True, slots=True)
+class TokenChecks:
+    """What makes a token valid beyond its signature: revocation, and opaque tokens' records."""
+
+    revocations: RevocationCache
+    opaque_tokens: OpaqueTokenStore
+    grants: GrantStore
+    hasher: SecretHasher
+
+
 class Authenticator:
     """Resolves the ``Authorization`` header of a request to a Principal, or raises a 401/429."""
 
-    def __init__(self, accounts: AccountService, verifier: AccessTokenVerifier) -> None:
+    def __init__(
+        self, accounts: AccountService, verifier: AccessTokenVerifier, checks: TokenChecks
+    ) -> None:
         self._accounts = accounts
         self._verifier = verifier
+        self._checks = checks
+
+    async def client_or_user(self, request: Request) -> Principal | str:
+        """A user principal, or the client id of a token a client holds for itself."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.count(".") == 2:
+            try:
+                claims = await self._verifier.verify(token.strip())
+            except InvalidTokenError as exc:
+                raise _unauthorized(exc.description, bearer_error="invalid_token") from None
+            if claims.user_id is None:
+                if await self._checks.revocations.is_revoked(claims):
+                    raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
+                return claims.client_id
+        return await self(request)
 
     async def __call__(self, request: Request, *, password_only: bool = False) -> Principal:
         header = request.headers.get("authorization")
@@ -74,18 +108,37 @@ class Authenticator:
         raise _unauthorized("use HTTP Basic or a Bearer token")
 
     async def _from_token(self, token: str) -> Principal:
+        if token.count(".") != 2:
+            return await self._from_opaque_token(token)
         try:
             claims = await self._verifier.verify(token)
-            user = await self._accounts.active_user(int(claims.subject))
         except InvalidTokenError as exc:
             raise _unauthorized(exc.description, bearer_error="invalid_token") from None
-        except ValueError:
-            raise _unauthorized(
-                "the access token is malformed", bearer_error="invalid_token"
-            ) from None
+        if claims.user_id is None:
+            raise _unauthorized("this token acts for no user", bearer_error="invalid_token")
+        if await self._checks.revocations.is_revoked(claims):
+            raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
+        user = await self._accounts.active_user(claims.user_id)
         if user is None:
             raise _unauthorized("the account is disabled", bearer_error="invalid_token")
-        return Principal(user.id, user.username, claims.scopes, via_password=False)
+        return Principal(user.id, user.username, claims.scopes, False, claims.client_id)
+
+    async def _from_opaque_token(self, token: str) -> Principal:
+        found = None
+        if 20 <= len(token) <= 100:
+            found = await self._checks.opaque_tokens.get(self._checks.hasher.hash(token))
+        if found is None or found.expires_at <= datetime.now(UTC):
+            raise _unauthorized(
+                "the access token is unknown or expired", bearer_error="invalid_token"
+            )
+        if found.grant_id is not None and await self._checks.grants.is_revoked(found.grant_id):
+            raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
+        if found.user_id is None:
+            raise _unauthorized("this token acts for no user", bearer_error="invalid_token")
+        user = await self._accounts.active_user(found.user_id)
+        if user is None:
+            raise _unauthorized("the account is disabled", bearer_error="invalid_token")
+        return Principal(user.id, user.username, found.scopes, False, found.client_id)
 
     async def _from_password(self, username: str, password: str, ip: str) -> Principal:
         result = await self._accounts.authenticate(username, password, ip)

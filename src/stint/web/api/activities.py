@@ -13,6 +13,7 @@ from stint.web.api.representations import (
     activity_json,
     list_response,
     object_response,
+    require_json,
 )
 from stint.web.api.schemas import ActivityIn, ActivityList, ActivityOut, ActivityPatch, ListQuery
 from stint.web.pagination import decode_cursor, encode_cursor
@@ -46,6 +47,7 @@ async def create_activity(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("activities:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, ActivityIn)
     fields = ActivityFields(body.name, body.description, body.colour, body.archived)
     activity = await svc.timetracking.create_activity(principal.user_id, fields)
@@ -67,6 +69,7 @@ async def replace_activity(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("activities:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, ActivityIn)
     fields = ActivityFields(body.name, body.description, body.colour, body.archived)
     activity = await svc.timetracking.replace_activity(
@@ -79,6 +82,7 @@ async def patch_activity(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("activities:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, ActivityPatch)
     changes = body.model_dump(exclude_unset=True)
     for required in ("name", "description", "archived"):

@@ -25,7 +25,9 @@ M = TypeVar("M", bound=BaseModel)
 def _problems(exc: ValidationError, root: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     for error in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in error["loc"]) or root
+        # The field the client named: deeper parts are pydantic's own, such as the member of a
+        # union ("from.datetime", "from.date"), and name nothing the client sent.
+        loc = str(error["loc"][0]) if error["loc"] else root
         problems.setdefault(loc, error["msg"])
     return problems
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.convertors import IntegerConvertor
 from starlette.routing import Route
 
 __all__ = ["Operation", "starlette_routes"]
@@ -44,8 +45,26 @@ class Operation:
         return [m.group(1) for m in _CONVERTER.finditer(self.path)]
 
 
+class _IdConvertor(IntegerConvertor):
+    """Path ids: digits too many for any id become 0, which names nothing (a 404).
+
+    Starlette's own ``int`` convertor calls ``int()`` on the whole digit string, and Python
+    refuses strings over 4300 digits with ValueError: a 500 for a long path.
+    """
+
+    def convert(self, value: str) -> int:
+        return int(value) if len(value) <= 18 else 0
+
+
+_ID_CONVERTOR = _IdConvertor()
+
+
 def starlette_routes(operations: list[Operation]) -> list[Route]:
-    return [
-        Route(op.path, op.endpoint, methods=[op.method], name=f"{op.method} {op.path}")
-        for op in operations
-    ]
+    routes = []
+    for op in operations:
+        route = Route(op.path, op.endpoint, methods=[op.method], name=f"{op.method} {op.path}")
+        for name, convertor in route.param_convertors.items():
+            if isinstance(convertor, IntegerConvertor):
+                route.param_convertors[name] = _ID_CONVERTOR
+        routes.append(route)
+    return routes

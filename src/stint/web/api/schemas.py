@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from stint.accounts import password_policy, usernames
 
@@ -50,7 +50,23 @@ Name = Annotated[str, Field(min_length=1, max_length=100, description="Unique pe
 Text = Annotated[str, Field(max_length=2000)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1e90ff"])]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Moment = Annotated[AwareDatetime | date, Field(description="ISO 8601 time with offset, or a date")]
+D = TypeVar("D", bound=date)
+
+
+def _in_range(value: D) -> D:
+    # Converting to UTC or another time zone, or adding a day, must stay within datetime's years
+    # 1 to 9999: an OverflowError there would be a 500 for a mistyped year.
+    if not 2 <= value.year <= 9998:
+        raise ValueError("must be between the years 2 and 9998")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+Moment = Annotated[
+    AwareDatetime | date,
+    AfterValidator(_in_range),
+    Field(description="ISO 8601 time with offset, or a date"),
+]
 
 
 class UserCreate(Body):
@@ -119,15 +135,15 @@ class ActivityList(Out):
 
 class TimeEntryIn(Body):
     activity: Id
-    start: AwareDatetime
-    end: AwareDatetime | None = Field(default=None, description="null: a running timer")
+    start: Instant
+    end: Instant | None = Field(default=None, description="null: a running timer")
     note: Text = ""
 
 
 class TimeEntryPatch(Body):
     activity: Id | None = None
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     note: Text | None = None
 
 

@@ -12,7 +12,12 @@ from stint.timetracking.models import EntryFields, EntryOrdering, EntryQuery
 from stint.web.api.context import services
 from stint.web.api.http import if_match_versions, object_id, read_body, read_query
 from stint.web.api.operations import Operation
-from stint.web.api.representations import entry_json, list_response, object_response
+from stint.web.api.representations import (
+    entry_json,
+    list_response,
+    object_response,
+    require_json,
+)
 from stint.web.api.schemas import (
     EntryListQuery,
     TimeEntryIn,
@@ -48,8 +53,11 @@ async def list_entries(request: Request) -> Response:
     if query.cursor:
         iso, last_id = decode_cursor(query.cursor, (str, int))
         try:
-            after = (datetime.fromisoformat(iso), last_id)
-        except ValueError:
+            last_start = datetime.fromisoformat(iso)
+            if last_start.utcoffset() is None:  # ours always carry one; a naive one cannot bind
+                raise ValueError(iso)
+            after = (last_start.astimezone(UTC), last_id)
+        except (ValueError, OverflowError):
             raise field_errors({"cursor": "is not a cursor this API returned"}) from None
     entry_query = EntryQuery(
         since=as_utc_moment(query.since) if query.since is not None else None,
@@ -72,6 +80,7 @@ async def create_entry(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("time-entries:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimeEntryIn)
     fields = EntryFields(body.activity, body.start, body.end, body.note)
     entry = await svc.timetracking.create_entry(principal.user_id, fields)
@@ -96,6 +105,7 @@ async def replace_entry(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("time-entries:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimeEntryIn)
     fields = EntryFields(body.activity, body.start, body.end, body.note)
     entry = await svc.timetracking.replace_entry(
@@ -108,6 +118,7 @@ async def patch_entry(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("time-entries:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimeEntryPatch)
     changes = body.model_dump(exclude_unset=True)
     for required in ("activity", "start", "note"):
@@ -135,6 +146,7 @@ async def stop_entry(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("time-entries:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     entry = await svc.timetracking.stop_entry(
         principal.user_id, object_id(request), if_match_versions(request)
     )
@@ -145,6 +157,7 @@ async def start_timer(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("time-entries:write")
+    require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimerStart)
     entry = await svc.timetracking.start_timer(principal.user_id, body.activity, body.note)
     return object_response(

@@ -1,0 +1,29 @@
+"""Browser sessions: who signed in, when, and until when (the cookie holds only a random id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+__all__ = ["Session", "SessionStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id_hash: str
+    user_id: int
+    created_at: datetime
+    auth_time: datetime
+    expires_at: datetime
+    user_agent: str = ""
+
+
+class SessionStore(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, id_hash: str) -> Session | None: ...
+
+    async def delete(self, id_hash: str) -> None: ...
+
+    async def for_user(self, user_id: int) -> list[Session]: ...

@@ -1,0 +1,104 @@
+"""Registered clients and the rules about them: types, redirect URIs, grants, scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from urllib.parse import urlsplit
+
+__all__ = [
+    "AUTH_METHODS",
+    "GRANT_TYPES",
+    "Client",
+    "ClientType",
+    "redirect_uri_problem",
+]
+
+GRANT_TYPES = frozenset(
+    {"authorization_code", "refresh_token", "client_credentials", "password", "implicit"}
+)
+AUTH_METHODS = frozenset({"client_secret_basic", "client_secret_post", "none"})
+_LOOPBACK_HOSTS = ("127.0.0.1", "[::1]", "::1")
+
+
+class ClientType(Enum):
+    """RFC 6749 §2.1."""
+
+    CONFIDENTIAL = "confidential"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    client_id: str
+    name: str
+    client_type: ClientType
+    redirect_uris: tuple[str, ...]
+    grant_types: frozenset[str]
+    scopes: frozenset[str]
+    token_endpoint_auth_method: str
+    secret_hash: str | None = None
+    owner_id: int | None = None
+    opaque_access_tokens: bool = False
+    may_introspect: bool = False  # a resource server: may introspect other clients' tokens
+    created_at: datetime | None = None
+    first_party: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type is ClientType.PUBLIC
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    def allows_redirect_uri(self, uri: str) -> bool:
+        """Exact match (RFC 9700 §4.1.3), except loopback ports (RFC 8252 §7.3)."""
+        if uri in self.redirect_uris:
+            return True
+        requested = urlsplit(uri)
+        if requested.scheme != "http" or requested.hostname is None:
+            return False
+        host = requested.netloc.rsplit(":", 1)[0] if requested.port else requested.netloc
+        if host not in _LOOPBACK_HOSTS:
+            return False
+        for registered in self.redirect_uris:
+            candidate = urlsplit(registered)
+            registered_host = (
+                candidate.netloc.rsplit(":", 1)[0] if candidate.port else candidate.netloc
+            )
+            if (
+                candidate.scheme == "http"
+                and registered_host == host
+                and candidate.path == requested.path
+                and candidate.query == requested.query
+            ):
+                return True
+        return False
+
+
+def redirect_uri_problem(uri: str, *, allow_http: bool) -> str | None:
+    """Why ``uri`` cannot be registered, or None (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §2.1)."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "is not a URL"
+    if not parts.scheme or len(uri) > 2000:
+        return "must be an absolute URL"
+    if parts.fragment or "#" in uri:
+        return "must not contain a fragment"
+    if "*" in uri:
+        return "must not contain wildcards"
+    if parts.scheme == "https":
+        return None if parts.hostname else "needs a host"
+    if parts.scheme == "http":
+        if parts.hostname in ("127.0.0.1", "::1") or allow_http:
+            return None
+        if parts.hostname == "localhost":
+            return "use 127.0.0.1 rather than localhost (RFC 8252 §8.3)"
+        return "must use https (http is allowed for 127.0.0.1 only)"
+    if parts.scheme in ("javascript", "data", "file", "vbscript"):
+        return f"may not use the {parts.scheme} scheme"
+    # A private-use scheme of a native app (RFC 8252 §7.1), such as com.example.app:/callback.
+    return None if "." in parts.scheme else "private-use schemes must be reverse domain names"

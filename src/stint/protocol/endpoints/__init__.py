@@ -1,0 +1,1 @@
+"""OAuth 2.0 endpoints, each a plain object taking typed requests and returning response bodies."""

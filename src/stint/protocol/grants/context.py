@@ -1,0 +1,25 @@
+"""What the grant handlers share: the token factory and the stores they read and change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stint.protocol.ports import (
+    AuthorizationCodeStore,
+    GrantStore,
+    RefreshTokenStore,
+    UserDirectory,
+)
+from stint.protocol.tokens import TokenFactory
+
+__all__ = ["GrantContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantContext:
+    tokens: TokenFactory
+    grants: GrantStore
+    codes: AuthorizationCodeStore
+    refresh_tokens: RefreshTokenStore
+    users: UserDirectory
+    refresh_grace_seconds: int = 10

@@ -1,0 +1,164 @@
+"""What the OAuth core needs from storage: small ports, one per kind of record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
+
+from stint.protocol.clients import Client
+
+__all__ = [
+    "AuthorizationCode",
+    "AuthorizationCodeStore",
+    "ClientStore",
+    "ConsentStore",
+    "Grant",
+    "GrantStore",
+    "OpaqueAccessToken",
+    "OpaqueTokenStore",
+    "RefreshToken",
+    "RefreshTokenStore",
+    "RevokedTokenStore",
+    "Rotation",
+    "UserDirectory",
+]
+
+
+class ClientStore(Protocol):
+    async def get(self, client_id: str) -> Client | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One authorization a user (or a client, for itself) gave; every token descends from one."""
+
+    id: str
+    client_id: str
+    user_id: int | None
+    scopes: frozenset[str]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class GrantStore(Protocol):
+    async def add(self, grant: Grant) -> None: ...
+
+    async def revoke(self, grant_id: str) -> None:
+        """Revoke the grant: every token issued under it stops working."""
+        ...
+
+    async def is_revoked(self, grant_id: str) -> bool: ...
+
+    async def revoked_since(self, since: datetime) -> list[str]:
+        """Ids of grants revoked at or after ``since``: what resource-server caches refresh."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCode:
+    code_hash: str
+    grant_id: str
+    client_id: str
+    user_id: int
+    redirect_uri: str | None  # None when the request relied on the one registered URI
+    scopes: frozenset[str]
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: datetime
+    expires_at: datetime
+    nonce: str | None = None
+
+
+class AuthorizationCodeStore(Protocol):
+    async def add(self, code: AuthorizationCode) -> None: ...
+
+    async def consume(self, code_hash: str) -> tuple[AuthorizationCode | None, bool]:
+        """Mark the code used, atomically: (code, True) the first time, (code, False) after.
+
+        (None, False) when no such code exists.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    token_hash: str
+    grant_id: str
+    client_id: str
+    user_id: int | None
+    scopes: frozenset[str]
+    created_at: datetime
+    expires_at: datetime
+    rotated_at: datetime | None = None
+
+
+class Rotation(Enum):
+    ROTATED = "rotated"  # this call rotated the token
+    JUST_ROTATED = "just_rotated"  # another call rotated it within the grace period
+    REUSED = "reused"  # rotated before the grace period: a replayed, probably stolen token
+    UNKNOWN = "unknown"
+
+
+class RefreshTokenStore(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def rotate(
+        self, token_hash: str, successor: RefreshToken, *, now: datetime, grace_seconds: int
+    ) -> Rotation:
+        """Retire ``token_hash`` and store ``successor``, atomically, once per token."""
+        ...
+
+    async def delete_for_grant(self, grant_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OpaqueAccessToken:
+    token_hash: str
+    grant_id: str | None
+    client_id: str
+    user_id: int | None
+    username: str
+    scopes: frozenset[str]
+    expires_at: datetime
+
+
+class OpaqueTokenStore(Protocol):
+    async def add(self, token: OpaqueAccessToken) -> None: ...
+
+    async def get(self, token_hash: str) -> OpaqueAccessToken | None: ...
+
+    async def delete(self, token_hash: str) -> None: ...
+
+
+class RevokedTokenStore(Protocol):
+    """JWT access tokens revoked before they expire, by ``jti`` (kept until they would expire)."""
+
+    async def add(self, jti: str, expires_at: datetime) -> None: ...
+
+    async def contains(self, jti: str) -> bool: ...
+
+    async def added_since(self, since: datetime) -> list[str]: ...
+
+
+class ConsentStore(Protocol):
+    async def scopes(self, user_id: int, client_id: str) -> frozenset[str]:
+        """The scopes this user already consented to for this client (empty if none)."""
+        ...
+
+    async def add(self, user_id: int, client_id: str, scopes: frozenset[str]) -> None: ...
+
+    async def remove(self, user_id: int, client_id: str) -> None: ...
+
+
+class UserDirectory(Protocol):
+    """The accounts the OAuth core asks about: is this user active, and what is their name."""
+
+    async def active_username(self, user_id: int) -> str | None: ...
+
+    async def check_password(self, username: str, password: str, ip: str) -> int | None:
+        """The user id when the password is right (throttled like any sign-in), else None."""
+        ...

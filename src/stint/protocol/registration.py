@@ -1,0 +1,122 @@
+"""Registering a client: the rules a client's settings must meet, and its generated credentials."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+
+from stint.protocol.clients import (
+    AUTH_METHODS,
+    GRANT_TYPES,
+    Client,
+    ClientType,
+    redirect_uri_problem,
+)
+from stint.protocol.scopes import API_SCOPES
+from stint.protocol.secrets import SecretHasher, new_secret
+
+__all__ = ["ClientSpec", "ClientSpecError", "new_client", "rotate_secret", "updated_client"]
+
+DEFAULT_GRANTS = frozenset({"authorization_code", "refresh_token"})
+_CONFIDENTIAL_ONLY = frozenset({"client_credentials", "password"})
+_NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
+
+
+class ClientSpecError(Exception):
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """What a developer or operator asks for."""
+
+    name: str
+    client_type: str = "confidential"
+    redirect_uris: tuple[str, ...] = ()
+    grant_types: frozenset[str] = DEFAULT_GRANTS
+    scopes: frozenset[str] = field(default_factory=lambda: API_SCOPES)
+    token_endpoint_auth_method: str | None = None
+    opaque_access_tokens: bool = False
+    may_introspect: bool = False
+    owner_id: int | None = None
+
+
+def _checked(spec: ClientSpec, *, allow_http: bool) -> ClientSpec:
+    problems: dict[str, str] = {}
+    name = spec.name.strip()
+    if not 1 <= len(name) <= 100:
+        problems["name"] = "must be 1 to 100 characters"
+    if spec.client_type not in ("confidential", "public"):
+        problems["client_type"] = "must be confidential or public"
+    public = spec.client_type == "public"
+    method = spec.token_endpoint_auth_method or ("none" if public else "client_secret_basic")
+    if method not in AUTH_METHODS:
+        problems["token_endpoint_auth_method"] = f"must be one of {', '.join(sorted(AUTH_METHODS))}"
+    elif public != (method == "none"):
+        problems["token_endpoint_auth_method"] = (
+            "public clients use none; confidential clients use a secret method"
+        )
+    unknown = spec.grant_types - GRANT_TYPES
+    if unknown or not spec.grant_types:
+        problems["grant_types"] = f"choose from {', '.join(sorted(GRANT_TYPES))}"
+    elif public and spec.grant_types & _CONFIDENTIAL_ONLY:
+        problems["grant_types"] = "public clients cannot use client_credentials or password"
+    if spec.scopes - API_SCOPES or not spec.scopes:
+        problems["scopes"] = f"choose from {', '.join(sorted(API_SCOPES))}"
+    if spec.grant_types & _NEEDS_REDIRECT and not spec.redirect_uris:
+        problems["redirect_uris"] = "at least one is needed for the authorization code flow"
+    for uri in spec.redirect_uris:
+        if (problem := redirect_uri_problem(uri, allow_http=allow_http)) is not None:
+            problems["redirect_uris"] = f"{uri} {problem}"
+            break
+    if len(spec.redirect_uris) > 20:
+        problems["redirect_uris"] = "at most 20"
+    if problems:
+        raise ClientSpecError(problems)
+    return replace(spec, name=name, token_endpoint_auth_method=method)
+
+
+def new_client(
+    spec: ClientSpec, hasher: SecretHasher, *, allow_http: bool = False
+) -> tuple[Client, str | None]:
+    """A client and its secret (None for public clients); only the secret's hash is kept."""
+    spec = _checked(spec, allow_http=allow_http)
+    secret = None if spec.client_type == "public" else new_secret()
+    client = Client(
+        client_id=secrets.token_urlsafe(18),
+        name=spec.name,
+        client_type=ClientType(spec.client_type),
+        redirect_uris=tuple(dict.fromkeys(spec.redirect_uris)),
+        grant_types=spec.grant_types,
+        scopes=spec.scopes,
+        token_endpoint_auth_method=spec.token_endpoint_auth_method or "none",
+        secret_hash=hasher.hash(secret) if secret else None,
+        owner_id=spec.owner_id,
+        opaque_access_tokens=spec.opaque_access_tokens,
+        may_introspect=spec.may_introspect,
+    )
+    return client, secret
+
+
+def updated_client(client: Client, spec: ClientSpec, *, allow_http: bool = False) -> Client:
+    """The client with new settings; its id, type and secret stay."""
+    spec = _checked(replace(spec, client_type=client.client_type.value), allow_http=allow_http)
+    return replace(
+        client,
+        name=spec.name,
+        redirect_uris=tuple(dict.fromkeys(spec.redirect_uris)),
+        grant_types=spec.grant_types,
+        scopes=spec.scopes,
+        token_endpoint_auth_method=spec.token_endpoint_auth_method
+        or client.token_endpoint_auth_method,
+        opaque_access_tokens=spec.opaque_access_tokens,
+    )
+
+
+def rotate_secret(client: Client, hasher: SecretHasher) -> tuple[Client, str]:
+    if client.is_public:
+        raise ClientSpecError({"client_type": "public clients have no secret"})
+    secret = new_secret()
+    return replace(client, secret_hash=hasher.hash(secret)), secret

@@ -1,0 +1,31 @@
+"""Generated secrets (≥ 256 bits) and their keyed hashes: stored instead of the values themselves.
+
+A 256-bit random value cannot be guessed, so a keyed SHA-256 (HMAC) protects it as well as a slow
+password hash would, in a microsecond (DESIGN.md, principle 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+__all__ = ["SecretHasher", "new_secret"]
+
+
+def new_secret() -> str:
+    """32 random bytes, base64url: 256 bits of entropy (RFC 6749 §10.10)."""
+    return secrets.token_urlsafe(32)
+
+
+class SecretHasher:
+    """HMAC-SHA-256 under a key derived from the instance secret; compares in constant time."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = hashlib.sha256(b"stint/secret-hash/v1\0" + key).digest()
+
+    def hash(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+    def matches(self, value: str, expected_hash: str) -> bool:
+        return hmac.compare_digest(self.hash(value), expected_hash)

@@ -1,0 +1,138 @@
+"""SqlClientStore: registered OAuth clients, with a short per-process cache for the token path."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from stint.protocol.clients import Client, ClientType
+from stint.storage.database import Database
+from stint.storage.tables import clients
+
+__all__ = ["ClientIdTakenError", "SqlClientStore"]
+
+_COLUMNS = (
+    clients.c.client_id,
+    clients.c.name,
+    clients.c.client_type,
+    clients.c.redirect_uris,
+    clients.c.grant_types,
+    clients.c.scopes,
+    clients.c.token_endpoint_auth_method,
+    clients.c.secret_hash,
+    clients.c.owner_id,
+    clients.c.opaque_access_tokens,
+    clients.c.may_introspect,
+    clients.c.created_at,
+)
+_GET = select(*_COLUMNS).where(clients.c.client_id == bindparam("client_id"))
+_BY_OWNER = (
+    select(*_COLUMNS)
+    .where(clients.c.owner_id == bindparam("owner_id"))
+    .order_by(clients.c.created_at)
+    .limit(bindparam("limit"))
+)
+
+
+class ClientIdTakenError(Exception):
+    pass
+
+
+def _client(row: Any) -> Client:
+    return Client(
+        client_id=row[0],
+        name=row[1],
+        client_type=ClientType(row[2]),
+        redirect_uris=tuple(row[3].split()),
+        grant_types=frozenset(row[4].split()),
+        scopes=frozenset(row[5].split()),
+        token_endpoint_auth_method=row[6],
+        secret_hash=row[7],
+        owner_id=row[8],
+        opaque_access_tokens=bool(row[9]),
+        may_introspect=bool(row[10]),
+        created_at=row[11],
+    )
+
+
+def _values(client: Client) -> dict[str, Any]:
+    return {
+        "name": client.name,
+        "client_type": client.client_type.value,
+        "redirect_uris": " ".join(client.redirect_uris),
+        "grant_types": " ".join(sorted(client.grant_types)),
+        "scopes": " ".join(sorted(client.scopes)),
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "secret_hash": client.secret_hash,
+        "owner_id": client.owner_id,
+        "opaque_access_tokens": client.opaque_access_tokens,
+        "may_introspect": client.may_introspect,
+    }
+
+
+class SqlClientStore:
+    """Clients by id. ``get`` is cached for ``cache_seconds``: a changed secret or a deleted
+    client takes at most that long to be noticed by every worker."""
+
+    def __init__(self, db: Database, *, cache_seconds: float = 5.0) -> None:
+        self._db = db
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[Client | None, float]] = {}
+
+    async def get(self, client_id: str) -> Client | None:
+        now = time.monotonic()
+        hit = self._cache.get(client_id)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        row = await self._db.fetch_one(_GET, {"client_id": client_id})
+        client = _client(row) if row is not None else None
+        if self._cache_seconds > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[client_id] = (client, now + self._cache_seconds)
+        return client
+
+    async def add(self, client: Client) -> Client:
+        created_at = datetime.now(UTC)
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(
+                    clients.insert().values(
+                        client_id=client.client_id, created_at=created_at, **_values(client)
+                    )
+                )
+        except IntegrityError:
+            raise ClientIdTakenError(client.client_id) from None
+        self._cache.pop(client.client_id, None)
+        found = await self.get(client.client_id)
+        if found is None:
+            raise RuntimeError("the client vanished after it was added")
+        return found
+
+    async def update(self, client: Client) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(clients)
+                .where(clients.c.client_id == client.client_id)
+                .values(**_values(client))
+            )
+        self._cache.pop(client.client_id, None)
+
+    async def delete(self, client_id: str) -> bool:
+        async with self._db.write() as conn:
+            result = await conn.execute(delete(clients).where(clients.c.client_id == client_id))
+        self._cache.pop(client_id, None)
+        return result.rowcount == 1
+
+    async def by_owner(self, owner_id: int) -> list[Client]:
+        rows = await self._db.fetch_all(_BY_OWNER, {"owner_id": owner_id, "limit": 500})
+        return [_client(row) for row in rows]
+
+    async def all(self) -> list[Client]:
+        async with self._db.read() as conn:
+            rows = await conn.execute(select(*_COLUMNS).order_by(clients.c.created_at))
+            return [_client(row) for row in rows]

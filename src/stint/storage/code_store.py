@@ -1,0 +1,70 @@
+"""SqlAuthorizationCodeStore: codes by hash, consumed at most once even under concurrency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from stint.protocol.ports import AuthorizationCode
+from stint.storage.database import Database
+from stint.storage.tables import authorization_codes
+
+__all__ = ["SqlAuthorizationCodeStore"]
+
+_c = authorization_codes.c
+_COLUMNS = (
+    _c.code_hash,
+    _c.grant_id,
+    _c.client_id,
+    _c.user_id,
+    _c.redirect_uri,
+    _c.scopes,
+    _c.code_challenge,
+    _c.code_challenge_method,
+    _c.auth_time,
+    _c.expires_at,
+    _c.nonce,
+)
+
+
+def _code(row: Any) -> AuthorizationCode:
+    values = list(row)
+    values[5] = frozenset(values[5].split())
+    return AuthorizationCode(*values)
+
+
+class SqlAuthorizationCodeStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, code: AuthorizationCode) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                authorization_codes.insert().values(
+                    code_hash=code.code_hash,
+                    grant_id=code.grant_id,
+                    client_id=code.client_id,
+                    user_id=code.user_id,
+                    redirect_uri=code.redirect_uri,
+                    scopes=" ".join(sorted(code.scopes)),
+                    code_challenge=code.code_challenge,
+                    code_challenge_method=code.code_challenge_method,
+                    nonce=code.nonce,
+                    auth_time=code.auth_time,
+                    expires_at=code.expires_at,
+                )
+            )
+
+    async def consume(self, code_hash: str) -> tuple[AuthorizationCode | None, bool]:
+        # The conditional UPDATE is the arbiter: of many concurrent redemptions, one sets used_at.
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                update(authorization_codes)
+                .where(_c.code_hash == code_hash, _c.used_at.is_(None))
+                .values(used_at=datetime.now(UTC))
+            )
+            first = result.rowcount == 1
+            row = (await conn.execute(select(*_COLUMNS).where(_c.code_hash == code_hash))).first()
+        return (_code(row) if row is not None else None), first

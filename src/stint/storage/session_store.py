@@ -1,0 +1,58 @@
+"""SqlSessionStore: browser sign-in sessions, by the hash of their cookie value."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select
+
+from stint.accounts.sessions import Session
+from stint.storage.database import Database
+from stint.storage.tables import sessions
+
+__all__ = ["SqlSessionStore"]
+
+_s = sessions.c
+_COLUMNS = (_s.id_hash, _s.user_id, _s.created_at, _s.auth_time, _s.expires_at, _s.user_agent)
+_GET = select(*_COLUMNS).where(_s.id_hash == bindparam("id_hash"))
+_FOR_USER = (
+    select(*_COLUMNS).where(_s.user_id == bindparam("user_id")).order_by(_s.created_at.desc())
+)
+
+
+def _session(row: Any) -> Session:
+    return Session(*row)
+
+
+class SqlSessionStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, session: Session) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                sessions.insert().values(
+                    id_hash=session.id_hash,
+                    user_id=session.user_id,
+                    created_at=session.created_at,
+                    auth_time=session.auth_time,
+                    expires_at=session.expires_at,
+                    user_agent=session.user_agent,
+                )
+            )
+
+    async def get(self, id_hash: str) -> Session | None:
+        row = await self._db.fetch_one(_GET, {"id_hash": id_hash})
+        return _session(row) if row is not None else None
+
+    async def delete(self, id_hash: str) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(delete(sessions).where(_s.id_hash == id_hash))
+
+    async def for_user(self, user_id: int) -> list[Session]:
+        return [_session(r) for r in await self._db.fetch_all(_FOR_USER, {"user_id": user_id})]
+
+    async def delete_expired(self, now: datetime) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(delete(sessions).where(_s.expires_at <= now))

@@ -1,0 +1,1 @@
+"""Server-rendered pages: sign-in, consent, account and developer apps."""

@@ -1,0 +1,63 @@
+"""What the pages share: reading forms, the signed-in user, safe redirects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from stint.accounts.models import User
+from stint.accounts.service import AccountService
+from stint.accounts.sessions import Session
+from stint.web.csrf import CSRF_FIELD
+from stint.web.sessions import SessionManager
+from stint.web.templating import Pages
+
+__all__ = ["PageContext", "login_redirect", "read_form", "safe_next"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    pages: Pages
+    sessions: SessionManager
+    accounts: AccountService
+
+    async def signed_in(self, request: Request) -> tuple[Session, User] | None:
+        session = await self.sessions.current(request)
+        if session is None:
+            return None
+        user = await self.accounts.active_user(session.user_id)
+        return (session, user) if user is not None else None
+
+    def forbidden(self, request: Request, message: str) -> Response:
+        return self.pages.render(
+            request, "error.html", {"title": "Request refused", "message": message}, 403
+        )
+
+    def csrf_ok(self, request: Request, form: dict[str, str]) -> bool:
+        return self.pages.csrf.valid(request, form.get(CSRF_FIELD))
+
+
+async def read_form(request: Request, limit: int = 65536) -> dict[str, str]:
+    """An urlencoded form; the last value wins for repeated fields (browsers never repeat ours)."""
+    body = await request.body()
+    if len(body) > limit:
+        return {}
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return {}
+
+
+def safe_next(value: str | None, default: str = "/account") -> str:
+    """Only same-site paths: never an open redirect (RFC 9700 §4.11)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)

@@ -1,0 +1,54 @@
+"""/login and /logout."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from stint.accounts.service import AuthStatus
+from stint.web.pages.common import PageContext, read_form, safe_next
+
+__all__ = ["login_routes"]
+
+
+def login_routes(ctx: PageContext) -> list[BaseRoute]:
+    async def login_page(request: Request) -> Response:
+        next_url = safe_next(request.query_params.get("next"))
+        signed_in = await ctx.signed_in(request)
+        if signed_in is not None:
+            return RedirectResponse(next_url, status_code=303)
+        return ctx.pages.render(request, "login.html", {"next": next_url, "user": None})
+
+    async def login(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, "The form expired. Go back, reload and try again.")
+        next_url = safe_next(form.get("next"))
+        username = form.get("username", "")[:64]
+        ip = request.client.host if request.client else "unknown"
+        result = await ctx.accounts.authenticate(username, form.get("password", ""), ip)
+        if result.status is AuthStatus.OK and result.user is not None:
+            response = RedirectResponse(next_url, status_code=303)
+            await ctx.sessions.start(request, response, result.user.id)
+            return response
+        if result.status is AuthStatus.THROTTLED:
+            message, status = "Too many failed sign-ins. Wait a few minutes and try again.", 429
+        else:
+            message, status = "Wrong username or password.", 401
+        context = {"next": next_url, "error": message, "username": username, "user": None}
+        return ctx.pages.render(request, "login.html", context, status)
+
+    async def logout(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, "The form expired. Go back, reload and try again.")
+        response = RedirectResponse("/login", status_code=303)
+        await ctx.sessions.end(request, response)
+        return response
+
+    return [
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+    ]
