@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -227,3 +228,114 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert body["title"]
     return body
+
+
+async def make_client(app: Starlette, **spec: Any) -> tuple[str, str | None]:
+    """Register an OAuth client in the app's database; returns (client_id, secret)."""
+    from stint.protocol.registration import ClientSpec, new_client
+
+    runtime = app.state.runtime
+    if "grant_types" in spec:
+        spec["grant_types"] = frozenset(spec["grant_types"])
+    if "scopes" in spec:
+        spec["scopes"] = frozenset(spec["scopes"])
+    if "redirect_uris" in spec:
+        spec["redirect_uris"] = tuple(spec["redirect_uris"])
+    client, secret = new_client(ClientSpec(**spec), runtime.hasher, allow_http=True)
+    await runtime.oauth.clients.add(client)
+    return client.client_id, secret
+
+
+@dataclass
+class LiveServer:
+    """A real `stint serve` in a subprocess, on SQLite, for clients that need sockets."""
+
+    base_url: str
+    env: dict[str, str]
+
+    def stint(self, *args: str, stdin: str | None = None) -> str:
+        """Run the `stint` CLI against this server's database; returns its output."""
+        import subprocess
+
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("stint")), *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"stint {' '.join(args)} failed: {result.stdout}{result.stderr}")
+        return result.stdout
+
+    def create_user(self, username: str, password: str = PASSWORD) -> None:
+        self.stint("users", "create", username, "--password", password)
+
+    def create_client(self, name: str, *options: str) -> tuple[str, str | None]:
+        """`stint clients create NAME OPTIONS...`; returns (client_id, secret or None)."""
+        import re
+
+        out = self.stint("clients", "create", name, "--allow-http", *options)
+        client_id = re.search(r"client_id\s+(\S+)", out)
+        secret = re.search(r"client_secret\s+(\S+)", out)
+        assert client_id is not None, out
+        return client_id.group(1), secret.group(1) if secret else None
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A migrated server on a free loopback port, killed when the module's tests are done."""
+    import subprocess
+    import time
+    import urllib.request
+
+    data = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("STINT_")
+    } | {
+        "STINT_DATA_DIR": str(data),
+        "STINT_PORT": str(port),
+        "STINT_ISSUER": f"http://127.0.0.1:{port}",
+        "STINT_LOGIN_BACKOFF_BASE_SECONDS": "0",
+        "STINT_REVOCATION_CACHE_SECONDS": "0",
+        "STINT_CLIENT_CACHE_SECONDS": "0",
+    }
+    server = LiveServer(f"http://127.0.0.1:{port}", env)
+    server.stint("migrate")
+    log = (data / "server.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("stint")), "serve", "--no-access-log"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{server.base_url}/api/openapi.json", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
