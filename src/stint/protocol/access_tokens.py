@@ -14,6 +14,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from stint.protocol.errors import InvalidTokenError
+from stint.protocol.jws import CompactSigner
 from stint.protocol.keys import KeyRing
 
 __all__ = ["AccessToken", "AccessTokenIssuer", "AccessTokenVerifier", "IssuedToken"]
@@ -53,6 +54,7 @@ class AccessTokenIssuer:
         self._issuer = issuer
         self._audience = audience
         self._ttl = ttl
+        self._signer: CompactSigner | None = None
 
     @property
     def ttl(self) -> int:
@@ -70,7 +72,7 @@ class AccessTokenIssuer:
         key = self._keys.current
         now = int(time.time())
         # RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required.
-        claims = {
+        claims: dict[str, object] = {
             "iss": self._issuer,
             "aud": self._audience,
             "sub": subject,
@@ -84,8 +86,10 @@ class AccessTokenIssuer:
             claims["preferred_username"] = username
         if grant_id:
             claims["gid"] = grant_id  # lets revoking the grant revoke this token too
-        header = {"alg": key.alg, "kid": key.kid, "typ": ACCESS_TOKEN_TYP}
-        return IssuedToken(jwt.encode(header, claims, key.key), self._ttl, scopes)
+        signer = self._signer
+        if signer is None or signer.kid != key.kid:  # parse the key once, not per token
+            signer = self._signer = CompactSigner(key, ACCESS_TOKEN_TYP)
+        return IssuedToken(signer.sign(claims), self._ttl, scopes)
 
 
 class AccessTokenVerifier:

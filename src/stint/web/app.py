@@ -236,11 +236,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     async def openapi_json(_request: Request) -> Response:
         return JSONResponse(document)
 
+    # Starlette tries routes in order: the hot paths (token, introspection, API) come first.
     routes: list[BaseRoute] = [
+        *oauth_routes(endpoints),
         *starlette_routes(API_OPERATIONS),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         *docs_routes(),
-        *oauth_routes(endpoints),
         *authorize_routes(authorize),
         *login_routes(page_context),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
