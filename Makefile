@@ -37,13 +37,22 @@ typecheck: $(VENV)/.dev-installed
 contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
+# scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get).
 pytest: $(VENV)/.dev-installed
+	bash scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest
 
+# Load benchmarks (bench/README.md; Linux): needs wrk, which root gets installed with apt-get.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python -m bench.run
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+	  else \
+	    echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; \
+	  fi; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Regenerate the locks after changing dependencies in pyproject.toml (needs uv).
 lock:

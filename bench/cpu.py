@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,10 +38,17 @@ def _process_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime, every thread included
 
 
+def _children_seconds() -> float:
+    # Finished children only: the wrk run that ended between two samples, not the servers.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass(frozen=True)
 class CpuSample:
     at: float
     process_ticks: int
+    children_seconds: float
     server_core: _CoreTimes
     load_core: _CoreTimes
 
@@ -49,6 +57,7 @@ def sample_cpu(pids: Sequence[int], server_core: int, load_core: int) -> CpuSamp
     return CpuSample(
         at=time.monotonic(),
         process_ticks=sum(_process_ticks(pid) for pid in pids),
+        children_seconds=_children_seconds(),
         server_core=_core_times(server_core),
         load_core=_core_times(load_core),
     )
@@ -56,14 +65,25 @@ def sample_cpu(pids: Sequence[int], server_core: int, load_core: int) -> CpuSamp
 
 @dataclass(frozen=True)
 class CpuUse:
-    """Percentages over one measurement. A server below ~95 % was not the bottleneck; a server
-    core much busier than the server means something else ran there (or the hypervisor stole it).
+    """Percentages of one core over one measurement.
+
+    A server below ~95 % was not the bottleneck. A core much busier than what we ran on it means
+    other processes shared it (or the hypervisor stole it), and the figures are not reliable.
     """
 
     server_pct: float
     server_core_busy_pct: float
     server_core_steal_pct: float
+    wrk_pct: float
     load_core_busy_pct: float
+
+    @property
+    def others_on_server_core_pct(self) -> float:
+        return round(max(self.server_core_busy_pct - self.server_pct, 0.0), 1)
+
+    @property
+    def others_on_load_core_pct(self) -> float:
+        return round(max(self.load_core_busy_pct - self.wrk_pct, 0.0), 1)
 
     @classmethod
     def between(cls, before: CpuSample, after: CpuSample) -> CpuUse:
@@ -81,5 +101,6 @@ class CpuUse:
             ),
             server_core_busy_pct=pct(server[1].busy - server[0].busy, server_total),
             server_core_steal_pct=pct(server[1].steal - server[0].steal, server_total),
+            wrk_pct=round(100.0 * (after.children_seconds - before.children_seconds) / wall, 1),
             load_core_busy_pct=pct(load[1].busy - load[0].busy, load[1].total - load[0].total),
         )

@@ -18,15 +18,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
+from bench.cpu import CpuUse, sample_cpu
+from bench.report import format_report
 from bench.servers import HttpReply, Server, ServerError, free_port, http_request, read_memory
 from bench.wrk import WrkError, WrkResult, run_wrk
 
@@ -38,12 +40,14 @@ HOST = "127.0.0.1"
 USERNAME = "bench"
 PASSWORD = "bench passphrase 2026"  # noqa: S105 (a throwaway account in a temporary database)
 ACTIVITY_COUNT = 20
+MAX_ERRORS = 0
 MAX_RSS_MIB = 100.0
-MAX_DURATION = 300  # seconds; keeps warm-up plus load inside one access token's 600 s lifetime
+# One access token (600 s by default) serves a scenario's warm-up and every round.
+MAX_LOAD_SECONDS_PER_SCENARIO = 540
 
 ServerName = Literal["hello", "stint"]
 Auth = Literal["none", "bearer", "basic"]
-Check = Callable[[HttpReply], str | None]  # a problem with a sample reply, or None
+Check = Callable[[HttpReply], str | None]  # what is wrong with a sample reply, or None
 
 
 def _expect_hello(reply: HttpReply) -> str | None:
@@ -79,7 +83,8 @@ class Scenario:
         return f"GET {self.path}" if self.server == "stint" else f"hello-world {self.path}"
 
 
-# Add a scenario here (the token endpoint, introspection, ...) once its endpoint exists.
+# Add a scenario here (the token endpoint, introspection, ...) once its endpoint exists; the
+# servers run in the order they first appear, each once, with all of their scenarios.
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("hello", "hello", "/", "none", _expect_hello),
     Scenario("resource", "stint", "/api/resource", "bearer", _expect_greeting, min_rps=15_000),
@@ -87,18 +92,38 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Round:
+    wrk: WrkResult
+    cpu: CpuUse
+
+    def as_json(self) -> dict[str, Any]:
+        cpu = asdict(self.cpu) | {
+            "others_on_server_core_pct": self.cpu.others_on_server_core_pct,
+            "others_on_load_core_pct": self.cpu.others_on_load_core_pct,
+        }
+        return self.wrk.as_json() | {"cpu": cpu}
+
+
 @dataclass
 class Outcome:
     scenario: Scenario
     warmup: WrkResult | None
-    result: WrkResult
+    rounds: list[Round]
     failures: list[str] = field(default_factory=list)
 
+    @property
+    def median(self) -> Round:
+        """The round with the median throughput (the upper one of an even count)."""
+        ranked = sorted(self.rounds, key=lambda r: r.wrk.requests_per_sec)
+        return ranked[len(ranked) // 2]
 
-@dataclass
+
+@dataclass(frozen=True)
 class Options:
     duration: int
     warmup: int
+    rounds: int
     connections: int
     server_core: int
     load_core: int
@@ -112,19 +137,30 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--duration", type=int, default=10, help="seconds of measured load")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first")
+    parser.add_argument("--rounds", type=int, default=1, help="measurements per scenario (median)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--server-core", type=int, default=0, help="the core the server gets")
     parser.add_argument("--load-core", type=int, default=1, help="the core wrk gets")
     args = parser.parse_args(argv)
-    if not 1 <= args.duration <= MAX_DURATION:
-        parser.error(f"--duration must be between 1 and {MAX_DURATION} seconds")
-    if not 0 <= args.warmup <= 60:
-        parser.error("--warmup must be between 0 and 60 seconds")
+    if args.duration < 1 or args.warmup < 0 or args.rounds < 1:
+        parser.error("--duration and --rounds must be at least 1, --warmup at least 0")
+    if args.warmup + args.rounds * args.duration > MAX_LOAD_SECONDS_PER_SCENARIO:
+        parser.error(
+            f"warm-up plus rounds x duration may be at most {MAX_LOAD_SECONDS_PER_SCENARIO} s "
+            "per scenario (one access token must last through it)"
+        )
     if not 1 <= args.connections <= 1024:
         parser.error("--connections must be between 1 and 1024")
     if args.server_core == args.load_core:
         parser.error("--server-core and --load-core must differ")
-    return Options(args.duration, args.warmup, args.connections, args.server_core, args.load_core)
+    return Options(
+        duration=args.duration,
+        warmup=args.warmup,
+        rounds=args.rounds,
+        connections=args.connections,
+        server_core=args.server_core,
+        load_core=args.load_core,
+    )
 
 
 def _preflight(options: Options) -> None:
@@ -132,7 +168,7 @@ def _preflight(options: Options) -> None:
     if missing:
         raise BenchError(
             f"{' and '.join(missing)} not found. On Debian or Ubuntu: "
-            "sudo apt-get install -y wrk util-linux"
+            "sudo apt-get install -y wrk util-linux  (or `make bench` as root)"
         )
     cores = os.sched_getaffinity(0)
     for core in (options.server_core, options.load_core):
@@ -144,7 +180,7 @@ def _stint_env(data_dir: Path) -> dict[str, str]:
     """The caller's environment without its STINT_* settings: the defaults, on a fresh folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STINT_")}
     env["STINT_DATA_DIR"] = str(data_dir)
-    env["STINT_CONFIG"] = str(data_dir / "absent.toml")  # ignore any ./stint.toml
+    env["STINT_CONFIG"] = str(data_dir / "absent.toml")  # so no ./stint.toml is read
     return env
 
 
@@ -154,6 +190,43 @@ def _stint_bin() -> str:
     if found is None:
         raise BenchError("the `stint` command is not installed: run `make bench` or `make run`")
     return found
+
+
+def _server(name: ServerName, tmp: Path, options: Options) -> Server:
+    """The server ``name``, on a port free right now, with its data and log in ``tmp``."""
+    if name == "hello":
+        title = "hello-world app"
+        command = [sys.executable, "-m", "uvicorn", "bench.hello_app:app"]
+        command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        command += ["--no-server-header", "--proxy-headers"]  # as `stint serve` sets them
+    else:
+        title = "stint serve"
+        command = [_stint_bin(), "serve", "--no-access-log"]
+    port = free_port(HOST)
+    return Server(
+        title,
+        [*command, "--host", HOST, "--port", str(port)],
+        host=HOST,
+        port=port,
+        core=options.server_core,
+        env=_stint_env(tmp / "data"),
+        cwd=REPO,
+        log_path=tmp / f"{name}.log",
+    )
+
+
+def _migrate(server: Server) -> None:
+    done = subprocess.run(
+        [_stint_bin(), "migrate"],
+        cwd=REPO,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"`stint migrate` failed:\n{done.stdout}{done.stderr}")
 
 
 def _auth_headers(auth: Auth, token: str) -> dict[str, str]:
@@ -182,12 +255,11 @@ def _seed_stint(server: Server) -> None:
     user = {"username": USERNAME, "password": PASSWORD}
     _expect(http_request(HOST, server.port, "POST", "/api/users", body=user), 201, "register")
     headers = _auth_headers("bearer", _new_token(server))
+    path = "/api/activities"
     for n in range(1, ACTIVITY_COUNT + 1):
         body = {"name": f"Activity {n:02d}"}
-        reply = http_request(
-            HOST, server.port, "POST", "/api/activities", headers=headers, body=body
-        )
-        _expect(reply, 201, "POST /api/activities")
+        reply = http_request(HOST, server.port, "POST", path, headers=headers, body=body)
+        _expect(reply, 201, f"POST {path}")
 
 
 @contextmanager
@@ -202,14 +274,16 @@ def _running(server: Server) -> Iterator[Server]:
 
 
 def _measure(
-    scenario: Scenario, server: Server, token: str, options: Options, log: Callable[[str], None]
+    scenario: Scenario, server: Server, options: Options, log: Callable[[str], None]
 ) -> Outcome:
-    headers = _auth_headers(scenario.auth, token)
+    # A fresh token per scenario, so a long run cannot outlive it.
+    headers = _auth_headers(scenario.auth, _new_token(server) if scenario.auth == "bearer" else "")
     sample = http_request(HOST, server.port, "GET", scenario.path, headers=headers)
     problem = scenario.check(_expect(sample, 200, scenario.label))
     if problem:
         raise ServerError(f"{scenario.label}: {problem}")
     url = f"http://{HOST}:{server.port}{scenario.path}"
+    pids = server.app_pids()
 
     def load(seconds: int) -> WrkResult:
         return run_wrk(
@@ -224,61 +298,39 @@ def _measure(
     if options.warmup:
         log(f"  {scenario.label}: warming up for {options.warmup} s")
         warmup = load(options.warmup)
-    log(f"  {scenario.label}: measuring for {options.duration} s")
-    result = load(options.duration)
-    outcome = Outcome(scenario, warmup, result)
-    if result.requests == 0:
-        outcome.failures.append("no request completed")
-    if result.errors:
-        outcome.failures.append(
-            f"{result.errors} errors ({result.socket_errors} socket, {result.non_2xx} non-2xx)"
-        )
-    if scenario.min_rps is not None and result.requests_per_sec < scenario.min_rps:
-        outcome.failures.append(f"{result.requests_per_sec:,.0f} req/s < {scenario.min_rps:,.0f}")
+    rounds = []
+    for n in range(1, options.rounds + 1):
+        of = f" (round {n} of {options.rounds})" if options.rounds > 1 else ""
+        log(f"  {scenario.label}: measuring for {options.duration} s{of}")
+        before = sample_cpu(pids, options.server_core, options.load_core)
+        result = load(options.duration)
+        after = sample_cpu(pids, options.server_core, options.load_core)
+        rounds.append(Round(result, CpuUse.between(before, after)))
+    outcome = Outcome(scenario, warmup, rounds)
+    for n, r in enumerate(rounds, 1):
+        where = f" in round {n}" if options.rounds > 1 else ""
+        if r.wrk.requests == 0:
+            outcome.failures.append(f"no request completed{where}")
+        if r.wrk.errors > MAX_ERRORS:
+            outcome.failures.append(
+                f"{r.wrk.errors} errors{where} "
+                f"({r.wrk.socket_errors} socket, {r.wrk.non_2xx} status >= 400)"
+            )
+    rps = outcome.median.wrk.requests_per_sec
+    if scenario.min_rps is not None and rps < scenario.min_rps:
+        outcome.failures.append(f"{rps:,.0f} req/s < {scenario.min_rps:,.0f}")
     return outcome
 
 
-def _servers(tmp: Path, options: Options) -> dict[ServerName, Server]:
-    env = _stint_env(tmp / "data")
-    uvicorn_options = ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-    uvicorn_options += ["--no-server-header", "--proxy-headers"]  # as `stint serve` sets them
-
-    def server(name: ServerName, title: str, command: list[str]) -> Server:
-        port = free_port(HOST)
-        command += ["--host", HOST, "--port", str(port)]
-        return Server(
-            title,
-            command,
-            host=HOST,
-            port=port,
-            core=options.server_core,
-            env=env,
-            cwd=REPO,
-            log_path=tmp / f"{name}.log",
-        )
-
+def _memory(server: Server) -> dict[str, Any]:
+    """The resident memory of the process(es) running the app; the largest one is judged."""
+    workers = [read_memory(pid) for pid in server.app_pids()]
     return {
-        "hello": server(
-            "hello",
-            "hello-world app",
-            [sys.executable, "-m", "uvicorn", "bench.hello_app:app", *uvicorn_options],
-        ),
-        "stint": server("stint", "stint serve", [_stint_bin(), "serve", "--no-access-log"]),
+        "server_pid": server.pid,
+        "workers": [asdict(w) for w in workers],
+        "rss_mib": round(max(w.rss_mib for w in workers), 1),
+        "peak_rss_mib": round(max(w.peak_rss_mib for w in workers), 1),
     }
-
-
-def _migrate(server: Server) -> None:
-    done = subprocess.run(
-        [_stint_bin(), "migrate"],
-        cwd=REPO,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"`stint migrate` failed:\n{done.stdout}{done.stderr}")
 
 
 def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
@@ -289,11 +341,8 @@ def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
     memory: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="stint-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        servers = _servers(tmp, options)
-        for name, server in servers.items():
-            scenarios = [s for s in SCENARIOS if s.server == name]
-            if not scenarios:
-                continue
+        for name in dict.fromkeys(s.server for s in SCENARIOS):  # in order of first use
+            server = _server(name, tmp, options)
             if name == "stint":
                 log("migrating a fresh database")
                 _migrate(server)
@@ -301,16 +350,9 @@ def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
             with _running(server):
                 if name == "stint":
                     _seed_stint(server)
-                for scenario in scenarios:
-                    # A fresh token each time: a long run cannot outlive one.
-                    token = _new_token(server) if scenario.auth == "bearer" else ""
-                    outcomes.append(_measure(scenario, server, token, options, log))
-                pids = server.app_pids()
-                memory[name] = {
-                    "server_pid": server.pid,
-                    "workers": [vars(read_memory(pid)) for pid in pids],
-                    "rss_mib": max(read_memory(pid).rss_mib for pid in pids),
-                }
+                for scenario in (s for s in SCENARIOS if s.server == name):
+                    outcomes.append(_measure(scenario, server, options, log))
+                memory[name] = _memory(server)
     return _document(options, started, load_before, outcomes, memory)
 
 
@@ -324,12 +366,12 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _git(*args: str) -> str:
+def _command_output(*command: str) -> str:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10, check=False
+            command, cwd=REPO, capture_output=True, text=True, timeout=10, check=False
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip()
 
@@ -353,22 +395,23 @@ def _document(
 ) -> dict[str, Any]:
     rss = memory.get("stint", {}).get("rss_mib")
     rss_failures = [] if rss is None or rss <= MAX_RSS_MIB else [f"{rss:.1f} MiB > {MAX_RSS_MIB}"]
-    wrk_version = subprocess.run(
-        ["wrk", "-v"], capture_output=True, text=True, timeout=10, check=False
-    ).stdout.splitlines()
     return {
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain"))},
+        "git": {
+            "commit": _command_output("git", "rev-parse", "HEAD"),
+            "dirty": bool(_command_output("git", "status", "--porcelain", "--", "src")),
+        },
         "machine": {
             "cpu": _cpu_model(),
             "cores": os.cpu_count(),
-            "load_average_before": list(load_before),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
-            "wrk": wrk_version[0] if wrk_version else "",
+            "wrk": _command_output("wrk", "-v").partition("Copyright")[0].strip(),
             "versions": _versions(),
         },
-        "options": vars(options) | {"wrk_threads": 1},
+        "options": asdict(options) | {"wrk_threads": 1},
         "scenarios": [
             {
                 "key": o.scenario.key,
@@ -376,81 +419,23 @@ def _document(
                 "server": o.scenario.server,
                 "path": o.scenario.path,
                 "min_rps": o.scenario.min_rps,
-                "max_errors": 0,
-                "result": o.result.as_json(),
+                "max_errors": MAX_ERRORS,
+                "result": o.median.as_json(),
+                "rounds": [r.as_json() for r in o.rounds],
                 "warmup": o.warmup.as_json() if o.warmup else None,
                 "passed": not o.failures,
                 "failures": o.failures,
             }
             for o in outcomes
         ],
-        "memory": memory
-        | {"max_rss_mib": MAX_RSS_MIB, "passed": not rss_failures, "failures": rss_failures},
+        "memory": {
+            "servers": memory,
+            "max_rss_mib": MAX_RSS_MIB,
+            "passed": not rss_failures,
+            "failures": rss_failures,
+        },
         "passed": not rss_failures and all(not o.failures for o in outcomes),
     }
-
-
-def format_report(doc: Mapping[str, Any]) -> str:
-    """The results as a table, one row per scenario, then memory and the verdict."""
-    header = ("scenario", "req/s", "p50", "p99", "errors", "bar", "result")
-    rows = [header]
-    for s in doc["scenarios"]:
-        r = s["result"]
-        bar = f">= {s['min_rps']:,.0f} req/s" if s["min_rps"] is not None else "reference"
-        rows.append(
-            (
-                s["label"],
-                f"{r['requests_per_sec']:,.0f}",
-                f"{r['p50_ms']:.2f} ms",
-                f"{r['p99_ms']:.2f} ms",
-                str(r["errors"]),
-                bar + ", 0 errors",
-                "PASS" if s["passed"] else "FAIL",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = {1, 2, 3, 4}
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [
-            cell.rjust(width) if i in right else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    by_key = {s["key"]: s for s in doc["scenarios"]}
-    if "hello" in by_key:
-        hello = by_key["hello"]["result"]["requests_per_sec"]
-        shares = [
-            f"{s['label']} {s['result']['requests_per_sec'] / hello:.0%}"
-            for s in doc["scenarios"]
-            if s["key"] != "hello" and hello
-        ]
-        lines += ["", f"hello-world reference: {hello:,.0f} req/s; " + ", ".join(shares)]
-    mem = doc["memory"]
-    for name, figures in mem.items():
-        if not isinstance(figures, dict):
-            continue
-        peak = max(w["peak_rss_mib"] for w in figures["workers"])
-        bar = f"bar <= {mem['max_rss_mib']:.0f} MiB  " if name == "stint" else "reference  "
-        verdict = ("PASS" if mem["passed"] else "FAIL") if name == "stint" else ""
-        lines.append(
-            f"{name} worker RSS after load: {figures['rss_mib']:.1f} MiB "
-            f"(peak {peak:.1f}, pid {figures['server_pid']})  {bar}{verdict}".rstrip()
-        )
-    opts = doc["options"]
-    lines.append(
-        f"{opts['duration']} s per scenario after {opts['warmup']} s warm-up, "
-        f"{opts['connections']} connections, server on core {opts['server_core']}, "
-        f"wrk on core {opts['load_core']}; load average before: "
-        + ", ".join(f"{x:.2f}" for x in doc["machine"]["load_average_before"])
-    )
-    failures = [f"{s['label']}: {f}" for s in doc["scenarios"] for f in s["failures"]]
-    failures += [f"stint RSS: {f}" for f in mem["failures"]]
-    lines.append("")
-    lines.append("ALL BARS MET" if doc["passed"] else "BARS MISSED:\n  " + "\n  ".join(failures))
-    return "\n".join(lines)
 
 
 def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
@@ -464,9 +449,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    started = time.monotonic()
     try:
         _preflight(options)
-        started = time.monotonic()
         doc = run_all(options, log)
     except KeyboardInterrupt:
         log("interrupted; servers stopped")

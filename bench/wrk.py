@@ -14,6 +14,9 @@ __all__ = ["WrkError", "WrkResult", "parse_wrk_output", "run_wrk"]
 _TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _REQUESTS_PER_SEC = re.compile(r"^\s*Requests/sec:\s+([\d.]+)\s*$", re.MULTILINE)
 _TOTAL = re.compile(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h),", re.MULTILINE)
+_T = r"([\d.]+)(us|ms|s|m|h)"
+# "Latency  avg  stdev  max  +/-stdev" in the thread stats (the distribution line has no digits).
+_LATENCY = re.compile(rf"^\s*Latency\s+{_T}\s+{_T}\s+{_T}", re.MULTILINE)
 _PERCENTILE = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
 _SOCKET_ERRORS = re.compile(
     r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", re.MULTILINE
@@ -28,11 +31,19 @@ class WrkError(RuntimeError):
 
 @dataclass(frozen=True)
 class WrkResult:
-    """One wrk run: throughput, latency percentiles (ms) and every kind of error it counted."""
+    """One wrk run: throughput, latency (ms) and every kind of error it counted.
+
+    wrk corrects its latency statistics for coordinated omission (``stats_correct``): a stall of
+    S ms adds synthetic samples from S down to the mean interval, so one long stall lifts the
+    mean and the high percentiles much more than the few requests it held up. ``max_ms`` is the
+    slowest real response.
+    """
 
     requests: int
     seconds: float
     requests_per_sec: float
+    mean_ms: float
+    max_ms: float
     p50_ms: float
     p75_ms: float
     p90_ms: float
@@ -56,15 +67,21 @@ class WrkResult:
 
 
 def _to_ms(value: str, unit: str) -> float:
-    return float(value) * _TIME_UNITS_MS[unit]
+    return round(float(value) * _TIME_UNITS_MS[unit], 3)
 
 
 def parse_wrk_output(text: str) -> WrkResult:
     """Read the figures out of wrk's text report (run with ``--latency``)."""
     rps = _REQUESTS_PER_SEC.search(text)
     total = _TOTAL.search(text)
+    latency = _LATENCY.search(text)
     percentiles = {m[1]: _to_ms(m[2], m[3]) for m in _PERCENTILE.finditer(text)}
-    if rps is None or total is None or set(percentiles) != {"50", "75", "90", "99"}:
+    if (
+        rps is None
+        or total is None
+        or latency is None
+        or set(percentiles) != {"50", "75", "90", "99"}
+    ):
         raise WrkError(f"cannot read the wrk report:\n{text}")
     socket = _SOCKET_ERRORS.search(text)
     connect, read, write, timeout = (int(g) for g in socket.groups()) if socket else (0, 0, 0, 0)
@@ -73,6 +90,8 @@ def parse_wrk_output(text: str) -> WrkResult:
         requests=int(total[1]),
         seconds=_to_ms(total[2], total[3]) / 1000.0,
         requests_per_sec=float(rps[1]),
+        mean_ms=_to_ms(latency[1], latency[2]),
+        max_ms=_to_ms(latency[5], latency[6]),
         p50_ms=percentiles["50"],
         p75_ms=percentiles["75"],
         p90_ms=percentiles["90"],

@@ -302,9 +302,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     data = tmp_path_factory.mktemp("live")
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("STINT_")
-    } | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STINT_")} | {
         "STINT_DATA_DIR": str(data),
         "STINT_PORT": str(port),
         "STINT_ISSUER": f"http://127.0.0.1:{port}",
@@ -325,7 +323,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{server.base_url}/api/openapi.json", timeout=1):
+                url = f"{server.base_url}/api/openapi.json"  # always http://127.0.0.1
+                with urllib.request.urlopen(url, timeout=1):  # noqa: S310
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:

@@ -1,4 +1,4 @@
-"""/api/time-entries over HTTP: the success shapes, time rules, filters, ordering, running entries."""
+"""/api/time-entries over HTTP: success shapes, time rules, filters, ordering, running entries."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ async def test_create_returns_the_entry_its_location_and_etag(
     assert body["activity"] == writing
     # Stored and returned in UTC, the same instant as sent.
     assert body["start"] == "2026-03-02T08:00:00+00:00"
-    assert parse_time(body["end"]) == parse_time(payload["end"])
+    assert parse_time(body["end"]) == parse_time("2026-03-02T10:30:00+01:00")
     assert body["running"] is False
     assert body["duration_seconds"] == 5400
     assert body["note"] == "chapter 1"

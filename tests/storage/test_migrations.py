@@ -16,7 +16,21 @@ from tests.conftest import _create_database, _database_url, _drop_database
 
 pytestmark = pytest.mark.anyio
 
-TABLES = {"users", "signing_keys", "activities", "time_entries", "alembic_version"}
+TABLES = {
+    "users",
+    "signing_keys",
+    "activities",
+    "time_entries",
+    "clients",
+    "grants",
+    "authorization_codes",
+    "refresh_tokens",
+    "opaque_access_tokens",
+    "revoked_tokens",
+    "consents",
+    "sessions",
+    "alembic_version",
+}
 
 
 @pytest.fixture

@@ -19,7 +19,13 @@ from stint.accounts.ports import UserStore
 from stint.accounts.throttle import LoginThrottle
 from stint.accounts.usernames import username_key, username_problem
 
-__all__ = ["AccountService", "AuthResult", "AuthStatus", "RegistrationError"]
+__all__ = [
+    "AccountService",
+    "AuthResult",
+    "AuthStatus",
+    "PasswordChangeError",
+    "RegistrationError",
+]
 
 
 class RegistrationError(Exception):
@@ -28,6 +34,15 @@ class RegistrationError(Exception):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
+
+
+class PasswordChangeError(Exception):
+    """The password was not changed; ``problems`` maps form field to reason."""
+
+    def __init__(self, problems: dict[str, str], *, throttled: bool = False) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+        self.throttled = throttled
 
 
 class AuthStatus(Enum):
@@ -118,6 +133,30 @@ class AccountService:
         await self._throttle.record_success(key)
         self._remember(fingerprint, user.id)
         return AuthResult(AuthStatus.OK, user)
+
+    async def change_password(self, user: User, current: str, new: str, ip: str) -> None:
+        """Replace the password after checking the current one (throttled like a sign-in).
+
+        Raises PasswordChangeError. Cached Basic credentials of the user are forgotten, so the
+        old password stops working at once in this process.
+        """
+        result = await self.authenticate(user.username, current, ip)
+        if result.status is AuthStatus.THROTTLED:
+            wait = "too many failed attempts; wait a few minutes and try again"
+            raise PasswordChangeError({"current_password": wait}, throttled=True)
+        if result.status is not AuthStatus.OK or result.user is None or result.user.id != user.id:
+            raise PasswordChangeError({"current_password": "is not your current password"})
+        if (problem := password_problem(new)) is not None:
+            raise PasswordChangeError({"new_password": problem})
+        if new == current:
+            raise PasswordChangeError({"new_password": "is your current password"})
+        password_hash = await anyio.to_thread.run_sync(
+            self._hashing.hash, new, limiter=self._limiter
+        )
+        await self._users.update_password_hash(user.id, password_hash)
+        for fingerprint, (user_id, _expires) in list(self._credentials.items()):
+            if user_id == user.id:
+                del self._credentials[fingerprint]
 
     async def active_user(self, user_id: int) -> User | None:
         """The user if it exists and is not disabled; cached for a few seconds per process."""

@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from stint.accounts.usernames import username_key
 from stint.protocol.registration import ClientSpec, ClientSpecError, new_client, rotate_secret
@@ -17,6 +17,7 @@ from stint.protocol.secrets import SecretHasher
 from stint.settings import ConfigError, Settings, load_settings, read_or_create_secret
 from stint.storage.client_store import SqlClientStore
 from stint.storage.database import Database
+from stint.storage.migrate import current_revision, head_revision
 from stint.storage.user_store import SqlUserStore
 
 __all__ = ["clients_app"]
@@ -41,6 +42,12 @@ def _with_store(work: Callable[[SqlClientStore, SecretHasher, Database], Awaitab
     async def go() -> T:
         db = Database(settings.effective_database_url)
         try:
+            if (revision := await current_revision(db)) != head_revision():
+                err.print(
+                    f"[red]error:[/red] the database is at migration {revision or 'none'}, "
+                    f"not {head_revision()}: run `stint migrate` first"
+                )
+                raise typer.Exit(1)
             store = SqlClientStore(db, cache_seconds=0)
             return await work(store, SecretHasher(read_or_create_secret(settings)), db)
         finally:
@@ -63,7 +70,9 @@ def create(
     auth_method: Annotated[str | None, typer.Option(help="Token endpoint auth method")] = None,
     opaque_tokens: Annotated[bool, typer.Option(help="Opaque access tokens")] = False,
     introspect: Annotated[bool, typer.Option(help="May introspect any token")] = False,
-    owner: Annotated[str | None, typer.Option(help="Username acting for client_credentials")] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Username acting for client_credentials")
+    ] = None,
     allow_http: Annotated[bool, typer.Option(help="Allow http:// redirect URIs")] = False,
 ) -> None:
     """Register a client; its secret is shown once, here, and never again."""
@@ -107,7 +116,15 @@ def list_clients() -> None:
     """List registered clients."""
 
     async def work(store: SqlClientStore, _hasher: SecretHasher, _db: Database) -> None:
-        table = Table("client_id", "name", "type", "grants", "redirect URIs")
+        # However narrow the output, the id stays whole on one line to be copied, and the
+        # grants and redirect URIs fold rather than end in an ellipsis.
+        table = Table(
+            Column("client_id", no_wrap=True),
+            "name",
+            Column("type", no_wrap=True),
+            Column("grants", overflow="fold"),
+            Column("redirect URIs", overflow="fold"),
+        )
         for client in await store.all():
             table.add_row(
                 client.client_id,

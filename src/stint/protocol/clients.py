@@ -57,17 +57,21 @@ class Client:
         """Exact match (RFC 9700 §4.1.3), except loopback ports (RFC 8252 §7.3)."""
         if uri in self.redirect_uris:
             return True
-        requested = urlsplit(uri)
-        if requested.scheme != "http" or requested.hostname is None:
+        try:
+            requested = urlsplit(uri)
+            host = _without_port(requested.netloc, requested.port)
+        except ValueError:  # a malformed port or IPv6 literal matches nothing
             return False
-        host = requested.netloc.rsplit(":", 1)[0] if requested.port else requested.netloc
+        if requested.scheme != "http" or requested.hostname is None or "#" in uri:
+            return False  # §3.1.2: a redirect URI has no fragment
         if host not in _LOOPBACK_HOSTS:
             return False
         for registered in self.redirect_uris:
-            candidate = urlsplit(registered)
-            registered_host = (
-                candidate.netloc.rsplit(":", 1)[0] if candidate.port else candidate.netloc
-            )
+            try:
+                candidate = urlsplit(registered)
+                registered_host = _without_port(candidate.netloc, candidate.port)
+            except ValueError:
+                continue
             if (
                 candidate.scheme == "http"
                 and registered_host == host
@@ -78,10 +82,15 @@ class Client:
         return False
 
 
+def _without_port(netloc: str, port: int | None) -> str:
+    return netloc.rsplit(":", 1)[0] if port else netloc
+
+
 def redirect_uri_problem(uri: str, *, allow_http: bool) -> str | None:
     """Why ``uri`` cannot be registered, or None (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §2.1)."""
     try:
         parts = urlsplit(uri)
+        _ = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:
         return "is not a URL"
     if not parts.scheme or len(uri) > 2000:

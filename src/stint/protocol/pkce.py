@@ -1,4 +1,4 @@
-"""PKCE (RFC 7636): checking a code challenge at authorization and its verifier at the token step."""
+"""PKCE (RFC 7636): the code challenge at authorization, its verifier at the token step."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 
 __all__ = ["check_challenge", "verify"]
 
-# RFC 7636 §4.1: 43–128 unreserved characters.
+# RFC 7636 §4.1: 43 to 128 unreserved characters.
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}\Z")
 # §4.2: the S256 challenge is the 43-character base64url of a SHA-256 digest.
 _CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}\Z")

@@ -56,7 +56,7 @@ def _checked(spec: ClientSpec, *, allow_http: bool) -> ClientSpec:
         problems["token_endpoint_auth_method"] = f"must be one of {', '.join(sorted(AUTH_METHODS))}"
     elif public != (method == "none"):
         problems["token_endpoint_auth_method"] = (
-            "public clients use none; confidential clients use a secret method"
+            "public clients use none; confidential clients use a secret method"  # noqa: S105
         )
     unknown = spec.grant_types - GRANT_TYPES
     if unknown or not spec.grant_types:

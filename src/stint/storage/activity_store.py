@@ -135,7 +135,12 @@ class SqlActivityStore:
             conditions = [activities.c.id == activity_id, activities.c.user_id == user_id]
             if expected_version is not None:
                 conditions.append(activities.c.version == expected_version)
-            exists = (await conn.execute(select(activities.c.id).where(*conditions))).first()
+            # Locked (PostgreSQL; SQLite writes one at a time anyway): an entry being added to
+            # this activity holds a key-share lock on it, so the count below includes it, and one
+            # added after it waits here and then finds the activity gone, rather than being
+            # deleted with it by ON DELETE CASCADE while its 201 is on the way.
+            locked = select(activities.c.id).where(*conditions).with_for_update()
+            exists = (await conn.execute(locked)).first()
             if exists is None:
                 raise await self._missing_or_stale(conn, user_id, activity_id)
             entries = time_entries.c.activity_id == activity_id

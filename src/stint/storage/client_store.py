@@ -84,6 +84,8 @@ class SqlClientStore:
         self._cache: dict[str, tuple[Client | None, float]] = {}
 
     async def get(self, client_id: str) -> Client | None:
+        if "\x00" in client_id:  # no client id holds one: PostgreSQL text cannot even bind it
+            return None
         now = time.monotonic()
         hit = self._cache.get(client_id)
         if hit is not None and hit[1] > now:

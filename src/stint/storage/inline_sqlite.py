@@ -43,15 +43,23 @@ def _converter(column_type: Any) -> Converter:
 _DIALECT = sqlite.dialect()
 
 
+def _bind_processor(column_type: Any) -> Converter:
+    processor: Converter = column_type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+    return processor
+
+
 class _Prepared:
     __slots__ = ("binders", "converters", "defaults", "sql")
 
     def __init__(self, statement: Select[Any]) -> None:
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
-        # Bound values go through the column types' own processing, as SQLAlchemy would do.
+        # Bound values go through the column types' own processing, as SQLAlchemy would do: the
+        # dialect's implementation of each type, so that a datetime is bound as the same text
+        # SQLite stores ("2026-03-02 12:00:00.000000"). The generic type's processor would leave
+        # it to sqlite3's adapter ("2026-03-02 12:00:00"), which compares as an earlier string.
         self.binders: Sequence[tuple[str, Converter]] = tuple(
-            (name, compiled.binds[name].type.bind_processor(_DIALECT))
+            (name, _bind_processor(compiled.binds[name].type))
             for name in compiled.positiontup or ()
         )
         # Values fixed in the statement itself, such as the OFFSET 0 SQLite adds to a LIMIT.

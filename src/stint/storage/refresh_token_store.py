@@ -70,7 +70,8 @@ class SqlRefreshTokenStore:
             if result.rowcount == 1:
                 await conn.execute(refresh_tokens.insert().values(**_insert_values(successor)))
                 return Rotation.ROTATED
-            row = (await conn.execute(select(_r.rotated_at).where(_r.token_hash == token_hash))).first()
+            query = select(_r.rotated_at).where(_r.token_hash == token_hash)
+            row = (await conn.execute(query)).first()
         if row is None or row[0] is None:
             return Rotation.UNKNOWN
         rotated_at: datetime = row[0]

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from stint.storage.database import Database, is_unique_violation
 from stint.storage.tables import activities, time_entries
@@ -45,6 +45,11 @@ def _second_timer(exc: IntegrityError) -> bool:
     return is_unique_violation(
         exc, "uq_time_entries_one_running_per_user", "time_entries", "user_id"
     )
+
+
+def _activity_gone(exc: IntegrityError) -> bool:
+    # Deleted by another transaction between _require_activity and the write (PostgreSQL).
+    return "fk_time_entries_activity_id_activities" in str(exc.orig)
 
 
 def _overlapping(since: bool, until: bool) -> list[ColumnElement[bool]]:
@@ -113,6 +118,8 @@ class SqlTimeEntryStore:
         except IntegrityError as exc:
             if _second_timer(exc):
                 raise TimerAlreadyRunningError(await self._running_id(user_id)) from None
+            if _activity_gone(exc):
+                raise UnknownActivityError from None
             raise
 
     async def get(self, user_id: int, entry_id: int) -> TimeEntry | None:
@@ -163,6 +170,8 @@ class SqlTimeEntryStore:
         except IntegrityError as exc:
             if _second_timer(exc):
                 raise TimerAlreadyRunningError(await self._running_id(user_id)) from None
+            if _activity_gone(exc):
+                raise UnknownActivityError from None
             raise
 
     async def delete(self, user_id: int, entry_id: int, expected_version: int | None) -> None:

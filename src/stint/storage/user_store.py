@@ -65,6 +65,8 @@ class SqlUserStore:
         return _user(row) if row is not None else None
 
     async def by_username_key(self, username_key: str) -> User | None:
+        if "\x00" in username_key:  # no username holds one: PostgreSQL text cannot even bind it
+            return None
         row = await self._db.fetch_one(_BY_KEY, {"key": username_key})
         return _user(row) if row is not None else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,8 @@ def summarise(
                 day = day - timedelta(days=day.weekday())
             totals[day.isoformat()] += seconds
     groups = [SummaryGroup(k, round(v)) for k, v in sorted(totals.items(), key=_group_order)]
-    return Summary(total_seconds=round(sum(totals.values())), groups=groups)
+    # The sum of the rounded groups, so that the total shown is what the groups add up to.
+    return Summary(total_seconds=sum(g.seconds for g in groups), groups=groups)
 
 
 def _group_order(item: tuple[str, float]) -> tuple[int, str]:
@@ -69,7 +70,9 @@ def _split_by_local_day(start: datetime, end: datetime, tz: ZoneInfo) -> list[tu
     cursor = start
     while cursor < end:
         local_day = cursor.astimezone(tz).date()
-        next_midnight = datetime.combine(local_day + timedelta(days=1), time(0), tz)
+        # In UTC: between two datetimes of the same tzinfo, Python subtracts wall-clock times and
+        # a DST day would count 24 hours instead of 23 or 25.
+        next_midnight = datetime.combine(local_day + timedelta(days=1), time(0), tz).astimezone(UTC)
         piece_end = min(end, next_midnight)
         parts.append((local_day, (piece_end - cursor).total_seconds()))
         cursor = piece_end

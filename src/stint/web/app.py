@@ -65,7 +65,9 @@ from stint.web.csrf import CsrfProtection
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 from stint.web.oauth.endpoints import OAuthEndpoints, oauth_routes
+from stint.web.pages.account import account_routes
 from stint.web.pages.common import PageContext
+from stint.web.pages.developer import developer_routes
 from stint.web.pages.login import login_routes
 from stint.web.problems import exception_handlers
 from stint.web.responses import JSONResponse, ProblemResponse
@@ -198,12 +200,23 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     endpoints = OAuthEndpoints(
         token=token_endpoint,
         revocation=RevocationEndpoint(
-            oauth.clients, hasher, oauth.grants, oauth.refresh_tokens, oauth.opaque_tokens,
-            oauth.revoked, verifier,
+            oauth.clients,
+            hasher,
+            oauth.grants,
+            oauth.refresh_tokens,
+            oauth.opaque_tokens,
+            oauth.revoked,
+            verifier,
         ),
         introspection=IntrospectionEndpoint(
-            oauth.clients, hasher, oauth.grants, oauth.refresh_tokens, oauth.opaque_tokens,
-            oauth.revoked, verifier, issuer=issuer,
+            oauth.clients,
+            hasher,
+            oauth.grants,
+            oauth.refresh_tokens,
+            oauth.opaque_tokens,
+            oauth.revoked,
+            verifier,
+            issuer=issuer,
         ),
         metadata=authorization_server_metadata(
             issuer,
@@ -244,6 +257,8 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         *docs_routes(),
         *authorize_routes(authorize),
         *login_routes(page_context),
+        *account_routes(page_context, runtime),
+        *developer_routes(page_context, runtime),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

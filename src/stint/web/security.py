@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from starlette.requests import Request
-
-from datetime import UTC, datetime
 
 from stint.accounts.service import AccountService, AuthStatus
 from stint.protocol.access_tokens import AccessTokenVerifier
 from stint.protocol.errors import InvalidTokenError
-from stint.protocol.ports import GrantStore, OpaqueTokenStore
+from stint.protocol.ports import GrantStore, OpaqueAccessToken, OpaqueTokenStore
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.secrets import SecretHasher
 from stint.web.problems import ApiProblem
@@ -86,8 +85,14 @@ class Authenticator:
                 raise _unauthorized(exc.description, bearer_error="invalid_token") from None
             if claims.user_id is None:
                 if await self._checks.revocations.is_revoked(claims):
-                    raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
+                    raise _unauthorized(
+                        "the access token was revoked", bearer_error="invalid_token"
+                    )
                 return claims.client_id
+        elif scheme.lower() == "bearer":
+            found = await self._opaque_record(token.strip())
+            if found.user_id is None:
+                return found.client_id
         return await self(request)
 
     async def __call__(self, request: Request, *, password_only: bool = False) -> Principal:
@@ -124,6 +129,16 @@ class Authenticator:
         return Principal(user.id, user.username, claims.scopes, False, claims.client_id)
 
     async def _from_opaque_token(self, token: str) -> Principal:
+        found = await self._opaque_record(token)
+        if found.user_id is None:
+            raise _unauthorized("this token acts for no user", bearer_error="invalid_token")
+        user = await self._accounts.active_user(found.user_id)
+        if user is None:
+            raise _unauthorized("the account is disabled", bearer_error="invalid_token")
+        return Principal(user.id, user.username, found.scopes, False, found.client_id)
+
+    async def _opaque_record(self, token: str) -> OpaqueAccessToken:
+        """The stored opaque token, unexpired and unrevoked, or a 401."""
         found = None
         if 20 <= len(token) <= 100:
             found = await self._checks.opaque_tokens.get(self._checks.hasher.hash(token))
@@ -133,12 +148,7 @@ class Authenticator:
             )
         if found.grant_id is not None and await self._checks.grants.is_revoked(found.grant_id):
             raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
-        if found.user_id is None:
-            raise _unauthorized("this token acts for no user", bearer_error="invalid_token")
-        user = await self._accounts.active_user(found.user_id)
-        if user is None:
-            raise _unauthorized("the account is disabled", bearer_error="invalid_token")
-        return Principal(user.id, user.username, found.scopes, False, found.client_id)
+        return found
 
     async def _from_password(self, username: str, password: str, ip: str) -> Principal:
         result = await self._accounts.authenticate(username, password, ip)

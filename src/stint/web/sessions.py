@@ -70,6 +70,15 @@ class SessionManager:
         )
         return session
 
+    async def end_others(self, current: Session) -> int:
+        """End every session of ``current``'s user except ``current``; returns how many."""
+        others = [
+            s for s in await self._store.for_user(current.user_id) if s.id_hash != current.id_hash
+        ]
+        for session in others:
+            await self._store.delete(session.id_hash)
+        return len(others)
+
     async def end(self, request: Request, response: Response) -> None:
         value = request.cookies.get(SESSION_COOKIE)
         if value and len(value) <= 100:

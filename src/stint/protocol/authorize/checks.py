@@ -137,7 +137,8 @@ async def validate(
             await check(state)
         except OAuthError as exc:
             raise AuthorizationRequestError(exc, state.target) from None
-    assert state.client is not None and state.target is not None
+    assert state.client is not None
+    assert state.target is not None
     return AuthorizationRequest(
         client=state.client,
         target=state.target,

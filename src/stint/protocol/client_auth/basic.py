@@ -1,4 +1,4 @@
-"""client_secret_basic: HTTP Basic with the form-urlencoded client id and secret (RFC 6749 §2.3.1)."""
+"""client_secret_basic: HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1)."""
 
 from __future__ import annotations
 

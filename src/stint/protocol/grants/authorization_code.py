@@ -7,8 +7,8 @@ from typing import Any
 from stint.protocol import pkce
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError, InvalidRequestError
-from stint.protocol.messages import EndpointRequest
 from stint.protocol.grants.context import GrantContext
+from stint.protocol.messages import EndpointRequest
 from stint.protocol.tokens import Subject
 
 __all__ = ["AuthorizationCodeGrant"]

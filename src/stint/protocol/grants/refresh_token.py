@@ -6,8 +6,8 @@ from typing import Any
 
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError, InvalidRequestError
-from stint.protocol.messages import EndpointRequest
 from stint.protocol.grants.context import GrantContext
+from stint.protocol.messages import EndpointRequest
 from stint.protocol.ports import Rotation
 from stint.protocol.scopes import granted_scopes
 from stint.protocol.tokens import Subject

@@ -15,7 +15,14 @@ from stint.web.api.representations import (
     object_response,
     require_json,
 )
-from stint.web.api.schemas import ActivityIn, ActivityList, ActivityOut, ActivityPatch, ListQuery
+from stint.web.api.schemas import (
+    ActivityIn,
+    ActivityList,
+    ActivityOut,
+    ActivityPatch,
+    DeleteActivityQuery,
+    ListQuery,
+)
 from stint.web.pagination import decode_cursor, encode_cursor
 from stint.web.problems import field_errors
 
@@ -98,7 +105,8 @@ async def delete_activity(request: Request) -> Response:
     svc = services(request)
     principal = await svc.authenticate(request)
     principal.require("activities:write")
-    cascade = request.query_params.get("cascade", "false").lower() in ("true", "1", "yes")
+    # A boolean as documented: `cascade=ture` is a 400, not a quiet false.
+    cascade = read_query(request, DeleteActivityQuery).cascade
     await svc.timetracking.delete_activity(
         principal.user_id,
         object_id(request),
@@ -109,13 +117,6 @@ async def delete_activity(request: Request) -> Response:
 
 
 _ITEM = "/api/activities/{id:int}"
-_CASCADE = {
-    "name": "cascade",
-    "in": "query",
-    "required": False,
-    "description": "Also delete the activity's time entries",
-    "schema": {"type": "boolean", "default": False},
-}
 
 OPERATIONS = [
     Operation(
@@ -181,6 +182,6 @@ OPERATIONS = [
         status=204,
         conditional=True,
         errors=(404, 409, 412),
-        extra_params=(_CASCADE,),
+        query=DeleteActivityQuery,
     ),
 ]

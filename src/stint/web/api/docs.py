@@ -1,4 +1,4 @@
-"""The API docs page: Swagger UI, served by Stint itself from the installed swagger-ui-bundle."""
+"""The API docs page: Swagger UI 5 (which renders OpenAPI 3.1), from swagger-ui-bundle-v2."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>Stint API</title>
 <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/api/docs/assets/favicon-32x32.png">
 </head>
 <body>
 <div id="swagger-ui"></div>

@@ -69,6 +69,10 @@ def etag_for(version: int) -> str:
 
 def if_match_versions(request: Request) -> frozenset[int] | None:
     """The versions an If-Match header allows (RFC 9110 §13.1.1); None when any version does."""
+    if request.headers.get("if-none-match", "").strip() == "*":
+        # "Only if it does not exist" (RFC 9110 §13.1.2): the object a write names exists (or the
+        # answer is 404), so the condition is false and no version may be replaced: 412.
+        return frozenset()
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None

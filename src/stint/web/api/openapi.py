@@ -124,7 +124,16 @@ def _responses(op: Operation) -> dict[str, Any]:
         success["headers"] = {"ETag": {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(op.status): success}
     problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
-    statuses = set(op.errors) | ({401, 403} if op.auth else set())
+    # What every operation of its kind can answer, whatever its own list says: a failed sign-in
+    # (HTTP Basic is throttled: 429), a query or body that does not validate (400), a body
+    # limit that applies to every method that may carry one (413), a body that is not JSON (415).
+    statuses = set(op.errors) | ({401, 403, 429} if op.auth else set())
+    if op.query is not None or op.body is not None:
+        statuses.add(400)
+    if op.body is not None:
+        statuses.add(415)
+    if op.method not in ("GET", "HEAD", "OPTIONS"):
+        statuses.add(413)
     if op.response is not None:
         statuses.add(406)
     if op.conditional and op.method == "GET":

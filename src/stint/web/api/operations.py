@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
+from starlette.convertors import IntegerConvertor
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.convertors import IntegerConvertor
 from starlette.routing import Route
 
 __all__ = ["Operation", "starlette_routes"]

@@ -78,7 +78,8 @@ def object_response(
     headers = {"ETag": etag}
     if location:
         headers["Location"] = location
-    if status == 200 and not_modified(request, etag):
+    # If-None-Match answers 304 to reads only: a write's response must never claim no change.
+    if status == 200 and request.method in ("GET", "HEAD") and not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)
 

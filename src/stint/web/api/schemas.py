@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from stint.accounts import password_policy, usernames
 
@@ -15,6 +25,7 @@ __all__ = [
     "ActivityOut",
     "ActivityPatch",
     "ClockOut",
+    "DeleteActivityQuery",
     "EntryListQuery",
     "GreetingOut",
     "ListQuery",
@@ -61,9 +72,24 @@ def _in_range(value: D) -> D:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_text(value: object) -> object:
+    # Pydantic reads a number, or a string of digits, as a Unix time ("1" is 1970-01-01T00:00:01Z)
+    # even in strict mode; the document promises ISO 8601 text, so that is all a time may be.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date or time, as in 2026-11-22T09:30:00+01:00")
+
+
+# Strict(False): in a strict body, a strict datetime would refuse the text the check passes on.
+Instant = Annotated[
+    AwareDatetime, Strict(False), BeforeValidator(_iso_text), AfterValidator(_in_range)
+]
 Moment = Annotated[
     AwareDatetime | date,
+    BeforeValidator(_iso_text),
     AfterValidator(_in_range),
     Field(description="ISO 8601 time with offset, or a date"),
 ]
@@ -111,11 +137,21 @@ class ActivityIn(Body):
     archived: bool = False
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A PATCH field that may be left out but not set to null (the endpoint refuses null with a 400):
+# the document shows neither null nor a null default. A nullable field keeps `| None`.
+Omitted = SkipJsonSchema[None]
+_OMITTED: Any = Field(default=None, json_schema_extra=_no_default)
+
+
 class ActivityPatch(Body):
-    name: Name | None = None
-    description: Text | None = None
+    name: Name | Omitted = _OMITTED
+    description: Text | Omitted = _OMITTED
     colour: Colour | None = None
-    archived: bool | None = None
+    archived: bool | Omitted = _OMITTED
 
 
 class ActivityOut(Out):
@@ -141,10 +177,10 @@ class TimeEntryIn(Body):
 
 
 class TimeEntryPatch(Body):
-    activity: Id | None = None
-    start: Instant | None = None
+    activity: Id | Omitted = _OMITTED
+    start: Instant | Omitted = _OMITTED
     end: Instant | None = None
-    note: Text | None = None
+    note: Text | Omitted = _OMITTED
 
 
 class TimeEntryOut(Out):
@@ -179,6 +215,10 @@ class EntryListQuery(ListQuery):
     until: Moment | None = Field(default=None, alias="to", description="Entries starting before")
     activity: Id | None = None
     ordering: Literal["start", "-start"] = "-start"
+
+
+class DeleteActivityQuery(Query):
+    cascade: bool = Field(default=False, description="Also delete the activity's time entries")
 
 
 class SummaryQuery(Query):

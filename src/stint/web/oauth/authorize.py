@@ -65,9 +65,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         }
         return pages.pages.render(request, "error.html", context, 400)
 
-    async def checked(
-        request: Request, params: dict[str, str]
-    ) -> AuthorizationRequest | Response:
+    async def checked(request: Request, params: dict[str, str]) -> AuthorizationRequest | Response:
         try:
             return await validate(params, deps.clients, deps.policy)
         except AuthorizationRequestError as exc:
@@ -101,11 +99,11 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             "redirect_host": urlsplit(auth.target.uri).netloc or auth.target.uri,
             "params": sorted(params.items()),
         }
-        response = pages.pages.render(request, "consent.html", context)
-        return response
+        return pages.pages.render(request, "consent.html", context)
 
     async def authorize_get(request: Request) -> Response:
-        return await interact(request, _params(parse_qsl(request.url.query, keep_blank_values=True)))
+        query = parse_qsl(request.url.query, keep_blank_values=True)
+        return await interact(request, _params(query))
 
     async def authorize_post(request: Request) -> Response:
         form = await read_form(request)

@@ -1,0 +1,114 @@
+"""/account: the profile, changing the password, and taking access back from apps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from stint.accounts.models import User
+from stint.accounts.service import PasswordChangeError
+from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
+from stint.web.pages.common import PageContext, login_redirect, read_form
+
+if TYPE_CHECKING:
+    from stint.web.app import Runtime
+
+__all__ = ["account_routes"]
+
+_EXPIRED = "The form expired. Go back, reload and try again."
+# Messages after a redirect, by a fixed key: nothing from the query string reaches the page.
+NOTICES = {
+    "password-changed": "Your password was changed. Every other session was signed out.",
+    "revoked": "The app's access was taken back. It must ask you again to use your account.",
+}
+
+
+def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
+    oauth = runtime.oauth
+
+    async def authorized_apps(user: User) -> list[dict[str, Any]]:
+        apps: list[dict[str, Any]] = []
+        for client_id, granted_at in await oauth.grants.active_client_ids(user.id):
+            if client_id == FIRST_PARTY_CLIENT_ID:
+                continue
+            client = await oauth.clients.get(client_id)
+            name = client.name if client is not None else client_id
+            apps.append({"client_id": client_id, "name": name, "granted_at": _moment(granted_at)})
+        return apps
+
+    async def render(
+        request: Request,
+        user: User,
+        *,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        context = {
+            "user": user,
+            "member_since": _day(user.created_at),
+            "apps": await authorized_apps(user),
+            "errors": errors or {},
+            "notice": NOTICES.get(request.query_params.get("notice", "")),
+        }
+        return ctx.pages.render(request, "account.html", context, status)
+
+    async def account_page(request: Request) -> Response:
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return login_redirect(request)
+        return await render(request, signed_in[1])
+
+    async def change_password(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/login?next=%2Faccount", status_code=303)
+        session, user = signed_in
+        new = form.get("new_password", "")
+        if new != form.get("confirm_password", ""):
+            errors = {"confirm_password": "does not match the new password"}
+            return await render(request, user, errors=errors, status=400)
+        ip = request.client.host if request.client else "unknown"
+        try:
+            await ctx.accounts.change_password(user, form.get("current_password", ""), new, ip)
+        except PasswordChangeError as exc:
+            status = 429 if exc.throttled else 400
+            return await render(request, user, errors=exc.problems, status=status)
+        await ctx.sessions.end_others(session)
+        return RedirectResponse("/account?notice=password-changed", status_code=303)
+
+    async def revoke_app(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/login?next=%2Faccount", status_code=303)
+        user = signed_in[1]
+        client_id = request.path_params["client_id"]
+        # Revoking the grants stops their access tokens (JWT and opaque) at the next check;
+        # their refresh tokens go too, and forgetting the consent makes the app ask again.
+        for grant_id in await oauth.grants.revoke_for(user.id, client_id):
+            await oauth.refresh_tokens.delete_for_grant(grant_id)
+        await oauth.consents.remove(user.id, client_id)
+        return RedirectResponse("/account?notice=revoked", status_code=303)
+
+    return [
+        Route("/account", account_page, methods=["GET"]),
+        Route("/account/password", change_password, methods=["POST"]),
+        Route("/account/apps/{client_id}/revoke", revoke_app, methods=["POST"]),
+    ]
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%d %B %Y").lstrip("0")
+
+
+def _moment(moment: datetime) -> str:
+    return f"{_day(moment)}, {moment.strftime('%H:%M')} UTC"

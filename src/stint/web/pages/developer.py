@@ -1,0 +1,323 @@
+"""/developer/apps: register OAuth clients, change them, rotate their secrets, delete them.
+
+Only the owner sees or changes an app: another user's app answers 404, as a missing one does.
+A secret is shown once, on the page that answers its creation; only its hash is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from stint.accounts.models import User
+from stint.protocol.clients import Client
+from stint.protocol.registration import (
+    DEFAULT_GRANTS,
+    ClientSpec,
+    ClientSpecError,
+    new_client,
+    rotate_secret,
+    updated_client,
+)
+from stint.protocol.scopes import API_SCOPES, SCOPE_DESCRIPTIONS
+from stint.web.pages.common import PageContext, login_redirect, read_form
+
+if TYPE_CHECKING:
+    from stint.web.app import Runtime
+
+__all__ = ["GRANT_CHOICES", "MAX_APPS_PER_USER", "developer_routes"]
+
+MAX_APPS_PER_USER = 50
+_EXPIRED = "The form expired. Go back, reload and try again."
+_CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+@dataclass(frozen=True, slots=True)
+class GrantChoice:
+    value: str
+    label: str
+    help: str
+    legacy: bool = False
+
+
+GRANT_CHOICES = (
+    GrantChoice(
+        "authorization_code",
+        "Authorization code",
+        "Users sign in to Stint and approve your app (with PKCE).",
+    ),
+    GrantChoice("refresh_token", "Refresh token", "Keep access without asking the user again."),
+    GrantChoice(
+        "client_credentials",
+        "Client credentials",
+        "Your app acts as you, with no user present. Confidential apps only.",
+    ),
+    GrantChoice(
+        "password",
+        "Resource owner password",
+        "Your app handles users' passwords. Confidential apps only. Avoid it (RFC 9700).",
+        legacy=True,
+    ),
+    GrantChoice(
+        "implicit",
+        "Implicit",
+        "Access tokens in the browser's address bar. Avoid it (RFC 9700).",
+        legacy=True,
+    ),
+)
+NOTICES = {
+    "saved": "Your changes were saved.",
+    "deleted": "The app was deleted, together with every authorization users gave it.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AppForm:
+    """What the registration and edit forms hold, as submitted (or the app's current values)."""
+
+    name: str = ""
+    client_type: str = "confidential"
+    redirect_uris: str = ""
+    grant_types: frozenset[str] = DEFAULT_GRANTS
+    scopes: frozenset[str] = API_SCOPES
+    access_format: str = "jwt"
+    auth_method: str = "client_secret_basic"
+
+    @classmethod
+    def submitted(cls, form: dict[str, str], *, client_type: str | None = None) -> AppForm:
+        return cls(
+            name=form.get("name", "")[:200],
+            client_type=client_type or form.get("client_type", ""),
+            redirect_uris=form.get("redirect_uris", "")[:20_000],
+            grant_types=frozenset(
+                c.value for c in GRANT_CHOICES if form.get(f"grant_{c.value}") == "on"
+            ),
+            scopes=frozenset(s for s in SCOPE_DESCRIPTIONS if form.get(f"scope_{s}") == "on"),
+            access_format=form.get("token_format", "jwt"),
+            auth_method=form.get("auth_method", "client_secret_basic"),
+        )
+
+    @classmethod
+    def of(cls, client: Client) -> AppForm:
+        return cls(
+            name=client.name,
+            client_type=client.client_type.value,
+            redirect_uris="\n".join(client.redirect_uris),
+            grant_types=client.grant_types,
+            scopes=client.scopes,
+            access_format="opaque" if client.opaque_access_tokens else "jwt",
+            auth_method=client.token_endpoint_auth_method,
+        )
+
+    def spec(self, owner: User) -> ClientSpec:
+        public = self.client_type == "public"
+        return ClientSpec(
+            name=self.name,
+            client_type=self.client_type,
+            redirect_uris=tuple(
+                line.strip() for line in self.redirect_uris.splitlines() if line.strip()
+            ),
+            grant_types=self.grant_types,
+            scopes=self.scopes,
+            token_endpoint_auth_method=None if public else self.auth_method,
+            opaque_access_tokens=self.access_format == "opaque",
+            owner_id=owner.id,
+        )
+
+    def problems(self) -> dict[str, str]:
+        """What ClientSpec does not check because the form, not the spec, holds it."""
+        if self.access_format not in ("jwt", "opaque"):
+            return {"token_format": "must be jwt or opaque"}
+        return {}
+
+
+def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
+    clients = runtime.oauth.clients
+    hasher = runtime.hasher
+
+    def not_found(request: Request, user: User) -> Response:
+        context = {
+            "title": "No such app",
+            "message": "There is no app with this id among your apps.",
+            "user": user,
+        }
+        return ctx.pages.render(request, "error.html", context, 404)
+
+    def form_context(form: AppForm, errors: dict[str, str]) -> dict[str, Any]:
+        return {
+            "form": form,
+            "errors": errors,
+            "grant_choices": GRANT_CHOICES,
+            "scope_choices": sorted(SCOPE_DESCRIPTIONS.items()),
+            "auth_methods": _CONFIDENTIAL_METHODS,
+        }
+
+    def new_page(
+        request: Request, user: User, form: AppForm, errors: dict[str, str], status: int = 200
+    ) -> Response:
+        context = {"user": user, **form_context(form, errors)}
+        return ctx.pages.render(request, "developer_app_new.html", context, status)
+
+    def app_page(
+        request: Request,
+        user: User,
+        client: Client,
+        form: AppForm | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        context = {
+            "user": user,
+            "app": client,
+            "created": _moment(client),
+            "notice": NOTICES.get(request.query_params.get("notice", "")),
+            **form_context(form or AppForm.of(client), errors or {}),
+        }
+        return ctx.pages.render(request, "developer_app.html", context, status)
+
+    def secret_page(
+        request: Request, user: User, client: Client, secret: str | None, *, created: bool
+    ) -> Response:
+        context = {"user": user, "app": client, "secret": secret, "created": created}
+        return ctx.pages.render(request, "developer_secret.html", context, 201 if created else 200)
+
+    async def owned(request: Request, user: User) -> Client | None:
+        client = await clients.get(request.path_params["client_id"])
+        if client is None or client.owner_id is None or client.owner_id != user.id:
+            return None
+        return client
+
+    async def list_apps(request: Request) -> Response:
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return login_redirect(request)
+        user = signed_in[1]
+        context = {
+            "user": user,
+            "apps": [(c, _moment(c)) for c in await clients.by_owner(user.id)],
+            "notice": NOTICES.get(request.query_params.get("notice", "")),
+        }
+        return ctx.pages.render(request, "developer_apps.html", context)
+
+    async def new_app_form(request: Request) -> Response:
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return login_redirect(request)
+        return new_page(request, signed_in[1], AppForm(), {})
+
+    async def create_app(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/login?next=%2Fdeveloper%2Fapps%2Fnew", status_code=303)
+        user = signed_in[1]
+        submitted = AppForm.submitted(form)
+        if len(await clients.by_owner(user.id)) >= MAX_APPS_PER_USER:
+            errors = {"name": f"you already have {MAX_APPS_PER_USER} apps; delete one first"}
+            return new_page(request, user, submitted, errors, 400)
+        try:
+            if problems := submitted.problems():
+                raise ClientSpecError(problems)
+            client, secret = new_client(submitted.spec(user), hasher)
+        except ClientSpecError as exc:
+            return new_page(request, user, submitted, exc.problems, 400)
+        client = await clients.add(client)
+        return secret_page(request, user, client, secret, created=True)
+
+    async def show_app(request: Request) -> Response:
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return login_redirect(request)
+        user = signed_in[1]
+        client = await owned(request, user)
+        if client is None:
+            return not_found(request, user)
+        return app_page(request, user, client)
+
+    async def update_app(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/developer/apps", status_code=303)
+        user = signed_in[1]
+        client = await owned(request, user)
+        if client is None:
+            return not_found(request, user)
+        submitted = AppForm.submitted(form, client_type=client.client_type.value)
+        try:
+            if problems := submitted.problems():
+                raise ClientSpecError(problems)
+            changed = updated_client(client, submitted.spec(user))
+        except ClientSpecError as exc:
+            return app_page(request, user, client, submitted, exc.problems, 400)
+        await clients.update(changed)
+        return RedirectResponse(_app_url(client, "?notice=saved"), status_code=303)
+
+    async def rotate(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/developer/apps", status_code=303)
+        user = signed_in[1]
+        client = await owned(request, user)
+        if client is None:
+            return not_found(request, user)
+        try:
+            rotated, secret = rotate_secret(client, hasher)
+        except ClientSpecError:
+            context = {
+                "title": "Public apps have no secret",
+                "message": "A public app cannot keep a secret, so it has none to rotate.",
+                "user": user,
+            }
+            return ctx.pages.render(request, "error.html", context, 400)
+        await clients.update(rotated)
+        return secret_page(request, user, rotated, secret, created=False)
+
+    async def delete_app(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/developer/apps", status_code=303)
+        user = signed_in[1]
+        client = await owned(request, user)
+        if client is None:
+            return not_found(request, user)
+        if form.get("confirm") != "yes":
+            errors = {"confirm": "tick the box to confirm that the app should be deleted"}
+            return app_page(request, user, client, errors=errors, status=400)
+        await clients.delete(client.client_id)
+        return RedirectResponse("/developer/apps?notice=deleted", status_code=303)
+
+    return [
+        Route("/developer/apps", list_apps, methods=["GET"]),
+        Route("/developer/apps/new", new_app_form, methods=["GET"]),
+        Route("/developer/apps/new", create_app, methods=["POST"]),
+        Route("/developer/apps/{client_id}", show_app, methods=["GET"]),
+        Route("/developer/apps/{client_id}", update_app, methods=["POST"]),
+        Route("/developer/apps/{client_id}/rotate-secret", rotate, methods=["POST"]),
+        Route("/developer/apps/{client_id}/delete", delete_app, methods=["POST"]),
+    ]
+
+
+def _app_url(client: Client, suffix: str = "") -> str:
+    return f"/developer/apps/{quote(client.client_id, safe='')}{suffix}"
+
+
+def _moment(client: Client) -> str:
+    if client.created_at is None:
+        return ""
+    return client.created_at.strftime("%d %B %Y, %H:%M UTC").lstrip("0")

@@ -1,0 +1,205 @@
+"""The refresh token grant: rotation, reuse detection (RFC 9700 §4.14.2), the grace period."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from stint.settings import Settings
+from stint.web.app import create_app
+from tests.conftest import FAST_HASHING, Account, make_client
+from tests.http.oauth.flow import (
+    REDIRECT_URI,
+    bearer,
+    browser,
+    introspect,
+    oauth_error,
+    refresh,
+    tokens,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def strict_client(settings: Settings, app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A second app over the same database with no grace period for a rotated refresh token."""
+    no_grace = settings.model_copy(update={"refresh_grace_seconds": 0})
+    strict = create_app(no_grace, hashing=FAST_HASHING)
+    async with strict.router.lifespan_context(strict):
+        transport = httpx.ASGITransport(app=strict, client=("203.0.113.8", 40002))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+async def _signed_in_tokens(
+    app: Starlette, client: httpx.AsyncClient, *, scope: str = "activities:read profile"
+) -> tuple[str, str, dict[str, Any]]:
+    client_id, secret = await make_client(app, name="Web", redirect_uris=[REDIRECT_URI])
+    assert secret is not None
+    async with browser(app) as b:
+        body = await tokens(client, b, client_id, secret, "alice", scope=scope)
+    return client_id, secret, body
+
+
+async def _works(client: httpx.AsyncClient, access_token: str) -> bool:
+    answer = await client.get("/api/activities", headers=bearer(access_token))
+    assert answer.status_code in (200, 401), answer.text
+    return answer.status_code == 200
+
+
+async def test_refreshing_rotates_the_refresh_token(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    client_id, secret, first = await _signed_in_tokens(app, client)
+
+    answer = await refresh(client, client_id, secret, first["refresh_token"])
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    second = answer.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    assert second["scope"] == "activities:read profile"
+    assert await _works(client, second["access_token"])
+    assert await _works(client, first["access_token"])  # rotation alone revokes nothing
+    assert (await introspect(client, client_id, secret, first["refresh_token"])).json() == {
+        "active": False
+    }
+    third = await refresh(client, client_id, secret, second["refresh_token"])
+    assert third.status_code == 200, third.text
+
+
+async def test_a_rotated_refresh_token_fails_within_the_grace_period_but_the_family_lives(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    """A concurrent second use (a retry, two tabs) is refused without ending the session."""
+    client_id, secret, first = await _signed_in_tokens(app, client)
+    second = (await refresh(client, client_id, secret, first["refresh_token"])).json()
+
+    again = await refresh(client, client_id, secret, first["refresh_token"])
+
+    oauth_error(again, 400, "invalid_grant")
+    assert await _works(client, second["access_token"])
+    assert await _works(client, first["access_token"])
+    third = await refresh(client, client_id, secret, second["refresh_token"])
+    assert third.status_code == 200, third.text
+
+
+async def test_a_rotated_refresh_token_used_after_the_grace_period_ends_the_whole_family(
+    app: Starlette, client: httpx.AsyncClient, strict_client: httpx.AsyncClient, alice: Account
+) -> None:
+    client_id, secret, first = await _signed_in_tokens(app, client)
+    rotated = await refresh(strict_client, client_id, secret, first["refresh_token"])
+    assert rotated.status_code == 200, rotated.text
+    second = rotated.json()
+
+    replayed = await refresh(strict_client, client_id, secret, first["refresh_token"])
+
+    oauth_error(replayed, 400, "invalid_grant")
+    # The thief's copy and the rightful holder's newer tokens end together.
+    oauth_error(
+        await refresh(client, client_id, secret, second["refresh_token"]), 400, "invalid_grant"
+    )
+    for token in (first["access_token"], second["access_token"]):
+        assert not await _works(client, token)
+        assert (await introspect(client, client_id, secret, token)).json() == {"active": False}
+    assert (await introspect(client, client_id, secret, second["refresh_token"])).json() == {
+        "active": False
+    }
+
+
+async def test_a_narrower_scope_narrows_only_the_new_access_token(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    client_id, secret, first = await _signed_in_tokens(app, client)
+
+    answer = await refresh(client, client_id, secret, first["refresh_token"], scope="profile")
+
+    assert answer.status_code == 200, answer.text
+    narrow = answer.json()
+    assert narrow["scope"] == "profile"
+    assert not await _api_allows(client, narrow["access_token"], "/api/activities")
+    assert await _api_allows(client, narrow["access_token"], "/api/me")
+    # The refresh token keeps the grant's whole scope (RFC 6749 §6).
+    full = await refresh(client, client_id, secret, narrow["refresh_token"])
+    assert full.json()["scope"] == "activities:read profile"
+
+
+async def _api_allows(client: httpx.AsyncClient, access_token: str, path: str) -> bool:
+    answer = await client.get(path, headers=bearer(access_token))
+    assert answer.status_code in (200, 403), answer.text
+    return answer.status_code == 200
+
+
+@pytest.mark.parametrize("scope", ["activities:write", "activities:read reports:read", "nope"])
+async def test_a_wider_scope_on_refresh_is_invalid_scope(
+    app: Starlette, client: httpx.AsyncClient, alice: Account, scope: str
+) -> None:
+    client_id, secret, first = await _signed_in_tokens(app, client)
+    answer = await refresh(client, client_id, secret, first["refresh_token"], scope=scope)
+    oauth_error(answer, 400, "invalid_scope")
+    # A refused request does not use the token up.
+    assert (await refresh(client, client_id, secret, first["refresh_token"])).status_code == 200
+
+
+async def test_another_clients_refresh_token_is_invalid_grant(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    _, _, first = await _signed_in_tokens(app, client)
+    other_id, other_secret = await make_client(app, name="Other", redirect_uris=[REDIRECT_URI])
+    answer = await refresh(client, other_id, other_secret, first["refresh_token"])
+    oauth_error(answer, 400, "invalid_grant")
+
+
+async def test_an_unknown_or_missing_refresh_token_is_refused(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    client_id, secret = await make_client(app, name="Web", redirect_uris=[REDIRECT_URI])
+    oauth_error(await refresh(client, client_id, secret, "made-up"), 400, "invalid_grant")
+    missing = await client.post(
+        "/o/token/",
+        data={"grant_type": "refresh_token"},
+        auth=(client_id, secret or ""),
+    )
+    oauth_error(missing, 400, "invalid_request")
+
+
+async def test_an_expired_refresh_token_is_invalid_grant(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    client_id, secret, first = await _signed_in_tokens(app, client)
+    runtime = app.state.runtime
+    current = await runtime.oauth.refresh_tokens.get(runtime.hasher.hash(first["refresh_token"]))
+    value = "an-expired-refresh-token"
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    await runtime.oauth.refresh_tokens.add(
+        replace(
+            current,
+            token_hash=runtime.hasher.hash(value),
+            created_at=past - timedelta(days=30),
+            expires_at=past,
+        )
+    )
+    answer = await refresh(client, client_id, secret, value)
+    assert "expired" in oauth_error(answer, 400, "invalid_grant")["error_description"]
+    # Its live sibling of the same grant still works: the check is the expiry, nothing else.
+    assert (await refresh(client, client_id, secret, first["refresh_token"])).status_code == 200
+
+
+async def test_a_client_without_the_refresh_grant_gets_no_refresh_token(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    client_id, secret = await make_client(
+        app, name="Web", redirect_uris=[REDIRECT_URI], grant_types=["authorization_code"]
+    )
+    async with browser(app) as b:
+        body = await tokens(client, b, client_id, secret, "alice")
+    assert "refresh_token" not in body
+    assert await _works(client, body["access_token"])

@@ -1,0 +1,140 @@
+"""Client rules: redirect URI matching (RFC 9700 §4.1.3, RFC 8252 §7.3) and registration checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from stint.protocol.clients import Client, ClientType, redirect_uri_problem
+
+WEB = "https://app.example/callback"
+
+
+def _client(*uris: str) -> Client:
+    return Client(
+        client_id="c",
+        name="C",
+        client_type=ClientType.PUBLIC,
+        redirect_uris=uris,
+        grant_types=frozenset({"authorization_code"}),
+        scopes=frozenset({"profile"}),
+        token_endpoint_auth_method="none",
+    )
+
+
+def test_a_registered_uri_matches_exactly() -> None:
+    assert _client(WEB).allows_redirect_uri(WEB)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        WEB + "/",
+        WEB + "?x=1",
+        WEB + "#f",
+        "https://app.example/Callback",
+        "https://APP.example/callback",
+        "https://app.example:443/callback",
+        "http://app.example/callback",
+        "https://app.example/callback/../callback",
+        "https://app.example.evil/callback",
+        "https://app.example:8443/callback",
+        "",
+    ],
+)
+def test_anything_else_than_the_registered_uri_does_not_match(uri: str) -> None:
+    assert not _client(WEB).allows_redirect_uri(uri)
+
+
+@pytest.mark.parametrize(
+    ("registered", "requested"),
+    [
+        ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb"),
+        ("http://127.0.0.1:8080/cb", "http://127.0.0.1:5000/cb"),
+        ("http://127.0.0.1:8080/cb", "http://127.0.0.1/cb"),
+        ("http://127.0.0.1/cb?a=1", "http://127.0.0.1:65535/cb?a=1"),
+        ("http://[::1]/cb", "http://[::1]:5000/cb"),
+    ],
+)
+def test_a_loopback_uri_matches_on_any_port(registered: str, requested: str) -> None:
+    assert _client(registered).allows_redirect_uri(requested)
+
+
+@pytest.mark.parametrize(
+    ("registered", "requested"),
+    [
+        ("http://127.0.0.1/cb", "http://127.0.0.1:5000/other"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb?a=1"),
+        ("http://127.0.0.1/cb", "http://[::1]:5000/cb"),
+        ("http://127.0.0.1/cb", "http://localhost:5000/cb"),
+        ("http://127.0.0.1/cb", "https://127.0.0.1:5000/cb"),
+        ("http://127.0.0.1/cb", "http://127.0.0.2:5000/cb"),
+        ("http://127.0.0.1/cb", "http://user@127.0.0.1:5000/cb"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb#f"),
+        ("https://127.0.0.1/cb", "https://127.0.0.1:5000/cb"),
+        ("http://localhost/cb", "http://localhost:5000/cb"),
+        ("http://app.example/cb", "http://app.example:5000/cb"),
+    ],
+)
+def test_only_the_port_of_an_http_loopback_uri_may_vary(registered: str, requested: str) -> None:
+    assert not _client(registered).allows_redirect_uri(requested)
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "http://127.0.0.1:99999/cb",
+        "http://127.0.0.1:abc/cb",
+        "http://127.0.0.1:-1/cb",
+        "http://[::1/cb",
+        "http://[::1]:x/cb",
+    ],
+)
+def test_a_malformed_uri_matches_nothing_and_raises_nothing(requested: str) -> None:
+    assert not _client("http://127.0.0.1/cb", "http://[::1]/cb").allows_redirect_uri(requested)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://app.example/callback",
+        "https://app.example/callback?client=1",
+        "http://127.0.0.1/callback",
+        "http://127.0.0.1:8080/callback",
+        "http://[::1]/callback",
+        "com.example.app:/callback",
+    ],
+)
+def test_acceptable_redirect_uris(uri: str) -> None:
+    assert redirect_uri_problem(uri, allow_http=False) is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "problem"),
+    [
+        ("/callback", "absolute"),
+        ("app.example/callback", "absolute"),
+        ("https://app.example/callback#x", "fragment"),
+        ("https://app.example/callback#", "fragment"),
+        ("https://*.app.example/callback", "wildcard"),
+        ("https:///callback", "host"),
+        ("http://app.example/callback", "https"),
+        ("http://localhost/callback", "127.0.0.1"),
+        ("javascript:alert(1)", "javascript"),
+        ("data:text/html,x", "data"),
+        ("file:///etc/passwd", "file"),
+        ("myapp:/callback", "reverse domain"),
+        ("https://app.example:99999/callback", "not a URL"),
+        ("http://127.0.0.1:abc/callback", "not a URL"),
+        ("http://[::1/callback", "not a URL"),
+        ("https://app.example/" + "x" * 2000, "absolute"),
+    ],
+)
+def test_unacceptable_redirect_uris_say_why(uri: str, problem: str) -> None:
+    found = redirect_uri_problem(uri, allow_http=False)
+    assert found is not None
+    assert problem in found
+
+
+def test_allow_http_admits_http_hosts_for_development() -> None:
+    assert redirect_uri_problem("http://app.example/callback", allow_http=True) is None
+    assert redirect_uri_problem("http://app.example/cb#x", allow_http=True) is not None
