@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -46,7 +47,8 @@ MAX_RSS_MIB = 100.0
 MAX_LOAD_SECONDS_PER_SCENARIO = 540
 
 ServerName = Literal["hello", "stint"]
-Auth = Literal["none", "bearer", "basic"]
+Auth = Literal["none", "bearer", "basic", "client"]
+Form = Literal["none", "client_credentials", "introspect"]
 Check = Callable[[HttpReply], str | None]  # what is wrong with a sample reply, or None
 
 
@@ -57,6 +59,18 @@ def _expect_hello(reply: HttpReply) -> str | None:
 def _expect_greeting(reply: HttpReply) -> str | None:
     expected = {"data": f"Hello, {USERNAME}!"}
     return None if reply.json() == expected else f"expected {expected}, got {reply.body[:80]!r}"
+
+
+def _expect_access_token(reply: HttpReply) -> str | None:
+    body = reply.json()
+    if body.get("token_type") != "Bearer" or "access_token" not in body:
+        return f"expected a token response, got {reply.body[:80]!r}"
+    return None
+
+
+def _expect_active(reply: HttpReply) -> str | None:
+    body = reply.json()
+    return None if body.get("active") is True else f"expected active, got {reply.body[:80]!r}"
 
 
 def _expect_activities(reply: HttpReply) -> str | None:
@@ -77,10 +91,17 @@ class Scenario:
     auth: Auth
     check: Check
     min_rps: float | None = None
+    form: Form = "none"  # POST this kind of form instead of a GET
+
+    @property
+    def method(self) -> str:
+        return "GET" if self.form == "none" else "POST"
 
     @property
     def label(self) -> str:
-        return f"GET {self.path}" if self.server == "stint" else f"hello-world {self.path}"
+        if self.server == "stint":
+            return f"{self.method} {self.path}"
+        return f"hello-world {self.path}"
 
 
 # Add a scenario here (the token endpoint, introspection, ...) once its endpoint exists; the
@@ -89,7 +110,27 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("hello", "hello", "/", "none", _expect_hello),
     Scenario("resource", "stint", "/api/resource", "bearer", _expect_greeting, min_rps=15_000),
     Scenario("activities", "stint", "/api/activities", "bearer", _expect_activities, min_rps=4_000),
+    Scenario(
+        "token",
+        "stint",
+        "/o/token/",
+        "client",
+        _expect_access_token,
+        min_rps=6_000,
+        form="client_credentials",
+    ),
+    Scenario(
+        "introspection",
+        "stint",
+        "/o/introspect/",
+        "client",
+        _expect_active,
+        min_rps=6_000,
+        form="introspect",
+    ),
 )
+# The OAuth client the token and introspection scenarios authenticate as: set when seeding.
+_CLIENT: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -235,6 +276,9 @@ def _auth_headers(auth: Auth, token: str) -> dict[str, str]:
     if auth == "basic":
         pair = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
         return {"Authorization": f"Basic {pair}"}
+    if auth == "client":
+        pair = base64.b64encode(f"{_CLIENT['id']}:{_CLIENT['secret']}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
     return {}
 
 
@@ -260,6 +304,47 @@ def _seed_stint(server: Server) -> None:
         body = {"name": f"Activity {n:02d}"}
         reply = http_request(HOST, server.port, "POST", path, headers=headers, body=body)
         _expect(reply, 201, f"POST {path}")
+    # A confidential client acting for the bench user (client_credentials), as an operator makes.
+    done = subprocess.run(
+        [
+            _stint_bin(),
+            "clients",
+            "create",
+            "Bench",
+            "--grant-type",
+            "client_credentials",
+            "--owner",
+            USERNAME,
+        ],
+        cwd=REPO,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    client_id = re.search(r"client_id\s+(\S+)", done.stdout)
+    secret = re.search(r"client_secret\s+(\S+)", done.stdout)
+    if done.returncode != 0 or client_id is None or secret is None:
+        raise BenchError(f"`stint clients create` failed:\n{done.stdout}{done.stderr}")
+    _CLIENT.update(id=client_id.group(1), secret=secret.group(1))
+
+
+def _form(scenario: Scenario, server: Server) -> str | None:
+    if scenario.form == "client_credentials":
+        return "grant_type=client_credentials"
+    if scenario.form == "introspect":
+        reply = http_request(
+            HOST,
+            server.port,
+            "POST",
+            "/o/token/",
+            headers=_auth_headers("client", ""),
+            form="grant_type=client_credentials",
+        )
+        token = _expect(reply, 200, "POST /o/token/").json()["access_token"]
+        return f"token={token}"
+    return None
 
 
 @contextmanager
@@ -278,7 +363,10 @@ def _measure(
 ) -> Outcome:
     # A fresh token per scenario, so a long run cannot outlive it.
     headers = _auth_headers(scenario.auth, _new_token(server) if scenario.auth == "bearer" else "")
-    sample = http_request(HOST, server.port, "GET", scenario.path, headers=headers)
+    form = _form(scenario, server)
+    sample = http_request(
+        HOST, server.port, scenario.method, scenario.path, headers=headers, form=form
+    )
     problem = scenario.check(_expect(sample, 200, scenario.label))
     if problem:
         raise ServerError(f"{scenario.label}: {problem}")
@@ -292,6 +380,7 @@ def _measure(
             connections=options.connections,
             duration=seconds,
             headers=headers,
+            form=form,
         )
 
     warmup = None

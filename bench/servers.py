@@ -49,14 +49,18 @@ def http_request(
     *,
     headers: Mapping[str, str] | None = None,
     body: Any = None,
+    form: str | None = None,
     timeout: float = 10.0,
 ) -> HttpReply:
-    """One request on a fresh loopback connection; ``body`` is sent as JSON when given."""
+    """One request on a fresh loopback connection; ``body`` as JSON, or ``form`` urlencoded."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         all_headers = dict(headers or {})
         payload = None
-        if body is not None:
+        if form is not None:
+            payload = form.encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
             payload = json.dumps(body).encode()
             all_headers["Content-Type"] = "application/json"
         conn.request(method, path, body=payload, headers=all_headers)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["WrkError", "WrkResult", "parse_wrk_output", "run_wrk"]
@@ -111,20 +114,33 @@ def run_wrk(
     connections: int,
     duration: int,
     headers: Mapping[str, str] | None = None,
+    form: str | None = None,
     wrk: str = "wrk",
 ) -> WrkResult:
-    """Load ``url`` for ``duration`` seconds from one wrk thread pinned to ``core``."""
+    """Load ``url`` for ``duration`` seconds from one wrk thread pinned to ``core``.
+
+    With ``form``, every request is a POST of that urlencoded body (set by a wrk Lua script).
+    """
     command = ["taskset", "-c", str(core), wrk, "-t1", f"-c{connections}", f"-d{duration}s"]
     command += ["--timeout", "2s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    command.append(url)
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=duration + 30, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise WrkError(f"wrk did not finish within {duration + 30} s") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        if form is not None:
+            script = Path(tmp) / "post.lua"
+            script.write_text(
+                'wrk.method = "POST"\n'
+                f"wrk.body = {json.dumps(form)}\n"
+                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            )
+            command += ["-s", str(script)]
+        command.append(url)
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=duration + 30, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise WrkError(f"wrk did not finish within {duration + 30} s") from None
     if done.returncode != 0:
         raise WrkError(f"wrk exited with {done.returncode}:\n{done.stdout}{done.stderr}")
     return parse_wrk_output(done.stdout)

@@ -84,3 +84,9 @@ async def test_running_timer_index_is_partial_and_unique(db: Database) -> None:
     running = next(i for i in indexes if i["name"] == "uq_time_entries_one_running_per_user")
     assert running["unique"]
     assert running["column_names"] == ["user_id"]
+
+
+def test_the_servers_schema_head_is_alembics_head() -> None:
+    from stint.storage.schema import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 __all__ = ["MAX_LENGTH", "MIN_LENGTH", "password_problem"]
 
@@ -12,10 +15,18 @@ MAX_LENGTH = 1024
 
 @cache
 def _common_passwords() -> frozenset[str]:
-    # zxcvbn ships the 30,000 most common passwords from real leaks, most frequent first.
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+    """zxcvbn's list of the 30,000 most common passwords from real leaks.
 
-    return frozenset(password.casefold() for password in FREQUENCY_LISTS["passwords"])
+    Only its data file is loaded: importing the package would also build zxcvbn's matchers, and
+    keep ~15 MiB of other word lists in every worker.
+    """
+    spec = importlib.util.find_spec("zxcvbn")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the zxcvbn package is missing")
+    path = Path(next(iter(spec.submodule_search_locations))) / "frequency_lists.py"
+    namespace: dict[str, Any] = {}
+    exec(compile(path.read_bytes(), str(path), "exec"), namespace)  # noqa: S102 (installed data)
+    return frozenset(password.casefold() for password in namespace["FREQUENCY_LISTS"]["passwords"])
 
 
 def password_problem(password: str) -> str | None:

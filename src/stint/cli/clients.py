@@ -17,7 +17,7 @@ from stint.protocol.secrets import SecretHasher
 from stint.settings import ConfigError, Settings, load_settings, read_or_create_secret
 from stint.storage.client_store import SqlClientStore
 from stint.storage.database import Database
-from stint.storage.migrate import current_revision, head_revision
+from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.user_store import SqlUserStore
 
 __all__ = ["clients_app"]
@@ -42,10 +42,10 @@ def _with_store(work: Callable[[SqlClientStore, SecretHasher, Database], Awaitab
     async def go() -> T:
         db = Database(settings.effective_database_url)
         try:
-            if (revision := await current_revision(db)) != head_revision():
+            if (revision := await schema_revision(db)) != SCHEMA_HEAD:
                 err.print(
                     f"[red]error:[/red] the database is at migration {revision or 'none'}, "
-                    f"not {head_revision()}: run `stint migrate` first"
+                    f"not {SCHEMA_HEAD}: run `stint migrate` first"
                 )
                 raise typer.Exit(1)
             store = SqlClientStore(db, cache_seconds=0)

@@ -20,7 +20,7 @@ from stint.accounts.service import AccountService, RegistrationError
 from stint.cli.clients import clients_app
 from stint.settings import ConfigError, Settings, load_settings
 from stint.storage.database import Database
-from stint.storage.migrate import current_revision, head_revision, migrate
+from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.user_store import SqlUserStore
 
 __all__ = ["app", "main"]
@@ -60,6 +60,8 @@ def version() -> None:
 @app.command("migrate")
 def migrate_command() -> None:
     """Create the database, or bring it to the newest schema."""
+    from stint.storage.migrate import current_revision, migrate  # Alembic: only when migrating
+
     settings = _settings()
 
     async def go() -> tuple[str | None, str | None]:
@@ -97,15 +99,15 @@ def serve(
     async def check_schema() -> str | None:
         db = Database(settings.effective_database_url)
         try:
-            return await current_revision(db)
+            return await schema_revision(db)
         finally:
             await db.dispose()
 
     revision = _run(check_schema())
-    if revision != head_revision():
+    if revision != SCHEMA_HEAD:
         err_console.print(
             f"[red]error:[/red] the database is at migration {revision or 'none'}, "
-            f"not {head_revision()}: run `stint migrate` first"
+            f"not {SCHEMA_HEAD}: run `stint migrate` first"
         )
         raise typer.Exit(1)
     base = f"http://{settings.host}:{settings.port}"

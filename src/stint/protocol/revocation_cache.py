@@ -43,6 +43,8 @@ class RevocationCache:
                 return True
             return token.grant_id is not None and await self._grants.is_revoked(token.grant_id)
         if time.monotonic() >= self._next_refresh:
+            # Claim the refresh before awaiting, so concurrent requests do not all run it.
+            self._next_refresh = time.monotonic() + self._refresh_seconds
             await self._refresh()
         return token.jti in self._jtis or (
             token.grant_id is not None and token.grant_id in self._grant_ids

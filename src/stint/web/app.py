@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -47,11 +46,10 @@ from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
-from stint.storage.migrate import current_revision, head_revision
 from stint.storage.opaque_token_store import SqlOpaqueTokenStore
-from stint.storage.redis_counters import RedisCounterStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
 from stint.storage.revoked_token_store import SqlRevokedTokenStore
+from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.session_store import SqlSessionStore
 from stint.storage.time_entry_store import SqlTimeEntryStore
 from stint.storage.user_store import SqlUserStore
@@ -62,6 +60,7 @@ from stint.web.api.docs import docs_routes
 from stint.web.api.openapi import openapi_document
 from stint.web.api.operations import Operation, starlette_routes
 from stint.web.csrf import CsrfProtection
+from stint.web.memory import return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 from stint.web.oauth.endpoints import OAuthEndpoints, oauth_routes
@@ -111,7 +110,7 @@ class Runtime:
     db: Database
     keys: KeyRing
     key_store: SqlSigningKeyStore
-    redis: Redis | None
+    redis: Any  # redis.asyncio.Redis when configured; imported only then
     oauth: OAuthStores
     hasher: SecretHasher
     tokens: TokenFactory
@@ -124,8 +123,16 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     db = Database(settings.effective_database_url)
     key_store = SqlSigningKeyStore(db, KeySealer(secret))
     keys = KeyRing(key_store.load_or_create)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    counters: CounterStore = RedisCounterStore(redis) if redis else MemoryCounterStore()
+    return_large_blocks_to_os()
+    redis: Any = None
+    counters: CounterStore = MemoryCounterStore()
+    if settings.redis_url:
+        from redis.asyncio import Redis  # only deployments that use Redis pay for importing it
+
+        from stint.storage.redis_counters import RedisCounterStore
+
+        redis = Redis.from_url(settings.redis_url)
+        counters = RedisCounterStore(redis)
     issuer = settings.effective_issuer
     audience = f"{issuer}/api"
     hasher = SecretHasher(secret)
@@ -172,7 +179,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         refresh_seconds=settings.revocation_cache_seconds,
         max_token_ttl=settings.access_token_ttl,
     )
-    checks = TokenChecks(revocations, oauth.opaque_tokens, oauth.grants, hasher)
+    checks = TokenChecks(revocations, oauth.opaque_tokens, oauth.clients, oauth.grants, hasher)
     services = Services(
         accounts=account_service,
         authenticate=Authenticator(account_service, verifier, checks),
@@ -217,6 +224,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             oauth.revoked,
             verifier,
             issuer=issuer,
+            users=grant_context.users,
         ),
         metadata=authorization_server_metadata(
             issuer,
@@ -264,11 +272,11 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        revision = await current_revision(db)
-        if revision != head_revision():
+        revision = await schema_revision(db)
+        if revision != SCHEMA_HEAD:
             await db.dispose()
             raise SchemaOutOfDateError(
-                f"the database is at migration {revision or 'none'}, not {head_revision()}: "
+                f"the database is at migration {revision or 'none'}, not {SCHEMA_HEAD}: "
                 "run `stint migrate` first"
             )
         await keys.reload()

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from stint.accounts.service import AccountService, AuthStatus
 from stint.protocol.access_tokens import AccessTokenVerifier
 from stint.protocol.errors import InvalidTokenError
-from stint.protocol.ports import GrantStore, OpaqueAccessToken, OpaqueTokenStore
+from stint.protocol.ports import ClientStore, GrantStore, OpaqueAccessToken, OpaqueTokenStore
 from stint.protocol.revocation_cache import RevocationCache
+from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.protocol.secrets import SecretHasher
 from stint.web.problems import ApiProblem
 
@@ -60,6 +61,7 @@ class TokenChecks:
 
     revocations: RevocationCache
     opaque_tokens: OpaqueTokenStore
+    clients: ClientStore
     grants: GrantStore
     hasher: SecretHasher
 
@@ -76,23 +78,9 @@ class Authenticator:
 
     async def client_or_user(self, request: Request) -> Principal | str:
         """A user principal, or the client id of a token a client holds for itself."""
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.count(".") == 2:
-            try:
-                claims = await self._verifier.verify(token.strip())
-            except InvalidTokenError as exc:
-                raise _unauthorized(exc.description, bearer_error="invalid_token") from None
-            if claims.user_id is None:
-                if await self._checks.revocations.is_revoked(claims):
-                    raise _unauthorized(
-                        "the access token was revoked", bearer_error="invalid_token"
-                    )
-                return claims.client_id
-        elif scheme.lower() == "bearer":
-            found = await self._opaque_record(token.strip())
-            if found.user_id is None:
-                return found.client_id
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            return await self._resolve_token(token.strip())
         return await self(request)
 
     async def __call__(self, request: Request, *, password_only: bool = False) -> Principal:
@@ -113,29 +101,33 @@ class Authenticator:
         raise _unauthorized("use HTTP Basic or a Bearer token")
 
     async def _from_token(self, token: str) -> Principal:
-        if token.count(".") != 2:
-            return await self._from_opaque_token(token)
-        try:
-            claims = await self._verifier.verify(token)
-        except InvalidTokenError as exc:
-            raise _unauthorized(exc.description, bearer_error="invalid_token") from None
-        if claims.user_id is None:
+        resolved = await self._resolve_token(token)
+        if isinstance(resolved, str):
             raise _unauthorized("this token acts for no user", bearer_error="invalid_token")
-        if await self._checks.revocations.is_revoked(claims):
-            raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
-        user = await self._accounts.active_user(claims.user_id)
-        if user is None:
-            raise _unauthorized("the account is disabled", bearer_error="invalid_token")
-        return Principal(user.id, user.username, claims.scopes, False, claims.client_id)
+        return resolved
 
-    async def _from_opaque_token(self, token: str) -> Principal:
-        found = await self._opaque_record(token)
-        if found.user_id is None:
-            raise _unauthorized("this token acts for no user", bearer_error="invalid_token")
-        user = await self._accounts.active_user(found.user_id)
+    async def _resolve_token(self, token: str) -> Principal | str:
+        """The user a token acts for, or (a str) the client that holds it for itself."""
+        if token.count(".") != 2:
+            found = await self._opaque_record(token)
+            client_id, user_id, scopes = found.client_id, found.user_id, found.scopes
+        else:
+            try:
+                claims = await self._verifier.verify(token)
+            except InvalidTokenError as exc:
+                raise _unauthorized(exc.description, bearer_error="invalid_token") from None
+            if await self._checks.revocations.is_revoked(claims):
+                raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
+            client_id, user_id, scopes = claims.client_id, claims.user_id, claims.scopes
+        # A deleted client's tokens die with it (the client lookup is cached per worker).
+        if client_id != FIRST_PARTY_CLIENT_ID and await self._checks.clients.get(client_id) is None:
+            raise _unauthorized("the client was deleted", bearer_error="invalid_token")
+        if user_id is None:
+            return client_id
+        user = await self._accounts.active_user(user_id)
         if user is None:
             raise _unauthorized("the account is disabled", bearer_error="invalid_token")
-        return Principal(user.id, user.username, found.scopes, False, found.client_id)
+        return Principal(user.id, user.username, scopes, False, client_id)
 
     async def _opaque_record(self, token: str) -> OpaqueAccessToken:
         """The stored opaque token, unexpired and unrevoked, or a 401."""

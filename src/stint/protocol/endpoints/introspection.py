@@ -16,6 +16,7 @@ from stint.protocol.ports import (
     OpaqueTokenStore,
     RefreshTokenStore,
     RevokedTokenStore,
+    UserDirectory,
 )
 from stint.protocol.secrets import SecretHasher
 
@@ -36,7 +37,9 @@ class IntrospectionEndpoint:
         verifier: AccessTokenVerifier,
         *,
         issuer: str,
+        users: UserDirectory,
     ) -> None:
+        self._users = users
         self._clients = clients
         self._hasher = hasher
         self._grants = grants
@@ -57,6 +60,10 @@ class IntrospectionEndpoint:
             return await self._jwt(client, token)
         return await self._stored(client, token)
 
+    async def _user_active(self, user_id: int | None) -> bool:
+        """A disabled account's tokens are inactive, as the API treats them."""
+        return user_id is None or await self._users.active_username(user_id) is not None
+
     def _may_see(self, caller: Client, token_client_id: str) -> bool:
         # RFC 7662 §4: only the token's own client, or a registered resource server, may look.
         return caller.may_introspect or caller.client_id == token_client_id
@@ -71,6 +78,8 @@ class IntrospectionEndpoint:
         if await self._revoked.contains(claims.jti):
             return INACTIVE
         if claims.grant_id is not None and await self._grants.is_revoked(claims.grant_id):
+            return INACTIVE
+        if not await self._user_active(claims.user_id):
             return INACTIVE
         body: dict[str, Any] = {
             "active": True,
@@ -95,6 +104,8 @@ class IntrospectionEndpoint:
             if opaque.expires_at <= now or not self._may_see(caller, opaque.client_id):
                 return INACTIVE
             if opaque.grant_id is not None and await self._grants.is_revoked(opaque.grant_id):
+                return INACTIVE
+            if not await self._user_active(opaque.user_id):
                 return INACTIVE
             body: dict[str, Any] = {
                 "active": True,

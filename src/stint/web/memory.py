@@ -1,0 +1,30 @@
+"""Keep a worker's memory flat: hand large freed blocks back to the operating system.
+
+argon2id allocates 19 MiB per hash. glibc raises its mmap threshold after such a block is freed,
+so later ones come from the heap and stay resident: one 19 MiB block per hashing thread. A fixed
+threshold keeps them in mmap, returned on free (mallopt(3), M_MMAP_THRESHOLD).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+__all__ = ["return_large_blocks_to_os"]
+
+_M_MMAP_THRESHOLD = -3
+
+
+def return_large_blocks_to_os(threshold: int = 1 << 20) -> bool:
+    """Set glibc's mmap threshold; False where there is no glibc (macOS, musl, Windows)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, threshold))
+    except (OSError, AttributeError):
+        return False
