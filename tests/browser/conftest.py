@@ -41,8 +41,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    # Module scope: sync Playwright runs an event loop in this thread while it is open, and an
+    # open loop would break every asyncio test that runs after the browser tests.
     if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
         reason = f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (or set STINT_CHROMIUM)"
         if IN_CI:
