@@ -67,3 +67,12 @@ def test_bad_configuration_exits_2_with_the_reason(env: dict[str, str]) -> None:
     code, out = run({**env, "STINT_PORT": "not-a-port"}, "migrate")
     assert code == 2
     assert "port" in out
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["users", "disable", "x"]])
+def test_user_commands_on_an_unmigrated_database_say_to_migrate(
+    env: dict[str, str], command: list[str]
+) -> None:
+    code, out = run(env, *command)
+    assert code == 1
+    assert "stint migrate" in out

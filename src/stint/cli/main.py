@@ -134,6 +134,16 @@ def serve(
     )
 
 
+async def _require_schema(db: Database) -> None:
+    revision = await schema_revision(db)
+    if revision != SCHEMA_HEAD:
+        err_console.print(
+            f"[red]error:[/red] the database is at migration {revision or 'none'}, "
+            f"not {SCHEMA_HEAD}: run `stint migrate` first"
+        )
+        raise typer.Exit(1)
+
+
 def _accounts(db: Database) -> tuple[SqlUserStore, AccountService]:
     from stint.accounts.memory_counters import MemoryCounterStore
     from stint.accounts.passwords import PasswordHashing
@@ -163,6 +173,7 @@ def users_create(
     async def go() -> None:
         db = Database(settings.effective_database_url)
         try:
+            await _require_schema(db)
             user = await _accounts(db)[1].register(username, password)
             console.print(f"created user {user.username} (id {user.id})")
         finally:
@@ -187,6 +198,7 @@ def users_list() -> None:
     async def go() -> None:
         db = Database(settings.effective_database_url)
         try:
+            await _require_schema(db)
             store = _accounts(db)[0]
             table = Table("id", "username", "status", "created")
             after = 0
@@ -210,6 +222,7 @@ def _set_disabled(username: str, disabled: bool) -> None:
     async def go() -> bool:
         db = Database(settings.effective_database_url)
         try:
+            await _require_schema(db)
             store = _accounts(db)[0]
             user = await store.by_username_key(username_key(username))
             return user is not None and await store.set_disabled(user.id, disabled)
