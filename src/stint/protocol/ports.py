@@ -22,6 +22,7 @@ __all__ = [
     "RefreshTokenStore",
     "RevokedTokenStore",
     "Rotation",
+    "TokenRecords",
     "UserDirectory",
 ]
 
@@ -142,6 +143,16 @@ class RevokedTokenStore(Protocol):
     async def contains(self, jti: str) -> bool: ...
 
     async def added_since(self, since: datetime) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecords:
+    """Every record that says whether an issued token still stands."""
+
+    grants: GrantStore
+    refresh_tokens: RefreshTokenStore
+    opaque_tokens: OpaqueTokenStore
+    revoked: RevokedTokenStore
 
 
 class ConsentStore(Protocol):

@@ -35,6 +35,7 @@ from stint.protocol.grants.context import GrantContext
 from stint.protocol.grants.password import PasswordGrant
 from stint.protocol.grants.refresh_token import RefreshTokenGrant
 from stint.protocol.keys import KeyRing
+from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.secrets import SecretHasher
 from stint.protocol.tokens import TokenFactory
@@ -204,27 +205,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         )
     }
     token_endpoint = TokenEndpoint(oauth.clients, hasher, grant_handlers)
+    records = TokenRecords(oauth.grants, oauth.refresh_tokens, oauth.opaque_tokens, oauth.revoked)
     endpoints = OAuthEndpoints(
         token=token_endpoint,
-        revocation=RevocationEndpoint(
-            oauth.clients,
-            hasher,
-            oauth.grants,
-            oauth.refresh_tokens,
-            oauth.opaque_tokens,
-            oauth.revoked,
-            verifier,
-        ),
+        revocation=RevocationEndpoint(oauth.clients, hasher, records, verifier),
         introspection=IntrospectionEndpoint(
-            oauth.clients,
-            hasher,
-            oauth.grants,
-            oauth.refresh_tokens,
-            oauth.opaque_tokens,
-            oauth.revoked,
-            verifier,
-            issuer=issuer,
-            users=grant_context.users,
+            oauth.clients, hasher, records, verifier, issuer=issuer, users=grant_context.users
         ),
         metadata=authorization_server_metadata(
             issuer,

@@ -10,14 +10,7 @@ from stint.protocol.client_auth import authenticate_client
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidClientError, InvalidRequestError, InvalidTokenError
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.ports import (
-    ClientStore,
-    GrantStore,
-    OpaqueTokenStore,
-    RefreshTokenStore,
-    RevokedTokenStore,
-    UserDirectory,
-)
+from stint.protocol.ports import ClientStore, TokenRecords, UserDirectory
 from stint.protocol.secrets import SecretHasher
 
 __all__ = ["IntrospectionEndpoint"]
@@ -30,24 +23,21 @@ class IntrospectionEndpoint:
         self,
         clients: ClientStore,
         hasher: SecretHasher,
-        grants: GrantStore,
-        refresh_tokens: RefreshTokenStore,
-        opaque_tokens: OpaqueTokenStore,
-        revoked: RevokedTokenStore,
+        records: TokenRecords,
         verifier: AccessTokenVerifier,
         *,
         issuer: str,
         users: UserDirectory,
     ) -> None:
-        self._users = users
         self._clients = clients
         self._hasher = hasher
-        self._grants = grants
-        self._refresh_tokens = refresh_tokens
-        self._opaque_tokens = opaque_tokens
-        self._revoked = revoked
+        self._grants = records.grants
+        self._refresh_tokens = records.refresh_tokens
+        self._opaque_tokens = records.opaque_tokens
+        self._revoked = records.revoked
         self._verifier = verifier
         self._issuer = issuer
+        self._users = users
 
     async def handle(self, request: EndpointRequest) -> dict[str, Any]:
         client = await authenticate_client(request.credentials, self._clients, self._hasher)

@@ -8,13 +8,7 @@ from stint.protocol.access_tokens import AccessTokenVerifier
 from stint.protocol.client_auth import authenticate_client
 from stint.protocol.errors import InvalidRequestError, InvalidTokenError
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.ports import (
-    ClientStore,
-    GrantStore,
-    OpaqueTokenStore,
-    RefreshTokenStore,
-    RevokedTokenStore,
-)
+from stint.protocol.ports import ClientStore, TokenRecords
 from stint.protocol.secrets import SecretHasher
 
 __all__ = ["RevocationEndpoint"]
@@ -25,18 +19,15 @@ class RevocationEndpoint:
         self,
         clients: ClientStore,
         hasher: SecretHasher,
-        grants: GrantStore,
-        refresh_tokens: RefreshTokenStore,
-        opaque_tokens: OpaqueTokenStore,
-        revoked: RevokedTokenStore,
+        records: TokenRecords,
         verifier: AccessTokenVerifier,
     ) -> None:
         self._clients = clients
         self._hasher = hasher
-        self._grants = grants
-        self._refresh_tokens = refresh_tokens
-        self._opaque_tokens = opaque_tokens
-        self._revoked = revoked
+        self._grants = records.grants
+        self._refresh_tokens = records.refresh_tokens
+        self._opaque_tokens = records.opaque_tokens
+        self._revoked = records.revoked
         self._verifier = verifier
 
     async def handle(self, request: EndpointRequest) -> None:
