@@ -138,3 +138,15 @@ def test_unacceptable_redirect_uris_say_why(uri: str, problem: str) -> None:
 def test_allow_http_admits_http_hosts_for_development() -> None:
     assert redirect_uri_problem("http://app.example/callback", allow_http=True) is None
     assert redirect_uri_problem("http://app.example/cb#x", allow_http=True) is not None
+
+
+def test_client_ids_are_letters_and_digits_only() -> None:
+    from stint.protocol.registration import ClientSpec, new_client
+    from stint.protocol.secrets import SecretHasher
+
+    hasher = SecretHasher(b"k" * 32)
+    ids = [
+        new_client(ClientSpec(name="n", redirect_uris=("https://a.example/cb",)), hasher)[0]
+        for _ in range(200)
+    ]
+    assert all(c.client_id.isalnum() and len(c.client_id) == 24 for c in ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import dataclass, field, replace
 
 from stint.protocol.clients import (
@@ -20,6 +21,14 @@ __all__ = ["ClientSpec", "ClientSpecError", "new_client", "rotate_secret", "upda
 DEFAULT_GRANTS = frozenset({"authorization_code", "refresh_token"})
 _CONFIDENTIAL_ONLY = frozenset({"client_credentials", "password"})
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
+
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def _new_client_id() -> str:
+    """24 letters and digits (~143 bits): never starts with '-', so it is safe on a command line."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
 
 class ClientSpecError(Exception):
@@ -85,7 +94,7 @@ def new_client(
     spec = _checked(spec, allow_http=allow_http)
     secret = None if spec.client_type == "public" else new_secret()
     client = Client(
-        client_id=secrets.token_urlsafe(18),
+        client_id=_new_client_id(),
         name=spec.name,
         client_type=ClientType(spec.client_type),
         redirect_uris=tuple(dict.fromkeys(spec.redirect_uris)),
