@@ -64,7 +64,7 @@ from stint.web.csrf import CsrfProtection
 from stint.web.memory import return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
-from stint.web.oauth.endpoints import OAuthEndpoints, oauth_routes
+from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
 from stint.web.pages.account import account_routes
 from stint.web.pages.common import PageContext
 from stint.web.pages.developer import developer_routes
@@ -243,10 +243,11 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     async def openapi_json(_request: Request) -> Response:
         return JSONResponse(document)
 
-    # Starlette tries routes in order: the hot paths (token, introspection, API) come first.
+    # Starlette tries routes in order: the API's hot paths come first. The token, revocation and
+    # introspection endpoints are answered before routing, by OAuthEndpointsDispatch.
     routes: list[BaseRoute] = [
-        *oauth_routes(endpoints),
         *starlette_routes(API_OPERATIONS),
+        *metadata_routes(endpoints),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         *docs_routes(),
         *authorize_routes(authorize),
@@ -280,6 +281,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(OAuthEndpointsDispatch, endpoints=endpoints),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-
 from stint.protocol.client_auth import ClientCredentials, from_basic_header
 from stint.protocol.errors import InvalidRequestError
 from stint.protocol.messages import EndpointRequest
@@ -28,21 +26,20 @@ def single_valued(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return params
 
 
-async def endpoint_request(request: Request) -> EndpointRequest:
+def endpoint_request(
+    content_type: str, authorization: str | None, body: bytes, client_ip: str
+) -> EndpointRequest:
     """The token, revocation and introspection endpoints take POSTed forms only (§3.2)."""
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type != FORM:
+    if content_type.split(";", 1)[0].strip().lower() != FORM:
         raise InvalidRequestError(f"send the parameters as {FORM}")
-    body = await request.body()
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         raise InvalidRequestError("the body is not UTF-8") from None
     params: Mapping[str, str] = single_valued(pairs)
     credentials = ClientCredentials(
-        basic=from_basic_header(request.headers.get("authorization")),
+        basic=from_basic_header(authorization),
         form_client_id=params.get("client_id"),
         form_secret=params.get("client_secret"),
     )
-    ip = request.client.host if request.client else "unknown"
-    return EndpointRequest(params=params, credentials=credentials, client_ip=ip)
+    return EndpointRequest(params=params, credentials=credentials, client_ip=client_ip)
