@@ -241,7 +241,8 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
             return not_found(request, user)
         return app_page(request, user, client)
 
-    async def update_app(request: Request) -> Response:
+    async def owned_post(request: Request) -> tuple[dict[str, str], User, Client] | Response:
+        """A POST about one of the user's apps: CSRF checked, signed in, the app theirs."""
         form = await read_form(request)
         if not ctx.csrf_ok(request, form):
             return ctx.forbidden(request, _EXPIRED)
@@ -252,6 +253,13 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         client = await owned(request, user)
         if client is None:
             return not_found(request, user)
+        return form, user, client
+
+    async def update_app(request: Request) -> Response:
+        checked = await owned_post(request)
+        if isinstance(checked, Response):
+            return checked
+        form, user, client = checked
         submitted = AppForm.submitted(form, client_type=client.client_type.value)
         try:
             if problems := submitted.problems():
@@ -263,16 +271,10 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         return RedirectResponse(_app_url(client, "?notice=saved"), status_code=303)
 
     async def rotate(request: Request) -> Response:
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/developer/apps", status_code=303)
-        user = signed_in[1]
-        client = await owned(request, user)
-        if client is None:
-            return not_found(request, user)
+        checked = await owned_post(request)
+        if isinstance(checked, Response):
+            return checked
+        _form, user, client = checked
         try:
             rotated, secret = rotate_secret(client, hasher)
         except ClientSpecError:
@@ -286,16 +288,10 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         return secret_page(request, user, rotated, secret, created=False)
 
     async def delete_app(request: Request) -> Response:
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/developer/apps", status_code=303)
-        user = signed_in[1]
-        client = await owned(request, user)
-        if client is None:
-            return not_found(request, user)
+        checked = await owned_post(request)
+        if isinstance(checked, Response):
+            return checked
+        form, user, client = checked
         if form.get("confirm") != "yes":
             errors = {"confirm": "tick the box to confirm that the app should be deleted"}
             return app_page(request, user, client, errors=errors, status=400)
