@@ -119,19 +119,48 @@ def serve(
         'application/json\' -d \'{"username": "you", "password": "..."}\''
     )
     console.print(f"  database      {settings.effective_database_url}")
-    uvicorn.run(
+    if sys.platform == "win32":
+        uvicorn.run(
+            "stint.web.asgi:app_factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            http="httptools",
+            log_level=settings.log_level,
+            access_log=access_log,
+            proxy_headers=True,
+            server_header=False,
+        )
+        return
+    # Replace this process with uvicorn: the server then carries none of the CLI's imports
+    # (typer, rich, Alembic), about 10 MiB per worker. Same pid, so signals reach it as before.
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
         "stint.web.asgi:app_factory",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        loop="uvloop" if sys.platform != "win32" else "asyncio",
-        http="httptools",
-        log_level=settings.log_level,
-        access_log=access_log,
-        proxy_headers=True,
-        server_header=False,
-    )
+        "--factory",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--workers",
+        str(settings.workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--log-level",
+        settings.log_level,
+        "--proxy-headers",
+        "--no-server-header",
+    ]
+    if not access_log:
+        command.append("--no-access-log")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)  # noqa: S606 (our own interpreter and arguments)
 
 
 async def _require_schema(db: Database) -> None:
