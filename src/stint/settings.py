@@ -67,6 +67,22 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     # How stale a worker's view of "is this account disabled" may be, on the token hot path.
     account_status_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # OpenID Connect
+    id_token_ttl: int = Field(default=600, ge=30, le=86400)
+    # A rotated-in key is published this long before it signs (relying parties cache JWKS).
+    key_publish_seconds: int = Field(default=600, ge=0, le=30 * 86400)
+    key_refresh_seconds: float = Field(default=60.0, ge=1, le=3600)  # reload keys from the DB
+    jwks_max_age_seconds: int = Field(default=300, ge=0, le=86400)
+    registration_enabled: bool = True  # OIDC Dynamic Client Registration / RFC 7591
+    # When set, registering a client needs it as a Bearer token (RFC 7591 §3, initial access).
+    registration_initial_access_token: str = Field(default="", repr=False)
+    request_uri_enabled: bool = True  # RFC 9101 request objects by reference
+    backchannel_logout_attempts: int = Field(default=5, ge=1, le=50)
+    backchannel_logout_retry_seconds: float = Field(default=2.0, ge=0, le=3600)
+    outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Outbound calls (request_uri, sector_identifier_uri, jwks_uri, back-channel logout) may
+    # reach private and loopback addresses: default on in development and test only (SSRF).
+    outbound_allow_private_addresses: bool | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -114,6 +130,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'stint.sqlite3').resolve()}"
+
+    @property
+    def effective_outbound_allow_private(self) -> bool:
+        if self.outbound_allow_private_addresses is not None:
+            return self.outbound_allow_private_addresses
+        return self.environment != "production"
 
     @property
     def effective_issuer(self) -> str:

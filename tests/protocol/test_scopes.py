@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stint.protocol.errors import InvalidScopeError
+from stint.protocol.oidc.claims import OIDC_SCOPES
 from stint.protocol.scopes import API_SCOPES, SCOPE_DESCRIPTIONS, granted_scopes
 
 ALLOWED = frozenset({"activities:read", "profile", "reports:read"})
@@ -52,5 +53,6 @@ def test_characters_outside_scope_token_are_invalid_scope(requested: str) -> Non
 
 
 def test_every_api_scope_is_described_for_the_consent_page() -> None:
-    assert frozenset(SCOPE_DESCRIPTIONS) == API_SCOPES
+    # Every API scope and every OpenID Connect scope a client may ask for has a description.
+    assert frozenset(SCOPE_DESCRIPTIONS) == API_SCOPES | OIDC_SCOPES
     assert all(SCOPE_DESCRIPTIONS[s] for s in API_SCOPES)

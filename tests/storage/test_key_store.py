@@ -1,15 +1,17 @@
-"""Signing keys: created once however many workers start together, sealed at rest."""
+"""Signing keys: created once however many workers start together, sealed at rest, rotated."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
+from stint.protocol.keys import SIGNING_ALGORITHMS, KeyRing
 from stint.storage.database import Database
-from stint.storage.key_store import KeySealer, SqlSigningKeyStore
+from stint.storage.key_store import KeySealer, RotationInProgressError, SqlSigningKeyStore
 from stint.storage.tables import signing_keys
 
 pytestmark = pytest.mark.anyio
@@ -17,7 +19,9 @@ pytestmark = pytest.mark.anyio
 SECRET = b"k" * 48
 
 
-async def test_workers_starting_together_agree_on_one_key(database_url: str) -> None:
+async def test_workers_starting_together_agree_on_one_key_per_algorithm(
+    database_url: str,
+) -> None:
     # Each "worker" has its own engine and pool, as separate processes would.
     workers = [Database(database_url) for _ in range(8)]
     try:
@@ -27,24 +31,70 @@ async def test_workers_starting_together_agree_on_one_key(database_url: str) -> 
     finally:
         for db in workers:
             await db.dispose()
-    kids = {keys[0].kid for keys in results}
-    assert len(kids) == 1
-    assert all(len(keys) == 1 for keys in results)
+    assert len({tuple(sorted(k.kid for k in keys)) for keys in results}) == 1
+    assert all(sorted(k.alg for k in keys) == sorted(SIGNING_ALGORITHMS) for keys in results)
 
 
 async def test_private_key_is_sealed_at_rest(db: Database) -> None:
     keys = await SqlSigningKeyStore(db, KeySealer(SECRET)).load_or_create()
+    es256 = next(k for k in keys if k.alg == "ES256")
     async with db.read() as conn:
-        sealed = (await conn.execute(select(signing_keys.c.sealed_private_jwk))).scalar_one()
-    private_d = keys[0].private_jwk()["d"].encode()
-    assert private_d not in sealed
+        sealed = (
+            await conn.execute(
+                select(signing_keys.c.sealed_private_jwk).where(signing_keys.c.kid == es256.kid)
+            )
+        ).scalar_one()
+    assert es256.private_jwk()["d"].encode() not in sealed
     with pytest.raises(InvalidTag):
-        KeySealer(b"another secret entirely, 32+ bytes").open(keys[0].kid, sealed)
+        KeySealer(b"another secret entirely, 32+ bytes").open(es256.kid, sealed)
 
 
-async def test_loading_again_returns_the_same_key(db: Database) -> None:
+async def test_loading_again_returns_the_same_keys(db: Database) -> None:
     store = SqlSigningKeyStore(db, KeySealer(SECRET))
     first = await store.load_or_create()
     again = await store.load_or_create()
-    assert [k.kid for k in again] == [k.kid for k in first]
-    assert again[0].public_jwk()["kid"] == first[0].kid
+    assert sorted(k.kid for k in again) == sorted(k.kid for k in first)
+
+
+async def test_rotation_publishes_first_then_signs_then_retires(db: Database) -> None:
+    store = SqlSigningKeyStore(db, KeySealer(SECRET))
+    now = [datetime.now(UTC)]
+    ring = KeyRing(store.load_or_create, clock=lambda: now[0])
+    await ring.reload()
+    old = ring.current_for("ES256")
+
+    plan = await store.rotate("ES256", publish_seconds=600, retire_after_seconds=900)
+    await ring.reload()
+    published = {k["kid"] for k in ring.public_jwks()["keys"]}
+    assert {old.kid, plan.new_kid} <= published  # the next key is public before it signs
+    assert ring.current_for("ES256").kid == old.kid
+    assert plan.retiring == (old.kid,)
+
+    now[0] = plan.activates_at + timedelta(seconds=1)
+    assert ring.current_for("ES256").kid == plan.new_kid
+    assert await ring.find(old.kid) is not None  # its tokens still verify
+
+    now[0] = plan.retires_at + timedelta(seconds=1)
+    assert old.kid not in {k["kid"] for k in ring.public_jwks()["keys"]}
+    assert await ring.find(old.kid) is None
+    # Other algorithms are untouched.
+    assert ring.current_for("RS256").retires_at is None
+
+
+async def test_a_second_rotation_waits_for_the_first(db: Database) -> None:
+    store = SqlSigningKeyStore(db, KeySealer(SECRET))
+    await store.load_or_create()
+    await store.rotate("ES256", publish_seconds=600, retire_after_seconds=900)
+    with pytest.raises(RotationInProgressError):
+        await store.rotate("ES256", publish_seconds=600, retire_after_seconds=900)
+    await store.rotate("RS256", publish_seconds=600, retire_after_seconds=900)
+
+
+async def test_purging_removes_only_retired_keys(db: Database) -> None:
+    store = SqlSigningKeyStore(db, KeySealer(SECRET))
+    await store.load_or_create()
+    plan = await store.rotate("ES256", publish_seconds=0, retire_after_seconds=0)
+    assert await store.purge_retired(datetime.now(UTC) + timedelta(seconds=5)) == 1
+    kids = {k.kid for k in await store.load()}
+    assert plan.new_kid in kids
+    assert not kids & set(plan.retiring)

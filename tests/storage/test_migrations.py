@@ -27,6 +27,8 @@ TABLES = {
     "refresh_tokens",
     "opaque_access_tokens",
     "revoked_tokens",
+    "session_clients",
+    "logout_deliveries",
     "consents",
     "sessions",
     "alembic_version",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from stint.accounts.models import User
 
@@ -29,6 +30,12 @@ class UserStore(Protocol):
         ...
 
     async def page(self, *, after_id: int = 0, limit: int = 100) -> list[User]: ...
+
+    async def profile(self, user_id: int) -> tuple[str, dict[str, Any], datetime | None] | None:
+        """(username, standard claims, when they last changed) of an active user."""
+        ...
+
+    async def set_profile(self, user_id: int, profile: dict[str, Any]) -> None: ...
 
 
 class CounterStore(Protocol):

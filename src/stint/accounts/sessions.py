@@ -17,6 +17,9 @@ class Session:
     auth_time: datetime
     expires_at: datetime
     user_agent: str = ""
+    sid: str = ""  # OpenID Connect session id: public, unlike id_hash (Front/Back-Channel Logout)
+    amr: str = "pwd"  # RFC 8176 authentication method reference, space-separated
+    acr: str = ""
 
 
 class SessionStore(Protocol):
@@ -27,3 +30,5 @@ class SessionStore(Protocol):
     async def delete(self, id_hash: str) -> None: ...
 
     async def for_user(self, user_id: int) -> list[Session]: ...
+
+    async def by_sid(self, sid: str) -> Session | None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -44,7 +45,13 @@ class Client:
     may_introspect: bool = False  # a resource server: may introspect other clients' tokens
     created_at: datetime | None = None
     first_party: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
+    # OpenID Connect and RFC 7591 metadata beyond the fields above (id_token_signed_response_alg,
+    # jwks, post_logout_redirect_uris, ...), as registered.
+    metadata: dict[str, Any] = field(default_factory=dict)
+    registration_token_hash: str | None = None  # RFC 7592 §3
+
+    def meta(self, name: str, default: Any = None) -> Any:
+        return self.metadata.get(name, default)
 
     @property
     def is_public(self) -> bool:

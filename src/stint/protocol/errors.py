@@ -9,14 +9,25 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AccountSelectionRequiredError",
+    "ConsentRequiredError",
     "InsufficientScopeError",
+    "InteractionRequiredError",
     "InvalidClientError",
+    "InvalidClientMetadataError",
     "InvalidGrantError",
     "InvalidRedirectUriError",
+    "InvalidRedirectUriMetadataError",
     "InvalidRequestError",
+    "InvalidRequestObjectError",
+    "InvalidRequestUriError",
     "InvalidScopeError",
     "InvalidTokenError",
+    "LoginRequiredError",
     "OAuthError",
+    "RegistrationNotSupportedError",
+    "RequestNotSupportedError",
+    "RequestUriNotSupportedError",
     "ServerError",
     "UnauthorizedClientError",
     "UnsupportedGrantTypeError",
@@ -109,3 +120,51 @@ class InsufficientScopeError(OAuthError):
     def __init__(self, required: str, description: str = "") -> None:
         super().__init__(description or f"this request needs the scope {required!r}")
         self.required = required
+
+
+# OpenID Connect Core §3.1.2.6: errors of the authentication request.
+class InteractionRequiredError(OAuthError):
+    error = "interaction_required"
+
+
+class LoginRequiredError(OAuthError):
+    error = "login_required"
+
+
+class AccountSelectionRequiredError(OAuthError):
+    error = "account_selection_required"
+
+
+class ConsentRequiredError(OAuthError):
+    error = "consent_required"
+
+
+class InvalidRequestUriError(OAuthError):
+    error = "invalid_request_uri"
+
+
+class InvalidRequestObjectError(OAuthError):
+    error = "invalid_request_object"
+
+
+class RequestNotSupportedError(OAuthError):
+    error = "request_not_supported"
+
+
+class RequestUriNotSupportedError(OAuthError):
+    error = "request_uri_not_supported"
+
+
+class RegistrationNotSupportedError(OAuthError):
+    error = "registration_not_supported"
+
+
+# RFC 7591 §3.2.2: errors of client registration.
+class InvalidClientMetadataError(OAuthError):
+    error = "invalid_client_metadata"
+    redirectable = False
+
+
+class InvalidRedirectUriMetadataError(OAuthError):
+    error = "invalid_redirect_uri"
+    redirectable = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from stint.protocol.clients import Client
 
@@ -41,10 +41,15 @@ class Grant:
     scopes: frozenset[str]
     created_at: datetime
     revoked_at: datetime | None = None
+    oidc: dict[str, Any] | None = None  # the authentication behind it (OIDC AuthContext JSON)
 
 
 class GrantStore(Protocol):
     async def add(self, grant: Grant) -> None: ...
+
+    async def oidc_context(self, grant_id: str) -> dict[str, Any] | None:
+        """The OpenID Connect authentication context stored with the grant, if any."""
+        ...
 
     async def revoke(self, grant_id: str) -> None:
         """Revoke the grant: every token issued under it stops working."""
@@ -70,6 +75,7 @@ class AuthorizationCode:
     auth_time: datetime
     expires_at: datetime
     nonce: str | None = None
+    oidc: dict[str, Any] | None = None
 
 
 class AuthorizationCodeStore(Protocol):

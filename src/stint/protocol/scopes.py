@@ -14,9 +14,17 @@ SCOPE_DESCRIPTIONS = {
     "time-entries:read": "See your time entries",
     "time-entries:write": "Record, change and delete your time entries, and run your timer",
     "reports:read": "See reports of your time",
-    "profile": "See your username",
+    "profile": "See your username, name and profile details",
 }
 API_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
+# OpenID Connect scopes (Core §5.4, §11), open to every client; described on the consent page.
+SCOPE_DESCRIPTIONS |= {
+    "openid": "Know who you are on Stint",
+    "email": "See your email address",
+    "address": "See your postal address",
+    "phone": "See your phone number",
+    "offline_access": "Keep access while you are away",
+}
 
 # The built-in client that the first-party token endpoint (/api/token) issues tokens for.
 FIRST_PARTY_CLIENT_ID = "stint-first-party"

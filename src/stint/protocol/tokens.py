@@ -62,7 +62,13 @@ class TokenFactory:
         return self._clock()
 
     async def new_grant(
-        self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str | None = None
+        self,
+        client: Client,
+        subject: Subject,
+        scopes: frozenset[str],
+        grant_id: str | None = None,
+        *,
+        oidc: dict[str, Any] | None = None,
     ) -> Grant:
         grant = Grant(
             id=grant_id or secrets.token_urlsafe(16),
@@ -70,6 +76,7 @@ class TokenFactory:
             user_id=subject.user_id,
             scopes=scopes,
             created_at=self._clock(),
+            oidc=oidc,
         )
         await self._grants.add(grant)
         return grant

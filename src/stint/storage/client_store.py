@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +29,8 @@ _COLUMNS = (
     clients.c.opaque_access_tokens,
     clients.c.may_introspect,
     clients.c.created_at,
+    clients.c.client_metadata,
+    clients.c.registration_token_hash,
 )
 _GET = select(*_COLUMNS).where(clients.c.client_id == bindparam("client_id"))
 _BY_OWNER = (
@@ -56,6 +59,8 @@ def _client(row: Any) -> Client:
         opaque_access_tokens=bool(row[9]),
         may_introspect=bool(row[10]),
         created_at=row[11],
+        metadata=orjson.loads(row[12]) if row[12] and row[12] != "{}" else {},
+        registration_token_hash=row[13],
     )
 
 
@@ -71,6 +76,8 @@ def _values(client: Client) -> dict[str, Any]:
         "owner_id": client.owner_id,
         "opaque_access_tokens": client.opaque_access_tokens,
         "may_introspect": client.may_introspect,
+        "client_metadata": orjson.dumps(client.metadata).decode(),
+        "registration_token_hash": client.registration_token_hash,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select, update
 
 from stint.protocol.ports import AuthorizationCode
@@ -26,12 +27,14 @@ _COLUMNS = (
     _c.auth_time,
     _c.expires_at,
     _c.nonce,
+    _c.oidc,
 )
 
 
 def _code(row: Any) -> AuthorizationCode:
     values = list(row)
     values[5] = frozenset(values[5].split())
+    values[11] = orjson.loads(values[11]) if values[11] else None
     return AuthorizationCode(*values)
 
 
@@ -52,6 +55,7 @@ class SqlAuthorizationCodeStore:
                     code_challenge=code.code_challenge,
                     code_challenge_method=code.code_challenge_method,
                     nonce=code.nonce,
+                    oidc=orjson.dumps(code.oidc).decode() if code.oidc is not None else None,
                     auth_time=code.auth_time,
                     expires_at=code.expires_at,
                 )

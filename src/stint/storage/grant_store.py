@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, select, update
 
 from stint.protocol.ports import Grant
@@ -14,6 +15,7 @@ from stint.storage.tables import grants
 __all__ = ["SqlGrantStore"]
 
 _IS_REVOKED = select(grants.c.revoked_at).where(grants.c.id == bindparam("grant_id"))
+_OIDC = select(grants.c.oidc).where(grants.c.id == bindparam("grant_id"))
 _REVOKED_SINCE = select(grants.c.id).where(grants.c.revoked_at >= bindparam("since"))
 
 
@@ -30,8 +32,16 @@ class SqlGrantStore:
                     user_id=grant.user_id,
                     scopes=" ".join(sorted(grant.scopes)),
                     created_at=grant.created_at,
+                    oidc=orjson.dumps(grant.oidc).decode() if grant.oidc is not None else None,
                 )
             )
+
+    async def oidc_context(self, grant_id: str) -> dict[str, Any] | None:
+        row = await self._db.fetch_one(_OIDC, {"grant_id": grant_id})
+        if row is None or row[0] is None:
+            return None
+        value = orjson.loads(row[0])
+        return value if isinstance(value, dict) else None
 
     async def revoke(self, grant_id: str) -> None:
         async with self._db.write() as conn:

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
+from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from stint.protocol.keys import SigningKey, generate_signing_key, signing_key_from_private_jwk
+from stint.protocol.keys import (
+    SIGNING_ALGORITHMS,
+    SigningKey,
+    generate_signing_key,
+    signing_key_from_private_jwk,
+)
 from stint.storage.database import Database
 from stint.storage.tables import signing_keys
 
-__all__ = ["KeySealer", "SqlSigningKeyStore"]
+__all__ = ["KeySealer", "RotationInProgressError", "RotationPlan", "SqlSigningKeyStore"]
+
+_k = signing_keys.c
 
 
 class KeySealer:
@@ -36,53 +45,103 @@ class KeySealer:
         return self._aead.decrypt(sealed[:12], sealed[12:], kid.encode())
 
 
+class RotationInProgressError(Exception):
+    """A key of this algorithm is still waiting to activate: finish that rotation first."""
+
+
+@dataclass(frozen=True, slots=True)
+class RotationPlan:
+    alg: str
+    new_kid: str
+    activates_at: datetime
+    retiring: tuple[str, ...]  # kids of the keys the new one replaces
+    retires_at: datetime
+
+
 class SqlSigningKeyStore:
     def __init__(self, db: Database, sealer: KeySealer) -> None:
         self._db = db
         self._sealer = sealer
 
-    async def load_or_create(self, alg: str = "ES256") -> list[SigningKey]:
-        """The current key first, then any others; creates the first key exactly once.
+    async def load_or_create(self) -> list[SigningKey]:
+        """Every stored key; creates the first key of each algorithm exactly once.
 
         Workers that start together may each generate a key; the unique ``active_slot`` lets one
         insert win and the others read the winner's key.
         """
-        keys = await self._load()
-        if any(slot == alg for slot, _ in keys):
-            return _current_first(keys, alg)
-        candidate = generate_signing_key(alg)
-        sealed = self._sealer.seal(candidate.kid, orjson.dumps(candidate.private_jwk()))
-        try:
-            async with self._db.write() as conn:
-                await conn.execute(
-                    signing_keys.insert().values(
-                        kid=candidate.kid,
-                        alg=alg,
-                        sealed_private_jwk=sealed,
-                        active_slot=alg,
-                        created_at=datetime.now(UTC),
-                    )
-                )
-        except IntegrityError:
-            pass  # another worker's key won the slot
-        return _current_first(await self._load(), alg)
+        keys = await self.load()
+        missing = [alg for alg in SIGNING_ALGORITHMS if not any(k.alg == alg for k in keys)]
+        for alg in missing:
+            candidate = generate_signing_key(alg)
+            with contextlib.suppress(IntegrityError):  # another worker's key won the slot
+                await self._insert(candidate, active_slot=alg)
+        return await self.load() if missing else keys
 
-    async def _load(self) -> list[tuple[str | None, SigningKey]]:
+    async def load(self) -> list[SigningKey]:
         query = select(
-            signing_keys.c.kid,
-            signing_keys.c.alg,
-            signing_keys.c.sealed_private_jwk,
-            signing_keys.c.active_slot,
-        ).order_by(signing_keys.c.created_at.desc())
+            _k.kid, _k.alg, _k.sealed_private_jwk, _k.created_at, _k.activates_at, _k.retires_at
+        ).order_by(_k.created_at.desc())
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).all()
-        loaded = []
-        for kid, alg, sealed, slot in rows:
-            jwk = orjson.loads(self._sealer.open(kid, sealed))
-            loaded.append((slot, signing_key_from_private_jwk(jwk, alg)))
-        return loaded
+        return [
+            signing_key_from_private_jwk(
+                orjson.loads(self._sealer.open(kid, sealed)),
+                alg,
+                created_at=created_at,
+                activates_at=activates_at,
+                retires_at=retires_at,
+            )
+            for kid, alg, sealed, created_at, activates_at, retires_at in rows
+        ]
 
+    async def rotate(
+        self, alg: str, *, publish_seconds: int, retire_after_seconds: int
+    ) -> RotationPlan:
+        """Add the next key of ``alg``: published now, signing after ``publish_seconds``; the keys
+        it replaces leave the JWKS ``retire_after_seconds`` after that (when their tokens expired).
+        """
+        now = datetime.now(UTC)
+        activates_at = now + timedelta(seconds=publish_seconds)
+        retires_at = activates_at + timedelta(seconds=retire_after_seconds)
+        candidate = generate_signing_key(alg, created_at=now)
+        async with self._db.write() as conn:
+            # Inside the write transaction, so two rotations at once cannot both pass this check.
+            pending = await conn.execute(
+                select(_k.kid).where(_k.alg == alg, _k.activates_at > now).limit(1)
+            )
+            if pending.first() is not None:
+                raise RotationInProgressError(f"an {alg} key is already waiting to activate")
+            live = await conn.execute(
+                select(_k.kid).where(
+                    _k.alg == alg, (_k.retires_at.is_(None)) | (_k.retires_at > retires_at)
+                )
+            )
+            retiring = tuple(row[0] for row in live)
+            await conn.execute(
+                update(signing_keys).where(_k.kid.in_(retiring)).values(retires_at=retires_at)
+            )
+            await conn.execute(self._insert_statement(candidate, None, activates_at))
+        return RotationPlan(alg, candidate.kid, activates_at, retiring, retires_at)
 
-def _current_first(keys: list[tuple[str | None, SigningKey]], alg: str) -> list[SigningKey]:
-    current = [key for slot, key in keys if slot == alg]
-    return current + [key for slot, key in keys if slot != alg]
+    async def purge_retired(self, before: datetime) -> int:
+        """Delete keys that left the JWKS before ``before``; returns how many."""
+        async with self._db.write() as conn:
+            result = await conn.execute(delete(signing_keys).where(_k.retires_at < before))
+        return result.rowcount
+
+    async def _insert(self, key: SigningKey, *, active_slot: str | None) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(self._insert_statement(key, active_slot, None))
+
+    def _insert_statement(
+        self, key: SigningKey, active_slot: str | None, activates_at: datetime | None
+    ) -> Insert:
+        sealed = self._sealer.seal(key.kid, orjson.dumps(key.private_jwk()))
+        return signing_keys.insert().values(
+            kid=key.kid,
+            alg=key.alg,
+            sealed_private_jwk=sealed,
+            active_slot=active_slot,
+            created_at=key.created_at,
+            activates_at=activates_at,
+        )

@@ -14,15 +14,28 @@ from stint.storage.tables import sessions
 __all__ = ["SqlSessionStore"]
 
 _s = sessions.c
-_COLUMNS = (_s.id_hash, _s.user_id, _s.created_at, _s.auth_time, _s.expires_at, _s.user_agent)
+_COLUMNS = (
+    _s.id_hash,
+    _s.user_id,
+    _s.created_at,
+    _s.auth_time,
+    _s.expires_at,
+    _s.user_agent,
+    _s.sid,
+    _s.amr,
+    _s.acr,
+)
 _GET = select(*_COLUMNS).where(_s.id_hash == bindparam("id_hash"))
 _FOR_USER = (
     select(*_COLUMNS).where(_s.user_id == bindparam("user_id")).order_by(_s.created_at.desc())
 )
+_BY_SID = select(*_COLUMNS).where(_s.sid == bindparam("sid"))
 
 
 def _session(row: Any) -> Session:
-    return Session(*row)
+    values = list(row)
+    values[6] = values[6] or ""
+    return Session(*values)
 
 
 class SqlSessionStore:
@@ -39,6 +52,9 @@ class SqlSessionStore:
                     auth_time=session.auth_time,
                     expires_at=session.expires_at,
                     user_agent=session.user_agent,
+                    sid=session.sid or None,
+                    amr=session.amr,
+                    acr=session.acr,
                 )
             )
 
@@ -52,6 +68,10 @@ class SqlSessionStore:
 
     async def for_user(self, user_id: int) -> list[Session]:
         return [_session(r) for r in await self._db.fetch_all(_FOR_USER, {"user_id": user_id})]
+
+    async def by_sid(self, sid: str) -> Session | None:
+        row = await self._db.fetch_one(_BY_SID, {"sid": sid})
+        return _session(row) if row is not None else None
 
     async def delete_expired(self, now: datetime) -> None:
         async with self._db.write() as conn:

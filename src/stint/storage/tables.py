@@ -25,10 +25,12 @@ __all__ = [
     "clients",
     "consents",
     "grants",
+    "logout_deliveries",
     "metadata",
     "opaque_access_tokens",
     "refresh_tokens",
     "revoked_tokens",
+    "session_clients",
     "sessions",
     "signing_keys",
     "time_entries",
@@ -53,6 +55,9 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime, nullable=False),
+    # OpenID Connect standard claims (Core §5.1) as a JSON object; updated_at is its own column.
+    Column("profile", Text, nullable=False, server_default="{}"),
+    Column("profile_updated_at", UTCDateTime, nullable=True),
 )
 
 signing_keys = Table(
@@ -64,6 +69,9 @@ signing_keys = Table(
     # Unique, so that workers starting together cannot both create "the" current key.
     Column("active_slot", String(16), nullable=True, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Rotation: a key is published at once, signs from activates_at, leaves the JWKS at retires_at.
+    Column("activates_at", UTCDateTime, nullable=True),
+    Column("retires_at", UTCDateTime, nullable=True),
 )
 
 activities = Table(
@@ -125,6 +133,9 @@ clients = Table(
     Column("opaque_access_tokens", Boolean, nullable=False, server_default=text("false")),
     Column("may_introspect", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime, nullable=False),
+    # OpenID Connect / RFC 7591 client metadata beyond the columns above, as a JSON object.
+    Column("client_metadata", Text, nullable=False, server_default="{}"),
+    Column("registration_token_hash", String(64), nullable=True),  # RFC 7592 §3
     Index(None, "owner_id"),
 )
 
@@ -137,6 +148,7 @@ grants = Table(
     Column("scopes", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Column("oidc", Text, nullable=True),  # the authentication behind the grant, as JSON
     Index(None, "user_id", "client_id"),
     Index(None, "revoked_at"),
 )
@@ -153,6 +165,7 @@ authorization_codes = Table(
     Column("code_challenge", String(128), nullable=True),
     Column("code_challenge_method", String(8), nullable=True),
     Column("nonce", String(512), nullable=True),
+    Column("oidc", Text, nullable=True),
     Column("auth_time", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),
@@ -213,5 +226,35 @@ sessions = Table(
     Column("auth_time", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("user_agent", String(200), nullable=False, server_default=""),
+    # OpenID Connect: the public session id (``sid``) and how the user authenticated.
+    Column("sid", String(64), nullable=True, unique=True),
+    Column("amr", String(64), nullable=False, server_default="pwd"),
+    Column("acr", String(64), nullable=False, server_default=""),
     Index(None, "user_id"),
+)
+
+# The clients that received an ID token in a browser session: back-channel logout tells them.
+session_clients = Table(
+    "session_clients",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("client_id", ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Back-channel logout tokens still to be delivered (OIDC Back-Channel Logout §2.5), with retries.
+logout_deliveries = Table(
+    "logout_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", ForeignKey("clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("uri", Text, nullable=False),
+    Column("logout_token", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("last_error", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "delivered_at", "next_attempt_at"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +27,9 @@ _COLUMNS = (
 
 # Built once: the inline SQLite reader prepares each statement object a single time.
 _BY_ID = select(*_COLUMNS).where(users.c.id == bindparam("user_id"))
+_PROFILE = select(users.c.username, users.c.profile, users.c.profile_updated_at).where(
+    users.c.id == bindparam("user_id"), users.c.disabled.is_(False)
+)
 _BY_KEY = select(*_COLUMNS).where(users.c.username_key == bindparam("key"))
 
 
@@ -82,6 +86,23 @@ class SqlUserStore:
                 update(users).where(users.c.id == user_id).values(disabled=disabled)
             )
         return result.rowcount == 1
+
+    async def profile(self, user_id: int) -> tuple[str, dict[str, Any], datetime | None] | None:
+        """(username, profile claims, when the profile last changed), or None for no user."""
+        row = await self._db.fetch_one(_PROFILE, {"user_id": user_id})
+        if row is None:
+            return None
+        return row[0], orjson.loads(row[1] or "{}"), row[2]
+
+    async def set_profile(self, user_id: int, profile: dict[str, Any]) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(
+                    profile=orjson.dumps(profile).decode(), profile_updated_at=datetime.now(UTC)
+                )
+            )
 
     async def page(self, *, after_id: int = 0, limit: int = 100) -> list[User]:
         query = select(*_COLUMNS).where(users.c.id > after_id).order_by(users.c.id).limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from stint.accounts.claims import AccountClaims
 from stint.accounts.directory import AccountDirectory
 from stint.accounts.memory_counters import MemoryCounterStore
 from stint.accounts.passwords import PasswordHashing
@@ -36,6 +38,10 @@ from stint.protocol.grants.context import GrantContext
 from stint.protocol.grants.password import PasswordGrant
 from stint.protocol.grants.refresh_token import RefreshTokenGrant
 from stint.protocol.keys import KeyRing
+from stint.protocol.oidc.discovery import openid_configuration
+from stint.protocol.oidc.id_token import IdTokenIssuer
+from stint.protocol.oidc.id_token_hint import verified_id_token_hint
+from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.secrets import SecretHasher
@@ -52,6 +58,7 @@ from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
 from stint.storage.revoked_token_store import SqlRevokedTokenStore
 from stint.storage.schema import SCHEMA_HEAD, schema_revision
+from stint.storage.session_client_store import SqlSessionClientStore
 from stint.storage.session_store import SqlSessionStore
 from stint.storage.time_entry_store import SqlTimeEntryStore
 from stint.storage.user_store import SqlUserStore
@@ -66,6 +73,7 @@ from stint.web.memory import return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
+from stint.web.oauth.oidc import OidcDependencies, oidc_routes
 from stint.web.pages.account import account_routes
 from stint.web.pages.common import PageContext
 from stint.web.pages.developer import developer_routes
@@ -112,6 +120,7 @@ class OAuthStores:
     revoked: SqlRevokedTokenStore
     consents: SqlConsentStore
     sessions: SqlSessionStore
+    session_clients: SqlSessionClientStore
 
 
 @dataclass
@@ -125,6 +134,8 @@ class Runtime:
     oauth: OAuthStores
     hasher: SecretHasher
     tokens: TokenFactory
+    id_tokens: IdTokenIssuer
+    claims: AccountClaims
 
 
 def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) -> Starlette:
@@ -153,8 +164,9 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         window_seconds=settings.login_failure_window_seconds,
         backoff_base_seconds=settings.login_backoff_base_seconds,
     )
+    user_store = SqlUserStore(db)
     account_service = AccountService(
-        SqlUserStore(db),
+        user_store,
         hashing or PasswordHashing(),
         LoginThrottle(counters, limits),
         cache_key=secret,
@@ -171,6 +183,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         revoked=SqlRevokedTokenStore(db),
         consents=SqlConsentStore(db),
         sessions=SqlSessionStore(db),
+        session_clients=SqlSessionClientStore(db),
     )
     jwt_issuer = AccessTokenIssuer(
         keys, issuer=issuer, audience=audience, ttl=settings.access_token_ttl
@@ -183,6 +196,14 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         oauth.opaque_tokens,
         hasher,
         refresh_ttl=settings.refresh_token_ttl,
+    )
+    claims = AccountClaims(user_store)
+    id_tokens = IdTokenIssuer(
+        keys,
+        issuer=issuer,
+        ttl=settings.id_token_ttl,
+        subjects=SubjectIdentifiers(secret),
+        claims_source=claims,
     )
     revocations = RevocationCache(
         oauth.grants,
@@ -204,6 +225,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         refresh_tokens=oauth.refresh_tokens,
         users=AccountDirectory(account_service),
         refresh_grace_seconds=settings.refresh_grace_seconds,
+        id_tokens=id_tokens,
     )
     grant_handlers: dict[str, GrantHandler] = {
         g.grant_type: g
@@ -240,14 +262,39 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         pages=page_context,
         clients=oauth.clients,
         consents=oauth.consents,
-        responder=AuthorizationResponder(oauth.codes, tokens, issuer),
+        responder=AuthorizationResponder(
+            oauth.codes, tokens, issuer, id_tokens, oauth.session_clients
+        ),
         policy=AuthorizePolicy(
             require_pkce=settings.pkce_required,
             allow_plain_pkce=settings.allow_plain_pkce,
             implicit_enabled=settings.implicit_enabled,
         ),
+        subjects=id_tokens.subjects,
+        hints=IdTokenHintVerifier(keys, issuer),
     )
-    runtime = Runtime(db, keys, key_store, redis, oauth, hasher, tokens)
+    discovery_extra: dict[str, Any] = {}
+
+    def configuration() -> dict[str, Any]:
+        # Built on request: the signing algorithms follow the keys the ring has loaded.
+        return openid_configuration(
+            endpoints.metadata,
+            signing_algs=keys.algorithms,
+            implicit_enabled=settings.implicit_enabled,
+            extra=discovery_extra,
+        )
+
+    oidc = OidcDependencies(
+        configuration=configuration,
+        keys=keys,
+        jwks_max_age=settings.jwks_max_age_seconds,
+        authenticate=services.authenticate,
+        clients=oauth.clients,
+        grants=oauth.grants,
+        claims=claims,
+        id_tokens=id_tokens,
+    )
+    runtime = Runtime(db, keys, key_store, redis, oauth, hasher, tokens, id_tokens, claims)
     document = openapi_document(API_OPERATIONS, server_url=issuer)
 
     async def openapi_json(_request: Request) -> Response:
@@ -258,6 +305,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     routes: list[BaseRoute] = [
         *starlette_routes(sorted(API_OPERATIONS, key=_routing_order)),
         *metadata_routes(endpoints),
+        *oidc_routes(oidc),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         *docs_routes(),
         *authorize_routes(authorize),
@@ -277,6 +325,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
                 "run `stint migrate` first"
             )
         await keys.reload()
+        key_refresh = asyncio.create_task(_refresh_keys(keys, settings.key_refresh_seconds))
         # What start-up built lives as long as the worker: keep it out of every GC pass, so a
         # full collection does not stall requests (gc.freeze, CPython 3.7+).
         gc.collect()
@@ -284,6 +333,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         try:
             yield
         finally:
+            key_refresh.cancel()
             if redis is not None:
                 await redis.aclose()
             await db.dispose()
@@ -304,6 +354,27 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     app.state.runtime = runtime
     app.state.settings = settings
     return app
+
+
+class IdTokenHintVerifier:
+    """The authorize checks' IdTokenHints port over the key ring."""
+
+    def __init__(self, keys: KeyRing, issuer: str) -> None:
+        self._keys = keys
+        self._issuer = issuer
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        return await verified_id_token_hint(token, self._keys, self._issuer)
+
+
+async def _refresh_keys(keys: KeyRing, interval: float) -> None:
+    """Pick up keys rotated by any host (`stint keys rotate`), so every worker signs alike."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await keys.reload()
+        except Exception:  # a database hiccup: keep the keys we have, try again next time
+            log.exception("reloading the signing keys failed")
 
 
 def _body_too_large(limit: int) -> Any:

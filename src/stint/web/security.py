@@ -30,6 +30,7 @@ class Principal:
     scopes: frozenset[str] | None  # None: signed in with the password, every scope
     via_password: bool
     client_id: str | None = None
+    grant_id: str | None = None
 
     def require(self, scope: str) -> None:
         """RFC 6750 §3.1: a token without the needed scope gets 403 insufficient_scope."""
@@ -100,6 +101,10 @@ class Authenticator:
             return await self._from_password(username, password, _client_ip(request))
         raise _unauthorized("use HTTP Basic or a Bearer token")
 
+    async def bearer(self, token: str) -> Principal:
+        """The user an access token acts for (UserInfo, OIDC Core §5.3), or a 401."""
+        return await self._from_token(token)
+
     async def _from_token(self, token: str) -> Principal:
         resolved = await self._resolve_token(token)
         if isinstance(resolved, str):
@@ -111,6 +116,7 @@ class Authenticator:
         if token.count(".") != 2:
             found = await self._opaque_record(token)
             client_id, user_id, scopes = found.client_id, found.user_id, found.scopes
+            grant_id = found.grant_id
         else:
             try:
                 claims = await self._verifier.verify(token)
@@ -119,6 +125,7 @@ class Authenticator:
             if await self._checks.revocations.is_revoked(claims):
                 raise _unauthorized("the access token was revoked", bearer_error="invalid_token")
             client_id, user_id, scopes = claims.client_id, claims.user_id, claims.scopes
+            grant_id = claims.grant_id
         # A deleted client's tokens die with it (the client lookup is cached per worker).
         if client_id != FIRST_PARTY_CLIENT_ID and await self._checks.clients.get(client_id) is None:
             raise _unauthorized("the client was deleted", bearer_error="invalid_token")
@@ -127,7 +134,7 @@ class Authenticator:
         user = await self._accounts.active_user(user_id)
         if user is None:
             raise _unauthorized("the account is disabled", bearer_error="invalid_token")
-        return Principal(user.id, user.username, scopes, False, client_id)
+        return Principal(user.id, user.username, scopes, False, client_id, grant_id)
 
     async def _opaque_record(self, token: str) -> OpaqueAccessToken:
         """The stored opaque token, unexpired and unrevoked, or a 401."""

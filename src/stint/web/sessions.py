@@ -6,6 +6,7 @@ SameSite=Lax, and Secure whenever the issuer is https.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +58,7 @@ class SessionManager:
             auth_time=now,
             expires_at=now + self._ttl,
             user_agent=request.headers.get("user-agent", "")[:200],
+            sid=secrets.token_urlsafe(16),
         )
         await self._store.add(session)
         response.set_cookie(

@@ -326,7 +326,8 @@ async def test_a_malformed_code_challenge_is_refused(app: Starlette, alice: Acco
     ("query", "error"),
     [
         ("response_type=token", "unauthorized_client"),  # implicit is per client, opt-in
-        ("response_type=id_token", "unsupported_response_type"),
+        ("response_type=id_token&scope=openid&nonce=n", "unauthorized_client"),
+        ("response_type=code+device", "unsupported_response_type"),
         ("scope=activities:read+admin", "invalid_scope"),
         ("scope=activities:read&scope=profile", "invalid_request"),
     ],
@@ -343,7 +344,8 @@ async def test_bad_requests_with_a_trusted_redirect_uri_are_redirected_with_thei
         answer = await open_authorize(b, f"{base}&{query}", "alice")
     assert answer.status_code in (302, 303), answer.text
     location = answer.headers["location"]
-    separator = "#" if "response_type=token" in query else "?"
+    # Responses that may carry tokens default to the fragment, errors included.
+    separator = "#" if query.startswith(("response_type=token", "response_type=id")) else "?"
     assert location.startswith(REDIRECT_URI + separator), location
     params = parse_qs(location.split(separator, 1)[1])
     assert params["error"] == [error]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from stint.protocol import pkce
 from stint.protocol.authorize.request import (
@@ -11,21 +12,39 @@ from stint.protocol.authorize.request import (
     AuthorizationRequestError,
     RedirectTarget,
 )
+from stint.protocol.authorize.response_types import (
+    RESPONSE_MODES,
+    client_response_types,
+    default_mode,
+    normalise,
+    required_grants,
+)
 from stint.protocol.clients import Client
 from stint.protocol.errors import (
     InvalidRedirectUriError,
     InvalidRequestError,
+    InvalidScopeError,
     OAuthError,
     UnauthorizedClientError,
     UnsupportedResponseTypeError,
 )
+from stint.protocol.oidc.claims import OIDC_SCOPES, ClaimsRequest
 from stint.protocol.ports import ClientStore
 from stint.protocol.scopes import granted_scopes
 
-__all__ = ["CHECKS", "AuthorizePolicy", "validate"]
+__all__ = ["CHECKS", "AuthorizePolicy", "IdTokenHints", "RequestObjectsPort", "validate"]
 
-# response_type → the grant a client must have for it.
-RESPONSE_TYPES = {"code": "authorization_code", "token": "implicit"}
+_PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+
+
+class RequestObjectsPort(Protocol):
+    async def apply(self, params: Mapping[str, str], client: Client) -> dict[str, str]: ...
+
+
+class IdTokenHints(Protocol):
+    async def verify(self, token: str) -> dict[str, Any]:
+        """The hint's claims if we issued it (expired is fine); InvalidRequestError if not."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +59,18 @@ class _State:
     params: Mapping[str, str]
     clients: ClientStore
     policy: AuthorizePolicy
+    request_objects: RequestObjectsPort | None
+    hints: IdTokenHints | None
     client: Client | None = None
     target: RedirectTarget | None = None
     redirect_uri_param: str | None = None
     response_type: str = ""
     scopes: frozenset[str] = field(default_factory=frozenset)
     challenge_method: str | None = None
+    prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
+    claims: ClaimsRequest = field(default_factory=ClaimsRequest)
+    hint: dict[str, Any] | None = None
 
 
 Check = Callable[[_State], Awaitable[None]]
@@ -61,35 +86,45 @@ async def known_client(state: _State) -> None:
     state.client = client
 
 
-async def registered_redirect_uri(state: _State) -> None:
+async def request_object(state: _State) -> None:
+    # OIDC Core §6 / RFC 9101: parameters may arrive inside a signed request object.
     assert state.client is not None
-    uri = state.params.get("redirect_uri")
+    if state.request_objects is None:
+        return
+    if "request" in state.params or "request_uri" in state.params:
+        try:
+            state.params = await state.request_objects.apply(state.params, state.client)
+        except OAuthError as exc:
+            # The object is in doubt, so is any redirect URI it holds: use the query's, if any.
+            _settle_target(state, state.params.get("redirect_uri"), strict=True)
+            raise exc
+
+
+async def registered_redirect_uri(state: _State) -> None:
+    _settle_target(state, state.params.get("redirect_uri"), strict=False)
+
+
+def _settle_target(state: _State, uri: str | None, *, strict: bool) -> None:
+    assert state.client is not None
     if uri is None:
         # §3.1.2.3: may be omitted only when exactly one URI is registered.
         if len(state.client.redirect_uris) != 1:
+            if strict:
+                return
             raise InvalidRedirectUriError("redirect_uri is required for this client")
         chosen = state.client.redirect_uris[0]
     elif state.client.allows_redirect_uri(uri):
         chosen = uri
     else:
+        if strict:
+            return
         raise InvalidRedirectUriError("redirect_uri is not registered for this client")
     state.redirect_uri_param = uri
-    response_type = state.params.get("response_type", "")
-    mode = "fragment" if response_type == "token" else "query"
+    response_type = normalise(state.params.get("response_type", ""))
+    mode = state.params.get("response_mode")
+    if mode not in RESPONSE_MODES:
+        mode = default_mode(response_type)
     state.target = RedirectTarget(chosen, mode, state.params.get("state"))
-
-
-async def supported_response_type(state: _State) -> None:
-    assert state.client is not None
-    response_type = state.params.get("response_type")
-    if not response_type:
-        raise InvalidRequestError("response_type is required")
-    grant = RESPONSE_TYPES.get(response_type)
-    if grant is None or (grant == "implicit" and not state.policy.implicit_enabled):
-        raise UnsupportedResponseTypeError(f"response_type {response_type!r} is not supported")
-    if not state.client.allows_grant(grant):
-        raise UnauthorizedClientError(f"this client may not use response_type {response_type}")
-    state.response_type = response_type
 
 
 async def no_repeated_parameters(state: _State) -> None:
@@ -98,14 +133,71 @@ async def no_repeated_parameters(state: _State) -> None:
         raise InvalidRequestError(f"repeated parameter: {state.params['__repeated__']}")
 
 
+async def supported_response_type(state: _State) -> None:
+    assert state.client is not None
+    raw = state.params.get("response_type")
+    if not raw:
+        raise InvalidRequestError("response_type is required")
+    response_type = normalise(raw)
+    grants = required_grants(response_type)
+    if grants is None or ("implicit" in grants and not state.policy.implicit_enabled):
+        raise UnsupportedResponseTypeError(f"response_type {raw!r} is not supported")
+    if response_type not in client_response_types(state.client) or not all(
+        state.client.allows_grant(g) for g in grants
+    ):
+        raise UnauthorizedClientError(f"this client may not use response_type {raw}")
+    state.response_type = response_type
+
+
+async def supported_response_mode(state: _State) -> None:
+    mode = state.params.get("response_mode")
+    if mode is None:
+        return
+    if mode not in RESPONSE_MODES:
+        raise InvalidRequestError(f"response_mode {mode!r} is not supported")
+    # OAuth 2.0 Multiple Response Types §2.1: tokens never travel in the query string.
+    if mode == "query" and state.response_type != "code":
+        raise InvalidRequestError("response_mode=query cannot carry tokens")
+
+
 async def allowed_scopes(state: _State) -> None:
     assert state.client is not None
-    state.scopes = granted_scopes(state.params.get("scope"), state.client.scopes)
+    # Identity scopes are open to every client; the user consents to them on the consent page.
+    allowed = state.client.scopes | OIDC_SCOPES
+    if "scope" not in state.params:
+        state.scopes = state.client.scopes
+        return
+    state.scopes = granted_scopes(state.params.get("scope"), allowed)
+
+
+async def openid_parameters(state: _State) -> None:
+    """OIDC Core §3.1.2.1 to §3.1.2.2 (and §3.2.2.1, §3.3.2.1 for implicit and hybrid)."""
+    values = frozenset(state.response_type.split())
+    openid = "openid" in state.scopes
+    if "id_token" in values and not openid:
+        raise InvalidScopeError("response_type id_token needs the openid scope")
+    if openid and state.response_type not in ("code", "token") and not state.params.get("nonce"):
+        raise InvalidRequestError("nonce is required when the ID token comes from this endpoint")
+    prompt = frozenset(state.params.get("prompt", "").split())
+    if prompt - _PROMPTS:
+        raise InvalidRequestError(f"unknown prompt value: {' '.join(sorted(prompt - _PROMPTS))}")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequestError("prompt=none cannot be combined with other values")
+    state.prompt = prompt
+    raw_max_age = state.params.get("max_age")
+    if raw_max_age is not None:
+        if not raw_max_age.isdigit() or len(raw_max_age) > 10:
+            raise InvalidRequestError("max_age must be a non-negative number of seconds")
+        state.max_age = int(raw_max_age)
+    state.claims = ClaimsRequest.parse(state.params.get("claims"))
+    hint = state.params.get("id_token_hint")
+    if hint and state.hints is not None:
+        state.hint = await state.hints.verify(hint)
 
 
 async def proof_key(state: _State) -> None:
     assert state.client is not None
-    if state.response_type != "code":
+    if "code" not in state.response_type.split():
         return
     challenge = state.params.get("code_challenge")
     method = pkce.check_challenge(
@@ -113,25 +205,36 @@ async def proof_key(state: _State) -> None:
         state.params.get("code_challenge_method"),
         allow_plain=state.policy.allow_plain_pkce,
     )
-    if method is None and (state.client.is_public or state.policy.require_pkce):
+    # RFC 9700 §2.1.1: a confidential OpenID Connect client may rely on the nonce instead.
+    nonce_protected = "openid" in state.scopes and bool(state.params.get("nonce"))
+    needs = state.client.is_public or (state.policy.require_pkce and not nonce_protected)
+    if method is None and needs:
         raise InvalidRequestError("code_challenge is required (PKCE, RFC 7636)")
     state.challenge_method = method
 
 
 CHECKS: tuple[Check, ...] = (
     known_client,  # errors up to here are shown on a page, never redirected
+    request_object,
     registered_redirect_uri,
     no_repeated_parameters,
     supported_response_type,
+    supported_response_mode,
     allowed_scopes,
+    openid_parameters,
     proof_key,
 )
 
 
 async def validate(
-    params: Mapping[str, str], clients: ClientStore, policy: AuthorizePolicy
+    params: Mapping[str, str],
+    clients: ClientStore,
+    policy: AuthorizePolicy,
+    *,
+    request_objects: RequestObjectsPort | None = None,
+    hints: IdTokenHints | None = None,
 ) -> AuthorizationRequest:
-    state = _State(params, clients, policy)
+    state = _State(params, clients, policy, request_objects, hints)
     for check in CHECKS:
         try:
             await check(state)
@@ -139,6 +242,7 @@ async def validate(
             raise AuthorizationRequestError(exc, state.target) from None
     assert state.client is not None
     assert state.target is not None
+    params = state.params
     return AuthorizationRequest(
         client=state.client,
         target=state.target,
@@ -148,4 +252,11 @@ async def validate(
         code_challenge=params.get("code_challenge") if state.challenge_method else None,
         code_challenge_method=state.challenge_method,
         nonce=params.get("nonce"),
+        prompt=state.prompt,
+        max_age=state.max_age,
+        claims=state.claims,
+        id_token_hint=state.hint,
+        login_hint=params.get("login_hint"),
+        acr_values=tuple(params.get("acr_values", "").split()),
+        ui_locales=tuple(params.get("ui_locales", "").split()),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from stint.protocol.clients import Client
 from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.claims import ClaimsRequest
 
 __all__ = ["AuthorizationRequest", "AuthorizationRequestError", "RedirectTarget"]
 
@@ -15,7 +17,7 @@ class RedirectTarget:
     """Where a response may go: a registered redirect URI, with the response mode and state."""
 
     uri: str
-    mode: str  # "query" or "fragment"
+    mode: str  # "query", "fragment" or "form_post"
     state: str | None
 
 
@@ -24,11 +26,27 @@ class AuthorizationRequest:
     client: Client
     target: RedirectTarget
     redirect_uri_param: str | None  # as sent, for the token step's comparison (§4.1.3)
-    response_type: str
+    response_type: str  # normalised: its space-separated values in a fixed order
     scopes: frozenset[str]
     code_challenge: str | None
     code_challenge_method: str | None
     nonce: str | None = None
+    # OpenID Connect Core §3.1.2.1
+    prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
+    claims: ClaimsRequest = field(default_factory=ClaimsRequest)
+    id_token_hint: dict[str, Any] | None = None  # verified claims of the hint
+    login_hint: str | None = None
+    acr_values: tuple[str, ...] = ()
+    ui_locales: tuple[str, ...] = ()
+
+    @property
+    def is_openid(self) -> bool:
+        return "openid" in self.scopes
+
+    @property
+    def response_values(self) -> frozenset[str]:
+        return frozenset(self.response_type.split())
 
 
 class AuthorizationRequestError(Exception):

@@ -1,83 +1,157 @@
-"""The authorization response: a code (§4.1.2) or, for implicit clients, a token (§4.2.2)."""
+"""The authorization response: a code (§4.1.2), tokens (§4.2.2), an ID token, or several of
+them at once (OIDC Core §3.2.2.5, §3.3.2.5), in the query, the fragment or a posted form."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
 from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.context import AuthContext
+from stint.protocol.oidc.id_token import IdTokenIssuer
+from stint.protocol.oidc.ports import SessionClients
 from stint.protocol.ports import AuthorizationCode, AuthorizationCodeStore
 from stint.protocol.secrets import new_secret
 from stint.protocol.tokens import Subject, TokenFactory
 
-__all__ = ["AuthorizationResponder", "redirect_url"]
+__all__ = ["Authentication", "AuthorizationReply", "AuthorizationResponder", "redirect_url"]
 
 CODE_TTL = timedelta(seconds=60)  # RFC 6749 §4.1.2: short-lived, at most ten minutes
 
 
-def redirect_url(target: RedirectTarget, params: dict[str, str], issuer: str) -> str:
-    """Add the response to the redirect URI, in its query or fragment, with state and iss."""
-    values = dict(params)
-    if target.state is not None:
-        values["state"] = target.state  # §4.1.2: exactly as the client sent it
-    values["iss"] = issuer  # RFC 9207 §2
-    encoded = urlencode(values)
+@dataclass(frozen=True, slots=True)
+class AuthorizationReply:
+    """What goes back to the client, and how: a redirect URL, or a form to post (form_post)."""
+
+    target: RedirectTarget
+    params: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return redirect_url(self.target, self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    """The browser session behind an approval."""
+
+    auth_time: datetime
+    sid: str = ""
+    amr: tuple[str, ...] = ("pwd",)
+    acr: str = ""
+
+
+def redirect_url(target: RedirectTarget, params: dict[str, str]) -> str:
+    encoded = urlencode(params)
     if target.mode == "fragment":
         return f"{target.uri}#{encoded}"
     return f"{target.uri}{'&' if '?' in target.uri else '?'}{encoded}"
 
 
 class AuthorizationResponder:
-    def __init__(self, codes: AuthorizationCodeStore, tokens: TokenFactory, issuer: str) -> None:
+    def __init__(
+        self,
+        codes: AuthorizationCodeStore,
+        tokens: TokenFactory,
+        issuer: str,
+        id_tokens: IdTokenIssuer | None = None,
+        session_clients: SessionClients | None = None,
+    ) -> None:
         self._codes = codes
         self._tokens = tokens
         self._issuer = issuer
+        self._id_tokens = id_tokens
+        self._session_clients = session_clients
+
+    def _reply(self, target: RedirectTarget, params: dict[str, str]) -> AuthorizationReply:
+        values = dict(params)
+        if target.state is not None:
+            values["state"] = target.state  # §4.1.2: exactly as the client sent it
+        values["iss"] = self._issuer  # RFC 9207 §2
+        return AuthorizationReply(target, values)
 
     async def approve(
-        self, request: AuthorizationRequest, subject: Subject, auth_time: datetime
-    ) -> str:
-        """The URL to send the browser to after the user approved."""
+        self, request: AuthorizationRequest, subject: Subject, authn: Authentication
+    ) -> AuthorizationReply:
+        """The response to send after the user approved."""
         if subject.user_id is None:
             raise ValueError("only a signed-in user can approve")
-        grant = await self._tokens.new_grant(request.client, subject, request.scopes)
-        if request.response_type == "token":
+        values = request.response_values
+        auth = AuthContext.at(
+            authn.auth_time,
+            sid=authn.sid,
+            acr=authn.acr,
+            amr=authn.amr,
+            claims=request.claims,
+            nonce=request.nonce,
+        )
+        openid = request.is_openid and self._id_tokens is not None
+        grant = await self._tokens.new_grant(
+            request.client, subject, request.scopes, oidc=auth.to_json() if openid else None
+        )
+        body: dict[str, str] = {}
+        if "code" in values:
+            body["code"] = await self._new_code(request, subject.user_id, grant.id, auth, openid)
+        if "token" in values:
             access, expires_in = await self._tokens.access_token(
                 request.client, subject, request.scopes, grant.id
             )
-            body = {
+            body |= {
                 "access_token": access,
                 "token_type": "Bearer",
                 "expires_in": str(expires_in),
                 "scope": " ".join(sorted(request.scopes)),
             }
-            return redirect_url(request.target, body, self._issuer)
+        if "id_token" in values and self._id_tokens is not None:
+            body["id_token"] = await self._id_tokens.issue(
+                request.client,
+                subject.user_id,
+                auth,
+                # §5.4: with no access token for UserInfo, the scope's claims go in the ID token.
+                scopes=request.scopes if "token" not in values else (),
+                access_token=body.get("access_token"),
+                code=body.get("code"),
+                state=request.target.state,
+            )
+        if openid and authn.sid and self._session_clients is not None:
+            await self._session_clients.add(authn.sid, request.client.client_id, subject.user_id)
+        return self._reply(request.target, body)
+
+    async def _new_code(
+        self,
+        request: AuthorizationRequest,
+        user_id: int,
+        grant_id: str,
+        auth: AuthContext,
+        openid: bool,
+    ) -> str:
         code = new_secret()
         now = self._tokens.now()
         await self._codes.add(
             AuthorizationCode(
                 code_hash=self._tokens.hasher.hash(code),
-                grant_id=grant.id,
+                grant_id=grant_id,
                 client_id=request.client.client_id,
-                user_id=subject.user_id,
+                user_id=user_id,
                 redirect_uri=request.redirect_uri_param,
                 scopes=request.scopes,
                 code_challenge=request.code_challenge,
                 code_challenge_method=request.code_challenge_method,
-                auth_time=auth_time,
+                auth_time=datetime.fromtimestamp(auth.auth_time, now.tzinfo),
                 expires_at=now + CODE_TTL,
                 nonce=request.nonce,
+                oidc=auth.to_json() if openid else None,
             )
         )
-        return redirect_url(request.target, {"code": code}, self._issuer)
+        return code
 
-    def deny(self, request: AuthorizationRequest) -> str:
+    def deny(self, request: AuthorizationRequest) -> AuthorizationReply:
         return self.error(request.target, "access_denied", "the user denied the request")
 
-    def error(self, target: RedirectTarget, error: str, description: str) -> str:
-        return redirect_url(
-            target, {"error": error, "error_description": description}, self._issuer
-        )
+    def error(self, target: RedirectTarget, error: str, description: str) -> AuthorizationReply:
+        return self._reply(target, {"error": error, "error_description": description})
 
-    def error_for(self, target: RedirectTarget, exc: OAuthError) -> str:
+    def error_for(self, target: RedirectTarget, exc: OAuthError) -> AuthorizationReply:
         return self.error(target, exc.error, exc.description or exc.error)

@@ -9,6 +9,7 @@ from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.messages import EndpointRequest
+from stint.protocol.oidc.context import AuthContext
 from stint.protocol.tokens import Subject
 
 __all__ = ["AuthorizationCodeGrant"]
@@ -51,4 +52,14 @@ class AuthorizationCodeGrant:
         if username is None:
             raise InvalidGrantError("the user is no longer active")
         subject = Subject(code.user_id, username)
-        return await self._ctx.tokens.response(client, subject, code.scopes, code.grant_id)
+        body = await self._ctx.tokens.response(client, subject, code.scopes, code.grant_id)
+        id_tokens = self._ctx.id_tokens
+        if code.oidc is not None and "openid" in code.scopes and id_tokens is not None:
+            # OIDC Core §3.1.3.3: the token response carries the ID token, at_hash bound.
+            body["id_token"] = await id_tokens.issue(
+                client,
+                code.user_id,
+                AuthContext.from_json(code.oidc),
+                access_token=body["access_token"],
+            )
+        return body

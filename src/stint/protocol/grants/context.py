@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.ports import (
     AuthorizationCodeStore,
     GrantStore,
@@ -23,3 +24,4 @@ class GrantContext:
     refresh_tokens: RefreshTokenStore
     users: UserDirectory
     refresh_grace_seconds: int = 10
+    id_tokens: IdTokenIssuer | None = None  # None: an OAuth-only deployment

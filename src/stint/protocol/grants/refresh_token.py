@@ -8,6 +8,7 @@ from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.messages import EndpointRequest
+from stint.protocol.oidc.context import AuthContext
 from stint.protocol.ports import Rotation
 from stint.protocol.scopes import granted_scopes
 from stint.protocol.tokens import Subject
@@ -63,6 +64,19 @@ class RefreshTokenGrant:
             raise InvalidGrantError("the refresh token was just rotated by a concurrent request")
         if outcome is not Rotation.ROTATED:
             raise InvalidGrantError("unknown refresh token")
-        return await tokens.response(
+        body = await tokens.response(
             client, subject, scopes, current.grant_id, refresh_value=successor_value
         )
+        id_tokens = self._ctx.id_tokens
+        if "openid" in scopes and current.user_id is not None and id_tokens is not None:
+            context = await self._ctx.grants.oidc_context(current.grant_id)
+            if context is not None:
+                # OIDC Core §12.2: same sub and auth_time, new iat; no nonce this time.
+                body["id_token"] = await id_tokens.issue(
+                    client,
+                    current.user_id,
+                    AuthContext.from_json(context),
+                    access_token=body["access_token"],
+                    with_nonce=False,
+                )
+        return body

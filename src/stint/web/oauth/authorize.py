@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,11 +20,16 @@ from stint.protocol.authorize import (
     AuthorizePolicy,
     validate,
 )
+from stint.protocol.authorize.checks import IdTokenHints, RequestObjectsPort
+from stint.protocol.authorize.response import AuthorizationReply, Authentication
+from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.interaction import Step, next_step
+from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ClientStore, ConsentStore
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 from stint.protocol.tokens import Subject
 from stint.web.csrf import CSRF_FIELD
-from stint.web.pages.common import PageContext, login_redirect, read_form
+from stint.web.pages.common import PageContext, read_form
 
 __all__ = ["AuthorizeDependencies", "authorize_routes"]
 
@@ -38,6 +44,9 @@ class AuthorizeDependencies:
     consents: ConsentStore
     responder: AuthorizationResponder
     policy: AuthorizePolicy
+    subjects: SubjectIdentifiers
+    request_objects: RequestObjectsPort | None = None
+    hints: IdTokenHints | None = None
 
 
 def _params(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -65,20 +74,40 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         }
         return pages.pages.render(request, "error.html", context, 400)
 
+    def send(request: Request, reply: AuthorizationReply, status: int) -> Response:
+        if reply.target.mode == "form_post":
+            # OAuth 2.0 Form Post Response Mode §2: the browser posts the response itself.
+            context = {"action": reply.target.uri, "fields": sorted(reply.params.items())}
+            response = pages.pages.render(request, "form_post.html", context)
+            response.headers["cache-control"] = "no-store"
+            return response
+        return RedirectResponse(reply.url, status_code=status)
+
     async def checked(request: Request, params: dict[str, str]) -> AuthorizationRequest | Response:
         try:
-            return await validate(params, deps.clients, deps.policy)
+            return await validate(
+                params,
+                deps.clients,
+                deps.policy,
+                request_objects=deps.request_objects,
+                hints=deps.hints,
+            )
         except AuthorizationRequestError as exc:
             if exc.target is None:
                 return error_page(request, exc)
-            url = deps.responder.error_for(exc.target, exc.error)
-            return RedirectResponse(url, status_code=302)
+            return send(request, deps.responder.error_for(exc.target, exc.error), 302)
 
     async def approve(
-        auth: AuthorizationRequest, session: Session, user: User, status: int
+        request: Request, auth: AuthorizationRequest, session: Session, user: User, status: int
     ) -> Response:
-        url = await deps.responder.approve(auth, Subject(user.id, user.username), session.auth_time)
-        return RedirectResponse(url, status_code=status)
+        authn = Authentication(
+            auth_time=session.auth_time,
+            sid=session.sid,
+            amr=tuple(session.amr.split()),
+            acr=session.acr,
+        )
+        reply = await deps.responder.approve(auth, Subject(user.id, user.username), authn)
+        return send(request, reply, status)
 
     async def interact(request: Request, params: dict[str, str]) -> Response:
         checked_request = await checked(request, params)
@@ -86,18 +115,33 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             return checked_request
         auth = checked_request
         signed_in = await pages.signed_in(request)
-        if signed_in is None:
-            return login_redirect(request) if request.method == "GET" else _login_from_post(params)
-        session, user = signed_in
-        remembered = await deps.consents.scopes(user.id, auth.client.client_id)
-        if auth.client.first_party or auth.scopes <= remembered:
-            return await approve(auth, session, user, 302 if request.method == "GET" else 303)
+        session, user = signed_in if signed_in is not None else (None, None)
+        consented = False
+        if user is not None:
+            remembered = await deps.consents.scopes(user.id, auth.client.client_id)
+            consented = auth.client.first_party or auth.scopes <= remembered
+        try:
+            step = next_step(
+                auth,
+                subject=deps.subjects.for_client(user.id, auth.client) if user else None,
+                auth_time=session.auth_time if session else None,
+                consented=consented,
+                now=datetime.now(UTC),
+            )
+        except OAuthError as exc:  # prompt=none and the user would have to be asked
+            return send(request, deps.responder.error_for(auth.target, exc), 302)
+        status = 302 if request.method == "GET" else 303
+        if step is Step.LOGIN:
+            return _to_login(params, auth, reauthenticate=user is not None)
+        if step is Step.APPROVE and session is not None and user is not None:
+            return await approve(request, auth, session, user, status)
+        assert user is not None
         context = {
             "user": user,
             "client_name": auth.client.name,
             "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(auth.scopes)],
             "redirect_host": urlsplit(auth.target.uri).netloc or auth.target.uri,
-            "params": sorted(params.items()),
+            "params": sorted(_without_prompt(params, {"consent"}).items()),
         }
         return pages.pages.render(request, "consent.html", context)
 
@@ -119,12 +163,12 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         auth = checked_request
         signed_in = await pages.signed_in(request)
         if signed_in is None:
-            return _login_from_post(params)
+            return _to_login(params, auth, reauthenticate=False)
         session, user = signed_in
         if decision != "approve":
-            return RedirectResponse(deps.responder.deny(auth), status_code=303)
+            return send(request, deps.responder.deny(auth), 303)
         await deps.consents.add(user.id, auth.client.client_id, auth.scopes)
-        return await approve(auth, session, user, 303)
+        return await approve(request, auth, session, user, 303)
 
     return [
         Route("/o/authorize/", authorize_get, methods=["GET"]),
@@ -132,8 +176,26 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
     ]
 
 
-def _login_from_post(params: dict[str, str]) -> Response:
-    from urllib.parse import quote, urlencode
+def _without_prompt(params: dict[str, str], values: set[str]) -> dict[str, str]:
+    kept = [v for v in params.get("prompt", "").split() if v not in values]
+    rest = {k: v for k, v in params.items() if k != "prompt"}
+    return {**rest, "prompt": " ".join(kept)} if kept else rest
 
-    target = "/o/authorize/?" + urlencode(params)
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+def _to_login(
+    params: dict[str, str], auth: AuthorizationRequest, *, reauthenticate: bool
+) -> Response:
+    """Send the browser to sign in, then back to the same request.
+
+    The request it comes back with drops prompt=login and max_age: the sign-in that just
+    happened satisfies both, and keeping them would ask again forever (OIDC Core §3.1.2.1).
+    """
+    following = _without_prompt(params, {"login", "select_account"})
+    following.pop("max_age", None)
+    target = "/o/authorize/?" + urlencode(following)
+    query = {"next": target}
+    if reauthenticate:
+        query["reauth"] = "1"
+    if auth.login_hint:
+        query["username"] = auth.login_hint[:64]
+    return RedirectResponse(f"/login?{urlencode(query, quote_via=quote)}", status_code=303)

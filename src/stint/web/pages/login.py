@@ -16,9 +16,12 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
     async def login_page(request: Request) -> Response:
         next_url = safe_next(request.query_params.get("next"))
         signed_in = await ctx.signed_in(request)
-        if signed_in is not None:
+        # reauth: an OpenID client asked for a fresh sign-in (prompt=login, max_age).
+        if signed_in is not None and request.query_params.get("reauth") != "1":
             return RedirectResponse(next_url, status_code=303)
-        return ctx.pages.render(request, "login.html", {"next": next_url, "user": None})
+        username = request.query_params.get("username", "")[:64]  # login_hint
+        context = {"next": next_url, "user": None, "username": username}
+        return ctx.pages.render(request, "login.html", context)
 
     async def login(request: Request) -> Response:
         form = await read_form(request)

@@ -1,0 +1,122 @@
+"""Which claims a client receives: scope values (OIDC Core §5.4) and the ``claims`` request
+parameter (§5.5), for the ID token and for UserInfo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from stint.protocol.errors import InvalidRequestError
+
+__all__ = [
+    "OIDC_SCOPES",
+    "SCOPE_CLAIMS",
+    "SUPPORTED_CLAIMS",
+    "ClaimsRequest",
+    "release",
+]
+
+# §5.4: the claims each scope value asks for.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": (
+        "name",
+        "family_name",
+        "given_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "updated_at",
+    ),
+    "email": ("email", "email_verified"),
+    "address": ("address",),
+    "phone": ("phone_number", "phone_number_verified"),
+}
+OIDC_SCOPES = frozenset({"openid", "offline_access", *SCOPE_CLAIMS})
+# Claims the ID token itself carries (§2); requesting them by name is allowed and harmless.
+_PROTOCOL_CLAIMS = ("sub", "auth_time", "acr", "amr", "sid")
+SUPPORTED_CLAIMS = tuple(
+    dict.fromkeys(
+        ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid"]
+        + [c for names in SCOPE_CLAIMS.values() for c in names]
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimsRequest:
+    """The ``claims`` parameter, parsed: per target, claim name → its request (or None)."""
+
+    userinfo: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
+    id_token: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, raw: str | None) -> ClaimsRequest:
+        if not raw:
+            return cls()
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise InvalidRequestError("claims is not valid JSON") from None
+        if not isinstance(value, dict):
+            raise InvalidRequestError("claims must be a JSON object")
+        return cls(
+            userinfo=_members(value.get("userinfo"), "userinfo"),
+            id_token=_members(value.get("id_token"), "id_token"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"userinfo": dict(self.userinfo), "id_token": dict(self.id_token)}
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any] | None) -> ClaimsRequest:
+        if not value:
+            return cls()
+        return cls(userinfo=value.get("userinfo") or {}, id_token=value.get("id_token") or {})
+
+    def requested_acr_values(self) -> list[str]:
+        acr = self.id_token.get("acr") or {}
+        values = acr.get("values") or ([acr["value"]] if "value" in acr else [])
+        return [v for v in values if isinstance(v, str)]
+
+
+def _members(value: Any, target: str) -> dict[str, Mapping[str, Any] | None]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidRequestError(f"claims.{target} must be a JSON object")
+    members: dict[str, Mapping[str, Any] | None] = {}
+    for name, request in value.items():
+        if request is not None and not isinstance(request, dict):
+            raise InvalidRequestError(f"claims.{target}.{name} must be null or an object")
+        members[name] = request
+    return members
+
+
+def scope_claims(scopes: Iterable[str]) -> set[str]:
+    return {claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())}
+
+
+def release(
+    user_claims: Mapping[str, Any],
+    *,
+    scopes: Iterable[str] = (),
+    requested: Mapping[str, Mapping[str, Any] | None] | None = None,
+) -> dict[str, Any]:
+    """The claims to hand over: those the scopes name plus those requested by name, that the
+    user has a value for (§5.3.2: a claim without a value is omitted, not null)."""
+    names = scope_claims(scopes) | set(requested or ())
+    return {
+        name: user_claims[name]
+        for name in sorted(names - set(_PROTOCOL_CLAIMS))
+        if user_claims.get(name) not in (None, "")
+    }

@@ -1,0 +1,53 @@
+"""What an authentication request needs from the user before it can be answered (OIDC Core
+§3.1.2.1 prompt, max_age, id_token_hint; §3.1.2.6 errors when prompt=none forbids asking)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from stint.protocol.authorize.request import AuthorizationRequest
+from stint.protocol.errors import ConsentRequiredError, LoginRequiredError
+
+__all__ = ["Step", "next_step"]
+
+
+class Step(Enum):
+    LOGIN = "login"
+    CONSENT = "consent"
+    APPROVE = "approve"
+
+
+def next_step(
+    request: AuthorizationRequest,
+    *,
+    subject: str | None,
+    auth_time: datetime | None,
+    consented: bool,
+    now: datetime,
+) -> Step:
+    """``subject`` is the signed-in user's ``sub`` as this client sees it (None: not signed in)."""
+    silent = "none" in request.prompt
+    if subject is None or auth_time is None:
+        if silent:
+            raise LoginRequiredError("the user is not signed in")
+        return Step.LOGIN
+    hint = request.id_token_hint
+    if hint is not None and hint.get("sub") != subject:
+        if silent:
+            raise LoginRequiredError("the signed-in user is not the one id_token_hint names")
+        return Step.LOGIN
+    max_age = request.max_age
+    if max_age is None and isinstance(request.client.meta("default_max_age"), int):
+        max_age = request.client.meta("default_max_age")  # Registration §2
+    if max_age is not None and (now - auth_time).total_seconds() > max_age:
+        if silent:
+            raise LoginRequiredError("the sign-in is older than max_age allows")
+        return Step.LOGIN
+    if request.prompt & {"login", "select_account"}:
+        return Step.LOGIN
+    if "consent" in request.prompt or not consented:
+        if silent:
+            raise ConsentRequiredError("the user has not consented to this client")
+        return Step.CONSENT
+    return Step.APPROVE
