@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
+from bench.browser_session import BrowserSession, CodeFlow
 from bench.cpu import CpuUse, sample_cpu
 from bench.report import format_report
 from bench.servers import HttpReply, Server, ServerError, free_port, http_request, read_memory
@@ -48,7 +49,7 @@ MAX_LOAD_SECONDS_PER_SCENARIO = 540
 
 ServerName = Literal["hello", "stint"]
 Auth = Literal["none", "bearer", "basic", "client"]
-Form = Literal["none", "client_credentials", "introspect"]
+Form = Literal["none", "client_credentials", "introspect", "code_flow"]
 Check = Callable[[HttpReply], str | None]  # what is wrong with a sample reply, or None
 
 
@@ -73,6 +74,13 @@ def _expect_active(reply: HttpReply) -> str | None:
     return None if body.get("active") is True else f"expected active, got {reply.body[:80]!r}"
 
 
+def _expect_id_token(reply: HttpReply) -> str | None:
+    body = reply.json()
+    if "id_token" not in body or "access_token" not in body:
+        return f"expected tokens with an ID token, got {reply.body[:80]!r}"
+    return None
+
+
 def _expect_activities(reply: HttpReply) -> str | None:
     page = reply.json()
     count = len(page.get("items", []))
@@ -95,7 +103,7 @@ class Scenario:
 
     @property
     def method(self) -> str:
-        return "GET" if self.form == "none" else "POST"
+        return "GET" if self.form in ("none", "code_flow") else "POST"
 
     @property
     def label(self) -> str:
@@ -128,9 +136,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         min_rps=6_000,
         form="introspect",
     ),
+    # Two requests per flow: GET /o/authorize/ (signed in, consent remembered) -> 302 + code,
+    # then POST /o/token/ -> access, refresh and ID token. A reference figure: no bar is set.
+    Scenario(
+        "code_flow",
+        "stint",
+        "/o/authorize/ + /o/token/",
+        "none",
+        _expect_id_token,
+        form="code_flow",
+    ),
 )
 # The OAuth client the token and introspection scenarios authenticate as: set when seeding.
 _CLIENT: dict[str, str] = {}
+# The signed-in browser and the web client of the code-flow scenario: set when seeding.
+_FLOW: dict[str, Any] = {}
+CODE_FLOW_SCRIPT = Path(__file__).with_name("code_flow.lua")
+FLOW_REDIRECT_URI = "http://127.0.0.1:9/callback"  # never visited: wrk only reads the Location
 
 
 @dataclass(frozen=True)
@@ -168,6 +190,7 @@ class Options:
     connections: int
     server_core: int
     load_core: int
+    only: tuple[str, ...] = ()  # scenario keys; empty: all of them
 
 
 class BenchError(RuntimeError):
@@ -182,6 +205,8 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--server-core", type=int, default=0, help="the core the server gets")
     parser.add_argument("--load-core", type=int, default=1, help="the core wrk gets")
+    keys = ", ".join(s.key for s in SCENARIOS)
+    parser.add_argument("--only", default="", help=f"comma-separated scenarios, from: {keys}")
     args = parser.parse_args(argv)
     if args.duration < 1 or args.warmup < 0 or args.rounds < 1:
         parser.error("--duration and --rounds must be at least 1, --warmup at least 0")
@@ -194,6 +219,9 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
         parser.error("--connections must be between 1 and 1024")
     if args.server_core == args.load_core:
         parser.error("--server-core and --load-core must differ")
+    only = tuple(k for k in args.only.split(",") if k)
+    if unknown := set(only) - {s.key for s in SCENARIOS}:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     return Options(
         duration=args.duration,
         warmup=args.warmup,
@@ -201,6 +229,7 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
         connections=args.connections,
         server_core=args.server_core,
         load_core=args.load_core,
+        only=only,
     )
 
 
@@ -305,17 +334,16 @@ def _seed_stint(server: Server) -> None:
         reply = http_request(HOST, server.port, "POST", path, headers=headers, body=body)
         _expect(reply, 201, f"POST {path}")
     # A confidential client acting for the bench user (client_credentials), as an operator makes.
+    client_id, secret = _create_client(
+        server, "Bench", "--grant-type", "client_credentials", "--owner", USERNAME
+    )
+    _CLIENT.update(id=client_id, secret=secret)
+    _seed_code_flow(server)
+
+
+def _create_client(server: Server, *args: str) -> tuple[str, str]:
     done = subprocess.run(
-        [
-            _stint_bin(),
-            "clients",
-            "create",
-            "Bench",
-            "--grant-type",
-            "client_credentials",
-            "--owner",
-            USERNAME,
-        ],
+        [_stint_bin(), "clients", "create", *args],
         cwd=REPO,
         env=server.env,
         capture_output=True,
@@ -327,7 +355,26 @@ def _seed_stint(server: Server) -> None:
     secret = re.search(r"client_secret\s+(\S+)", done.stdout)
     if done.returncode != 0 or client_id is None or secret is None:
         raise BenchError(f"`stint clients create` failed:\n{done.stdout}{done.stderr}")
-    _CLIENT.update(id=client_id.group(1), secret=secret.group(1))
+    return client_id.group(1), secret.group(1)
+
+
+def _seed_code_flow(server: Server) -> None:
+    """A web client, the bench user signed in to a browser session, and consent given once."""
+    client_id, secret = _create_client(
+        server,
+        "Bench web app",
+        "--redirect-uri",
+        FLOW_REDIRECT_URI,
+        "--grant-type",
+        "authorization_code",
+        "--grant-type",
+        "refresh_token",
+    )
+    browser = BrowserSession(HOST, server.port)
+    browser.sign_in(USERNAME, PASSWORD)
+    flow = CodeFlow(client_id, secret, FLOW_REDIRECT_URI)
+    flow.consent(browser)
+    _FLOW.update(browser=browser, flow=flow)
 
 
 def _form(scenario: Scenario, server: Server) -> str | None:
@@ -358,19 +405,41 @@ def _running(server: Server) -> Iterator[Server]:
         server.stop()
 
 
+def _sample_code_flow(server: Server) -> HttpReply:
+    """One whole flow by hand: the code from /o/authorize/, redeemed at /o/token/."""
+    flow: CodeFlow = _FLOW["flow"]
+    code = flow.next_code(_FLOW["browser"])
+    form = f"{flow.token_form}&code={code}"
+    headers = {"Authorization": flow.basic_auth}
+    return http_request(HOST, server.port, "POST", "/o/token/", headers=headers, form=form)
+
+
 def _measure(
     scenario: Scenario, server: Server, options: Options, log: Callable[[str], None]
 ) -> Outcome:
     # A fresh token per scenario, so a long run cannot outlive it.
     headers = _auth_headers(scenario.auth, _new_token(server) if scenario.auth == "bearer" else "")
     form = _form(scenario, server)
-    sample = http_request(
-        HOST, server.port, scenario.method, scenario.path, headers=headers, form=form
-    )
+    if scenario.form == "code_flow":
+        sample = _sample_code_flow(server)
+        path = "/"
+        flow: CodeFlow = _FLOW["flow"]
+        script: Path | None = CODE_FLOW_SCRIPT
+        script_args = [
+            flow.authorize_path,
+            _FLOW["browser"].cookie_header,
+            flow.token_form,
+            flow.basic_auth,
+        ]
+    else:
+        sample = http_request(
+            HOST, server.port, scenario.method, scenario.path, headers=headers, form=form
+        )
+        path, script, script_args = scenario.path, None, []
     problem = scenario.check(_expect(sample, 200, scenario.label))
     if problem:
         raise ServerError(f"{scenario.label}: {problem}")
-    url = f"http://{HOST}:{server.port}{scenario.path}"
+    url = f"http://{HOST}:{server.port}{path}"
     pids = server.app_pids()
 
     def load(seconds: int) -> WrkResult:
@@ -381,6 +450,8 @@ def _measure(
             duration=seconds,
             headers=headers,
             form=form,
+            script=script,
+            script_args=script_args,
         )
 
     warmup = None
@@ -430,7 +501,8 @@ def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
     memory: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="stint-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for name in dict.fromkeys(s.server for s in SCENARIOS):  # in order of first use
+        chosen = [s for s in SCENARIOS if not options.only or s.key in options.only]
+        for name in dict.fromkeys(s.server for s in chosen):  # in order of first use
             server = _server(name, tmp, options)
             if name == "stint":
                 log("migrating a fresh database")
@@ -439,7 +511,7 @@ def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
             with _running(server):
                 if name == "stint":
                     _seed_stint(server)
-                for scenario in (s for s in SCENARIOS if s.server == name):
+                for scenario in (s for s in chosen if s.server == name):
                     outcomes.append(_measure(scenario, server, options, log))
                 memory[name] = _memory(server)
     return _document(options, started, load_before, outcomes, memory)

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -115,11 +115,14 @@ def run_wrk(
     duration: int,
     headers: Mapping[str, str] | None = None,
     form: str | None = None,
+    script: Path | None = None,
+    script_args: Sequence[str] = (),
     wrk: str = "wrk",
 ) -> WrkResult:
     """Load ``url`` for ``duration`` seconds from one wrk thread pinned to ``core``.
 
-    With ``form``, every request is a POST of that urlencoded body (set by a wrk Lua script).
+    With ``form``, every request is a POST of that urlencoded body (set by a wrk Lua script);
+    with ``script``, that Lua script makes the requests, given ``script_args``.
     """
     command = ["taskset", "-c", str(core), wrk, "-t1", f"-c{connections}", f"-d{duration}s"]
     command += ["--timeout", "2s", "--latency"]
@@ -127,14 +130,18 @@ def run_wrk(
         command += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory() as tmp:
         if form is not None:
-            script = Path(tmp) / "post.lua"
-            script.write_text(
+            post = Path(tmp) / "post.lua"
+            post.write_text(
                 'wrk.method = "POST"\n'
                 f"wrk.body = {json.dumps(form)}\n"
                 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
             )
+            command += ["-s", str(post)]
+        elif script is not None:
             command += ["-s", str(script)]
         command.append(url)
+        if script_args:
+            command += ["--", *script_args]
         try:
             done = subprocess.run(
                 command, capture_output=True, text=True, timeout=duration + 30, check=False

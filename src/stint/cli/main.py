@@ -18,6 +18,7 @@ from stint import __version__
 from stint.accounts.ports import UsernameTakenError
 from stint.accounts.service import AccountService, RegistrationError
 from stint.cli.clients import clients_app
+from stint.cli.keys import keys_app
 from stint.settings import ConfigError, Settings, load_settings
 from stint.storage.database import Database
 from stint.storage.schema import SCHEMA_HEAD, schema_revision
@@ -35,6 +36,7 @@ app = typer.Typer(
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.add_typer(keys_app, name="keys")
 console = Console()
 err_console = Console(stderr=True)
 

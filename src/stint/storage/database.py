@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,7 +34,9 @@ class Database:
     A read is one statement, so it skips BEGIN/COMMIT (two round trips through aiosqlite's
     thread). On SQLite a write transaction starts with BEGIN IMMEDIATE: it takes the write lock up
     front and waits ``busy_timeout`` for it, instead of failing when a read lock cannot be
-    upgraded (SQLITE_BUSY_SNAPSHOT).
+    upgraded (SQLITE_BUSY_SNAPSHOT). Within one process, SQLite writes also queue on an asyncio
+    lock: SQLite has one writer at a time anyway, and its busy handler sleeps in steps of up to
+    100 ms, so pool connections contending for the lock turned a queue into second-long stalls.
     """
 
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
@@ -41,7 +44,9 @@ class Database:
         self.dialect = make_url(self.url).get_backend_name()
         options: dict[str, Any] = {}
         self._inline: InlineSqliteReader | None = None
+        self._write_lock: asyncio.Lock | None = None
         if self.dialect == "sqlite":
+            self._write_lock = asyncio.Lock()
             database = make_url(self.url).database
             if not database or database == ":memory:":
                 raise ValueError("Stint needs an SQLite file, not an in-memory database")
@@ -66,7 +71,11 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        async with self.writer.begin() as conn:
+        if self._write_lock is None:
+            async with self.writer.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.writer.begin() as conn:
             yield conn
 
     async def fetch_all(

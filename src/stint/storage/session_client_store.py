@@ -18,8 +18,16 @@ _c = session_clients.c
 class SqlSessionClientStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Recorded pairs this worker has seen: a signed-in user's every sign-in to the same app
+        # would otherwise cost a write that changes nothing.
+        self._known: set[tuple[str, str]] = set()
 
     async def add(self, sid: str, client_id: str, user_id: int) -> None:
+        if (sid, client_id) in self._known:
+            return
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._known.add((sid, client_id))
         try:
             async with self._db.write() as conn:
                 await conn.execute(
@@ -36,5 +44,6 @@ class SqlSessionClientStore:
             return [row[0] for row in rows]
 
     async def remove_session(self, sid: str) -> None:
+        self._known = {pair for pair in self._known if pair[0] != sid}
         async with self._db.write() as conn:
             await conn.execute(delete(session_clients).where(_c.sid == sid))

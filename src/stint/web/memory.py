@@ -2,7 +2,9 @@
 
 argon2id allocates 19 MiB per hash. glibc raises its mmap threshold after such a block is freed,
 so later ones come from the heap and stay resident: one 19 MiB block per hashing thread. A fixed
-threshold keeps them in mmap, returned on free (mallopt(3), M_MMAP_THRESHOLD).
+threshold keeps them in mmap, returned on free (mallopt(3), M_MMAP_THRESHOLD). And every thread
+that allocates (aiosqlite runs one per connection) would get a malloc arena of its own, each
+keeping freed memory resident: two arenas are plenty for one event loop (M_ARENA_MAX).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 __all__ = ["return_large_blocks_to_os"]
 
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 
 
 def return_large_blocks_to_os(threshold: int = 1 << 20) -> bool:
@@ -25,6 +28,7 @@ def return_large_blocks_to_os(threshold: int = 1 << 20) -> bool:
         return False
     try:
         libc = ctypes.CDLL(name)
+        libc.mallopt(_M_ARENA_MAX, 2)
         return bool(libc.mallopt(_M_MMAP_THRESHOLD, threshold))
     except (OSError, AttributeError):
         return False

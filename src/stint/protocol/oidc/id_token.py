@@ -18,7 +18,6 @@ from stint.protocol.jws import SignerCache
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.claims import release
 from stint.protocol.oidc.context import AuthContext
-from stint.protocol.oidc.jwe import DEFAULT_CONTENT_ENCRYPTION, encrypt_for_client
 from stint.protocol.oidc.ports import ClaimsSource, ClientKeys
 from stint.protocol.oidc.subject import SubjectIdentifiers
 
@@ -129,6 +128,9 @@ class IdTokenIssuer:
         alg = client.meta(f"{what}_encrypted_response_alg")
         if not alg:
             return payload.decode("utf-8")
+        # Imported here: only clients that registered encryption pay for joserfc's JWE module.
+        from stint.protocol.oidc.jwe import DEFAULT_CONTENT_ENCRYPTION, encrypt_for_client
+
         enc = client.meta(f"{what}_encrypted_response_enc") or DEFAULT_CONTENT_ENCRYPTION
         if self._client_keys is not None:
             jwks = await self._client_keys.jwks(client)
