@@ -76,3 +76,30 @@ def test_user_commands_on_an_unmigrated_database_say_to_migrate(
     code, out = run(env, *command)
     assert code == 1
     assert "stint migrate" in out
+
+
+def test_users_profile_sets_shows_and_validates_claims(env: dict[str, str]) -> None:
+    run(env, "migrate")
+    run(env, "users", "create", "ivy", "--password", "a long enough passphrase")
+    code, out = run(
+        env,
+        "users",
+        "profile",
+        "ivy",
+        "--set",
+        "name=Ivy Chen",
+        "--set",
+        "email=ivy@example.com",
+        "--set",
+        "address.locality=Lyon",
+        "--verify-email",
+    )
+    assert code == 0, out
+    assert '"email_verified": true' in out and '"name": "Ivy Chen"' in out
+    # A new address is not verified until someone checks it again.
+    code, out = run(env, "users", "profile", "ivy", "--set", "email=ivy@example.org")
+    assert code == 0 and '"email_verified": false' in out
+    code, out = run(env, "users", "profile", "ivy", "--set", "website=http://x.example")
+    assert code == 1 and "https://" in out
+    code, out = run(env, "users", "profile", "nobody")
+    assert code == 1 and "no active user" in out

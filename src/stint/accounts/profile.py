@@ -94,6 +94,8 @@ def _address(value: Any, problems: dict[str, str]) -> dict[str, str]:
         return {}
     address = {}
     for part, text in value.items():
+        if part == "formatted":
+            continue  # derived below from the other parts
         if part not in ADDRESS_FIELDS or not isinstance(text, str) or len(text) > 200:
             problems["address"] = f"{part} is not an address field of at most 200 characters"
         elif text.strip():

@@ -278,6 +278,70 @@ def users_enable(username: str) -> None:
     _set_disabled(username, False)
 
 
+@users_app.command("profile")
+def users_profile(
+    username: str,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="claim=value, e.g. name='Ann Lee' email=ann@example.com; repeat; empty clears",
+        ),
+    ] = None,
+    verify_email: Annotated[
+        bool, typer.Option(help="Mark the email address verified (you checked it)")
+    ] = False,
+    verify_phone: Annotated[bool, typer.Option(help="Mark the phone number verified")] = False,
+) -> None:
+    """Show or change a user's OpenID Connect profile claims (OIDC Core §5.1)."""
+    import json
+
+    from stint.accounts.claims import AccountClaims
+    from stint.accounts.profile import ProfileError
+    from stint.accounts.usernames import username_key
+
+    changes: dict[str, Any] = {}
+    for item in set_ or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            err_console.print(f"[red]error:[/red] --set needs claim=value, not {item!r}")
+            raise typer.Exit(2)
+        if name.startswith("address."):
+            changes.setdefault("address", {})[name.removeprefix("address.")] = value
+        else:
+            changes[name] = value
+    if verify_email:
+        changes["email_verified"] = True
+    if verify_phone:
+        changes["phone_number_verified"] = True
+    settings = _settings()
+
+    async def go() -> dict[str, Any] | None:
+        db = Database(settings.effective_database_url)
+        try:
+            await _require_schema(db)
+            store = _accounts(db)[0]
+            user = await store.by_username_key(username_key(username))
+            if user is None:
+                return None
+            claims = AccountClaims(store)
+            if changes:
+                await claims.update(user.id, changes)
+            return await claims.claims(user.id)
+        finally:
+            await db.dispose()
+
+    try:
+        found = _run(go())
+    except ProfileError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if found is None:
+        err_console.print(f"[red]error:[/red] no active user {username!r}")
+        raise typer.Exit(1)
+    console.print_json(json.dumps(found))
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
