@@ -16,7 +16,14 @@ from stint.protocol.clients import (
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher, new_secret
 
-__all__ = ["ClientSpec", "ClientSpecError", "new_client", "rotate_secret", "updated_client"]
+__all__ = [
+    "ClientSpec",
+    "ClientSpecError",
+    "new_client",
+    "new_client_id",
+    "rotate_secret",
+    "updated_client",
+]
 
 DEFAULT_GRANTS = frozenset({"authorization_code", "refresh_token"})
 _CONFIDENTIAL_ONLY = frozenset({"client_credentials", "password"})
@@ -26,7 +33,7 @@ _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def _new_client_id() -> str:
+def new_client_id() -> str:
     """24 letters and digits (~143 bits): never starts with '-', so it is safe on a command line."""
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
@@ -94,7 +101,7 @@ def new_client(
     spec = _checked(spec, allow_http=allow_http)
     secret = None if spec.client_type == "public" else new_secret()
     client = Client(
-        client_id=_new_client_id(),
+        client_id=new_client_id(),
         name=spec.name,
         client_type=ClientType(spec.client_type),
         redirect_uris=tuple(dict.fromkeys(spec.redirect_uris)),

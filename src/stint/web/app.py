@@ -25,6 +25,7 @@ from stint.accounts.passwords import PasswordHashing
 from stint.accounts.ports import CounterStore
 from stint.accounts.service import AccountService
 from stint.accounts.throttle import LoginThrottle, ThrottleLimits
+from stint.outbound.fetch import FetchPolicy, OutboundHttp
 from stint.protocol.access_tokens import AccessTokenIssuer, AccessTokenVerifier
 from stint.protocol.authorize import AuthorizationResponder, AuthorizePolicy
 from stint.protocol.endpoints.introspection import IntrospectionEndpoint
@@ -38,9 +39,11 @@ from stint.protocol.grants.context import GrantContext
 from stint.protocol.grants.password import PasswordGrant
 from stint.protocol.grants.refresh_token import RefreshTokenGrant
 from stint.protocol.keys import KeyRing
+from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.discovery import openid_configuration
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.id_token_hint import verified_id_token_hint
+from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
@@ -74,6 +77,8 @@ from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeade
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
 from stint.web.oauth.oidc import OidcDependencies, oidc_routes
+from stint.web.oauth.registration import registration_routes
+from stint.web.outbound_fetcher import OutboundDocumentFetcher
 from stint.web.pages.account import account_routes
 from stint.web.pages.common import PageContext
 from stint.web.pages.developer import developer_routes
@@ -294,6 +299,25 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         claims=claims,
         id_tokens=id_tokens,
     )
+    outbound = OutboundHttp(
+        FetchPolicy(
+            timeout_seconds=settings.outbound_timeout_seconds,
+            allow_private_addresses=settings.effective_outbound_allow_private,
+            require_https=settings.environment == "production",
+        )
+    )
+    fetcher = OutboundDocumentFetcher(outbound)
+    registration = RegistrationEndpoint(
+        oauth.clients,
+        hasher,
+        endpoint_url=f"{issuer}/o/register",
+        policy=RegistrationPolicy(
+            implicit_enabled=settings.implicit_enabled,
+            loopback_urls=settings.environment != "production",
+        ),
+        fetcher=fetcher,
+        initial_access_token=settings.registration_initial_access_token,
+    )
     runtime = Runtime(db, keys, key_store, redis, oauth, hasher, tokens, id_tokens, claims)
     document = openapi_document(API_OPERATIONS, server_url=issuer)
 
@@ -312,6 +336,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         *login_routes(page_context),
         *account_routes(page_context, runtime),
         *developer_routes(page_context, runtime),
+        *(registration_routes(registration) if settings.registration_enabled else []),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -334,6 +359,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             yield
         finally:
             key_refresh.cancel()
+            await outbound.aclose()
             if redis is not None:
                 await redis.aclose()
             await db.dispose()

@@ -8,7 +8,11 @@ from stint.web.responses import ProblemResponse
 
 __all__ = ["BodySizeLimit", "BodyTooLargeError", "SecurityHeaders"]
 
-_CSP = (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+# Images may come from https: the consent page shows the logo a client registered (logo_uri).
+_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'",
+)
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),  # clickjacking: no page of ours may be framed

@@ -21,7 +21,7 @@ from stint.protocol.authorize import (
     validate,
 )
 from stint.protocol.authorize.checks import IdTokenHints, RequestObjectsPort
-from stint.protocol.authorize.response import AuthorizationReply, Authentication
+from stint.protocol.authorize.response import Authentication, AuthorizationReply
 from stint.protocol.errors import OAuthError
 from stint.protocol.oidc.interaction import Step, next_step
 from stint.protocol.oidc.subject import SubjectIdentifiers
@@ -139,6 +139,11 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         context = {
             "user": user,
             "client_name": auth.client.name,
+            # Registration §2: shown to the user; only https URLs are ever registered.
+            **{
+                name: _https(auth.client.meta(name))
+                for name in ("logo_uri", "client_uri", "policy_uri", "tos_uri")
+            },
             "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(auth.scopes)],
             "redirect_host": urlsplit(auth.target.uri).netloc or auth.target.uri,
             "params": sorted(_without_prompt(params, {"consent"}).items()),
@@ -174,6 +179,10 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         Route("/o/authorize/", authorize_get, methods=["GET"]),
         Route("/o/authorize/", authorize_post, methods=["POST"]),
     ]
+
+
+def _https(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith("https://") else None
 
 
 def _without_prompt(params: dict[str, str], values: set[str]) -> dict[str, str]:

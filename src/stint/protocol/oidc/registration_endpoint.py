@@ -1,0 +1,169 @@
+"""The client registration endpoint (RFC 7591 §3, OIDC Registration §3) and the client
+configuration endpoint (RFC 7592 §2): register, read, update and delete a client.
+
+The registration access token is a generated secret kept only as its hash (RFC 7592 §3), so it
+is shown once, in the registration response; later responses repeat the one the client sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+
+from stint.protocol.clients import Client, ClientType
+from stint.protocol.errors import InvalidRequestError, InvalidTokenError
+from stint.protocol.oidc.client_registration import (
+    CheckedMetadata,
+    RegistrationPolicy,
+    check_metadata,
+    registered_metadata,
+)
+from stint.protocol.oidc.ports import DocumentFetcher
+from stint.protocol.registration import new_client_id
+from stint.protocol.secrets import SecretHasher, new_secret
+
+__all__ = ["RegisteredClients", "RegistrationEndpoint"]
+
+# RFC 7592 §2.2: the server issues these; an update request must not carry them.
+_SERVER_FIELDS = (
+    "registration_access_token",
+    "registration_client_uri",
+    "client_secret_expires_at",
+    "client_id_issued_at",
+)
+
+
+class RegisteredClients(Protocol):
+    async def get(self, client_id: str) -> Client | None: ...
+
+    async def add(self, client: Client) -> Client:
+        """Store a new client; returns it as stored (with ``created_at``)."""
+        ...
+
+    async def update(self, client: Client) -> None: ...
+
+    async def delete(self, client_id: str) -> bool: ...
+
+
+class RegistrationEndpoint:
+    def __init__(
+        self,
+        clients: RegisteredClients,
+        hasher: SecretHasher,
+        *,
+        endpoint_url: str,
+        policy: RegistrationPolicy,
+        fetcher: DocumentFetcher | None,
+        initial_access_token: str = "",
+    ) -> None:
+        self._clients = clients
+        self._hasher = hasher
+        self._endpoint_url = endpoint_url.rstrip("/")
+        self._policy = policy
+        self._fetcher = fetcher
+        self._initial_hash = hasher.hash(initial_access_token) if initial_access_token else None
+        self._nobody = hasher.hash(new_secret())  # compared against when the client is unknown
+
+    async def register(self, body: Mapping[str, Any], access_token: str | None) -> dict[str, Any]:
+        """RFC 7591 §3.1, §3.2.1: a new client, its secret and registration access token."""
+        if self._initial_hash is not None and not (
+            access_token and self._hasher.matches(access_token, self._initial_hash)
+        ):
+            # RFC 7591 §3: an initial access token is a bearer token (RFC 6750 §3.1).
+            raise InvalidTokenError("registering a client needs a valid initial access token")
+        checked = await check_metadata(body, self._policy, self._fetcher)
+        secret = None if checked.public else new_secret()
+        token = new_secret()
+        client = Client(
+            client_id=new_client_id(),
+            name=checked.name,
+            client_type=ClientType.PUBLIC if checked.public else ClientType.CONFIDENTIAL,
+            redirect_uris=checked.redirect_uris,
+            grant_types=checked.grant_types,
+            scopes=checked.scopes,
+            token_endpoint_auth_method=checked.token_endpoint_auth_method,
+            secret_hash=self._hasher.hash(secret) if secret else None,
+            metadata=checked.metadata,
+            registration_token_hash=self._hasher.hash(token),
+        )
+        stored = await self._clients.add(client)
+        return self._information(stored, token, secret)
+
+    async def read(self, client_id: str, access_token: str | None) -> dict[str, Any]:
+        """RFC 7592 §2.1. It MAY include client_secret: we keep only its hash, so it cannot."""
+        client = await self._authorised(client_id, access_token)
+        return self._information(client, access_token or "", None)
+
+    async def update(
+        self, client_id: str, access_token: str | None, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """RFC 7592 §2.2: the request's metadata replaces the registered metadata, whole."""
+        client = await self._authorised(client_id, access_token)
+        for name in _SERVER_FIELDS:
+            if name in body:
+                raise InvalidRequestError(f"{name} must not be sent in an update")
+        if body.get("client_id") != client.client_id:
+            raise InvalidRequestError("client_id must be sent, and be this client's")
+        sent_secret = body.get("client_secret")
+        if sent_secret is not None and not (
+            isinstance(sent_secret, str)
+            and client.secret_hash is not None
+            and self._hasher.matches(sent_secret, client.secret_hash)
+        ):
+            raise InvalidRequestError("client_secret is not this client's secret")
+        checked = await check_metadata(body, self._policy, self._fetcher)
+        updated, secret = self._updated(client, checked)
+        if secret is None and sent_secret is not None and not updated.is_public:
+            secret = sent_secret  # checked above: the client knows it, so it may see it again
+        await self._clients.update(updated)
+        return self._information(updated, access_token or "", secret)
+
+    async def delete(self, client_id: str, access_token: str | None) -> None:
+        """RFC 7592 §2.3: the client goes, and its grants and tokens with it."""
+        await self._authorised(client_id, access_token)
+        await self._clients.delete(client_id)
+
+    async def _authorised(self, client_id: str, access_token: str | None) -> Client:
+        if not access_token:
+            raise InvalidTokenError("send the registration access token as a Bearer token")
+        client = await self._clients.get(client_id) if len(client_id) <= 64 else None
+        expected = client.registration_token_hash if client is not None else None
+        # RFC 7592 §2: an unknown client and another client's token get the same answer.
+        valid = self._hasher.matches(access_token, expected or self._nobody)
+        if client is None or expected is None or not valid:
+            raise InvalidTokenError("the registration access token is not valid for this client")
+        return client
+
+    def _updated(self, client: Client, checked: CheckedMetadata) -> tuple[Client, str | None]:
+        """The client with ``checked`` metadata; a client becoming confidential gets a secret."""
+        secret = None
+        secret_hash = None if checked.public else client.secret_hash
+        if not checked.public and secret_hash is None:
+            secret = new_secret()
+            secret_hash = self._hasher.hash(secret)
+        updated = replace(
+            client,
+            name=checked.name,
+            client_type=ClientType.PUBLIC if checked.public else ClientType.CONFIDENTIAL,
+            redirect_uris=checked.redirect_uris,
+            grant_types=checked.grant_types,
+            scopes=checked.scopes,
+            token_endpoint_auth_method=checked.token_endpoint_auth_method,
+            secret_hash=secret_hash,
+            metadata=checked.metadata,
+        )
+        return updated, secret
+
+    def _information(self, client: Client, token: str, secret: str | None) -> dict[str, Any]:
+        """RFC 7591 §3.2.1 / RFC 7592 §3: the client information response."""
+        info: dict[str, Any] = {"client_id": client.client_id}
+        if secret is not None:
+            info["client_secret"] = secret
+        if client.created_at is not None:
+            info["client_id_issued_at"] = int(client.created_at.timestamp())
+        if not client.is_public:
+            info["client_secret_expires_at"] = 0  # the secret does not expire
+        info["registration_access_token"] = token
+        info["registration_client_uri"] = f"{self._endpoint_url}/{client.client_id}"
+        return {**info, **registered_metadata(client)}

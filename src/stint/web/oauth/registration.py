@@ -1,0 +1,106 @@
+"""/o/register/: client registration (RFC 7591 §3) and client configuration (RFC 7592 §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from stint.protocol.errors import (
+    InvalidClientMetadataError,
+    InvalidRequestError,
+    InvalidTokenError,
+    OAuthError,
+)
+from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
+from stint.web.oauth.responses import RawResponse, oauth_error, oauth_json
+
+__all__ = ["registration_routes"]
+
+_JSON = "application/json"
+
+
+class _UnsupportedMediaTypeError(InvalidRequestError):
+    status_code = 415
+
+
+def _response(raw: RawResponse) -> Response:
+    status, headers, body = raw
+    response = Response(body, status_code=status)
+    response.raw_headers = headers  # content-type, cache-control: no-store, content-length
+    return response
+
+
+def _error(exc: OAuthError, access_token: str | None) -> Response:
+    status, headers, body = oauth_error(exc)
+    if isinstance(exc, InvalidTokenError):
+        challenge = 'Bearer realm="stint"'
+        if access_token:  # RFC 6750 §3.1: name the error only when a token was sent
+            challenge += f', error="invalid_token", error_description="{exc.description}"'
+        headers.append((b"www-authenticate", challenge.encode("latin-1")))
+    return _response((status, headers, body))
+
+
+def _bearer(request: Request) -> str | None:
+    """RFC 6750 §2.1: the token from ``Authorization: Bearer``; None if there is none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object (RFC 7591 §3.1), or the error to answer with."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != _JSON:
+        raise _UnsupportedMediaTypeError(f"send the client metadata as {_JSON}")
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise InvalidClientMetadataError("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidClientMetadataError("the body must be a JSON object")
+    return body
+
+
+Handler = Callable[[Request, str | None], Awaitable[Response]]
+
+
+def _answering_errors(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        access_token = _bearer(request)
+        try:
+            return await handler(request, access_token)
+        except OAuthError as exc:
+            return _error(exc, access_token)
+
+    return endpoint
+
+
+def registration_routes(endpoint: RegistrationEndpoint) -> list[BaseRoute]:
+    async def register(request: Request, access_token: str | None) -> Response:
+        body = await _json_object(request)
+        return _response(oauth_json(await endpoint.register(body, access_token), 201))
+
+    async def configure(request: Request, access_token: str | None) -> Response:
+        client_id: str = request.path_params["client_id"]
+        if request.method == "GET":
+            return _response(oauth_json(await endpoint.read(client_id, access_token)))
+        if request.method == "DELETE":
+            await endpoint.delete(client_id, access_token)
+            return Response(status_code=204, headers={"Cache-Control": "no-store"})
+        body = await _json_object(request)
+        return _response(oauth_json(await endpoint.update(client_id, access_token, body)))
+
+    registering = _answering_errors(register)
+    return [
+        Route("/o/register/", registering, methods=["POST"]),
+        Route("/o/register", registering, methods=["POST"]),
+        Route(
+            "/o/register/{client_id}",
+            _answering_errors(configure),
+            methods=["GET", "PUT", "DELETE"],
+        ),
+    ]
