@@ -13,8 +13,10 @@ import logging
 import socket
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["FetchError", "FetchPolicy", "FetchedDocument", "OutboundHttp", "is_public_address"]
 
@@ -67,7 +69,16 @@ class OutboundHttp:
 
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
-        self._client = httpx.AsyncClient(
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        """Made on first use: a worker that never calls out never imports httpx (~5 MiB)."""
+        if self._http is not None:
+            return self._http
+        import httpx
+
+        self._http = httpx.AsyncClient(
             # No keep-alive: a pooled connection is keyed by IP and could be reused for another
             # host name, whose TLS certificate was then never checked.
             transport=httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0)),
@@ -76,9 +87,11 @@ class OutboundHttp:
             trust_env=False,  # no proxies or .netrc credentials from the environment
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "identity"},
         )
+        return self._http
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def __aenter__(self) -> OutboundHttp:
         return self
@@ -106,6 +119,8 @@ class OutboundHttp:
     async def _exchange(
         self, method: str, url: str, *, headers: dict[str, str], form: dict[str, str] | None
     ) -> tuple[int, str, bytes]:
+        import httpx
+
         shown = "(unusable URL)"
         try:
             target = self._check_url(url)
@@ -138,6 +153,8 @@ class OutboundHttp:
         return status, content_type, body
 
     def _check_url(self, url: str) -> httpx.URL:
+        import httpx
+
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL as exc:
@@ -175,6 +192,8 @@ class OutboundHttp:
         self, method: str, target: httpx.URL, headers: dict[str, str], form: dict[str, str] | None
     ) -> httpx.Response:
         """Connect to each checked address in turn; the URL names the IP, Host and SNI the name."""
+        import httpx
+
         extensions: dict[str, str] = {}
         try:
             ipaddress.ip_address(target.host)

@@ -8,10 +8,10 @@ derived from its client secret for the symmetric algorithms (OIDC Core §10.2).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from typing import Any
 
-from joserfc import jwe
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key, OctKey
 
@@ -54,8 +54,16 @@ CONTENT_ENCRYPTIONS: tuple[str, ...] = tuple(_CEK_BITS)
 #: Registration §2: with only ``*_encrypted_response_alg`` registered, enc defaults to this
 DEFAULT_CONTENT_ENCRYPTION = "A128CBC-HS256"
 
-# RSA-OAEP-256 is sound but not on joserfc's "recommended" list: allow exactly our set, no more.
-_REGISTRY = jwe.JWERegistry(algorithms=[*KEY_ALGORITHMS, *CONTENT_ENCRYPTIONS])
+
+@functools.cache
+def _registry() -> Any:
+    """joserfc's JWE module, loaded on first use: most deployments never encrypt anything.
+
+    RSA-OAEP-256 is sound but not on joserfc's "recommended" list: allow exactly our set.
+    """
+    from joserfc import jwe
+
+    return jwe, jwe.JWERegistry(algorithms=[*KEY_ALGORITHMS, *CONTENT_ENCRYPTIONS])
 
 
 class EncryptionError(Exception):
@@ -140,6 +148,7 @@ def encrypt_for_client(
     else:
         raise EncryptionError(f"unsupported key management algorithm (alg): {alg!r}")
     try:
-        return jwe.encrypt_compact(header, payload, key, registry=_REGISTRY)
+        jwe, registry = _registry()
+        return str(jwe.encrypt_compact(header, payload, key, registry=registry))
     except JoseError as exc:
         raise EncryptionError(f"cannot encrypt with {alg}/{enc}: {exc}") from exc
