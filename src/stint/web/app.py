@@ -39,11 +39,13 @@ from stint.protocol.grants.context import GrantContext
 from stint.protocol.grants.password import PasswordGrant
 from stint.protocol.grants.refresh_token import RefreshTokenGrant
 from stint.protocol.keys import KeyRing
+from stint.protocol.oidc.client_jwks import ClientJwks
 from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.discovery import openid_configuration
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.id_token_hint import verified_id_token_hint
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
+from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjects
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
@@ -202,6 +204,15 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         hasher,
         refresh_ttl=settings.refresh_token_ttl,
     )
+    outbound = OutboundHttp(
+        FetchPolicy(
+            timeout_seconds=settings.outbound_timeout_seconds,
+            allow_private_addresses=settings.effective_outbound_allow_private,
+            require_https=settings.environment == "production",
+        )
+    )
+    fetcher = OutboundDocumentFetcher(outbound)
+    client_keys = ClientJwks(fetcher)
     claims = AccountClaims(user_store)
     id_tokens = IdTokenIssuer(
         keys,
@@ -209,6 +220,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         ttl=settings.id_token_ttl,
         subjects=SubjectIdentifiers(secret),
         claims_source=claims,
+        client_keys=client_keys,
     )
     revocations = RevocationCache(
         oauth.grants,
@@ -277,8 +289,23 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         ),
         subjects=id_tokens.subjects,
         hints=IdTokenHintVerifier(keys, issuer),
+        request_objects=RequestObjects(
+            issuer,
+            fetcher,
+            client_keys,
+            by_reference_enabled=settings.request_uri_enabled,
+            allow_http=settings.environment != "production",
+        ),
     )
-    discovery_extra: dict[str, Any] = {}
+    discovery_extra: dict[str, Any] = {
+        # OIDC Core §6, RFC 9101
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": settings.request_uri_enabled,
+        "require_request_uri_registration": False,
+        "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGS),
+    }
+    if settings.registration_enabled:
+        discovery_extra["registration_endpoint"] = f"{issuer}/o/register"
 
     def configuration() -> dict[str, Any]:
         # Built on request: the signing algorithms follow the keys the ring has loaded.
@@ -299,14 +326,6 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         claims=claims,
         id_tokens=id_tokens,
     )
-    outbound = OutboundHttp(
-        FetchPolicy(
-            timeout_seconds=settings.outbound_timeout_seconds,
-            allow_private_addresses=settings.effective_outbound_allow_private,
-            require_https=settings.environment == "production",
-        )
-    )
-    fetcher = OutboundDocumentFetcher(outbound)
     registration = RegistrationEndpoint(
         oauth.clients,
         hasher,

@@ -108,11 +108,18 @@ async def open_authorize(
     if first.status_code != 303 or not first.headers["location"].startswith("/login?"):
         return first
     next_url = parse_qs(urlsplit(first.headers["location"]).query)["next"][0]
-    assert next_url == url
+    # The same request, as checked: same parameters (a request object's merged in).
+    assert next_url.startswith("/o/authorize/?")
+    # (prompt=login and max_age are dropped: the sign-in about to happen satisfies them.)
+    sent = parse_qs(urlsplit(url).query)
+    resumed = parse_qs(urlsplit(next_url).query)
+    if "request" not in sent and "request_uri" not in sent:
+        for name in set(sent) - {"prompt", "max_age"}:
+            assert resumed.get(name) == sent[name], name
     signed_in = await sign_in(browser, username, password, next_url)
     assert signed_in.status_code == 303, signed_in.text
-    assert signed_in.headers["location"] == url
-    return await browser.get(url)
+    assert signed_in.headers["location"] == next_url
+    return await browser.get(next_url)
 
 
 async def decide(

@@ -25,6 +25,7 @@ from stint.protocol.errors import (
     InvalidRequestError,
     InvalidScopeError,
     OAuthError,
+    RequestNotSupportedError,
     UnauthorizedClientError,
     UnsupportedResponseTypeError,
 )
@@ -89,9 +90,12 @@ async def known_client(state: _State) -> None:
 async def request_object(state: _State) -> None:
     # OIDC Core §6 / RFC 9101: parameters may arrive inside a signed request object.
     assert state.client is not None
+    has_object = "request" in state.params or "request_uri" in state.params
     if state.request_objects is None:
+        if has_object:
+            raise RequestNotSupportedError("request objects are not supported here")
         return
-    if "request" in state.params or "request_uri" in state.params:
+    if has_object:
         try:
             state.params = await state.request_objects.apply(state.params, state.client)
         except OAuthError as exc:
@@ -259,4 +263,5 @@ async def validate(
         login_hint=params.get("login_hint"),
         acr_values=tuple(params.get("acr_values", "").split()),
         ui_locales=tuple(params.get("ui_locales", "").split()),
+        params={k: v for k, v in params.items() if k not in ("request", "request_uri")},
     )

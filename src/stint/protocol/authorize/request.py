@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,9 @@ class AuthorizationRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     ui_locales: tuple[str, ...] = ()
+    # Every parameter as checked, a request object's merged in: what to resume the request with
+    # after sign-in or consent, without fetching or verifying the object again.
+    params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_openid(self) -> bool:

@@ -14,11 +14,12 @@ from typing import Any
 import orjson
 
 from stint.protocol.clients import Client
+from stint.protocol.errors import InvalidRequestError
 from stint.protocol.jws import SignerCache
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.claims import release
 from stint.protocol.oidc.context import AuthContext
-from stint.protocol.oidc.ports import ClaimsSource, ClientKeys
+from stint.protocol.oidc.ports import ClaimsSource, ClientKeys, FetchFailedError
 from stint.protocol.oidc.subject import SubjectIdentifiers
 
 __all__ = ["DEFAULT_ID_TOKEN_ALG", "IdTokenIssuer", "half_hash"]
@@ -129,25 +130,32 @@ class IdTokenIssuer:
         if not alg:
             return payload.decode("utf-8")
         # Imported here: only clients that registered encryption pay for joserfc's JWE module.
-        from stint.protocol.oidc.jwe import DEFAULT_CONTENT_ENCRYPTION, encrypt_for_client
-
-        enc = client.meta(f"{what}_encrypted_response_enc") or DEFAULT_CONTENT_ENCRYPTION
-        if self._client_keys is not None:
-            jwks = await self._client_keys.jwks(client)
-        else:
-            jwks = client.meta("jwks")
-        return encrypt_for_client(
-            payload,
-            alg=alg,
-            enc=enc,
-            client_jwks=jwks,
-            client_secret=None,
-            content_type=content_type,
+        from stint.protocol.oidc.jwe import (
+            DEFAULT_CONTENT_ENCRYPTION,
+            EncryptionError,
+            encrypt_for_client,
         )
 
-    async def userinfo_response(
-        self, client: Client, claims: dict[str, Any]
-    ) -> tuple[str, bytes]:
+        enc = client.meta(f"{what}_encrypted_response_enc") or DEFAULT_CONTENT_ENCRYPTION
+        try:
+            if self._client_keys is not None:
+                jwks = await self._client_keys.jwks(client)
+            else:
+                jwks = client.meta("jwks")
+            return encrypt_for_client(
+                payload,
+                alg=alg,
+                enc=enc,
+                client_jwks=jwks,
+                client_secret=None,
+                content_type=content_type,
+            )
+        except (EncryptionError, FetchFailedError) as exc:
+            # The client's registration is at fault (no usable key, jwks_uri down): say so in
+            # the protocol's shape rather than fail the request with a 500.
+            raise InvalidRequestError(f"cannot encrypt the {what} for this client: {exc}") from None
+
+    async def userinfo_response(self, client: Client, claims: dict[str, Any]) -> tuple[str, bytes]:
         """The UserInfo body and its media type: JSON, or a signed and/or encrypted JWT (§5.3.2)."""
         signing_alg = client.meta("userinfo_signed_response_alg")
         if signing_alg:

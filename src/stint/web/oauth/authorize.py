@@ -132,7 +132,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             return send(request, deps.responder.error_for(auth.target, exc), 302)
         status = 302 if request.method == "GET" else 303
         if step is Step.LOGIN:
-            return _to_login(params, auth, reauthenticate=user is not None)
+            return _to_login(auth, reauthenticate=user is not None)
         if step is Step.APPROVE and session is not None and user is not None:
             return await approve(request, auth, session, user, status)
         assert user is not None
@@ -146,7 +146,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             },
             "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(auth.scopes)],
             "redirect_host": urlsplit(auth.target.uri).netloc or auth.target.uri,
-            "params": sorted(_without_prompt(params, {"consent"}).items()),
+            "params": sorted(_without_prompt(dict(auth.params), {"consent"}).items()),
         }
         return pages.pages.render(request, "consent.html", context)
 
@@ -168,7 +168,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         auth = checked_request
         signed_in = await pages.signed_in(request)
         if signed_in is None:
-            return _to_login(params, auth, reauthenticate=False)
+            return _to_login(auth, reauthenticate=False)
         session, user = signed_in
         if decision != "approve":
             return send(request, deps.responder.deny(auth), 303)
@@ -191,15 +191,14 @@ def _without_prompt(params: dict[str, str], values: set[str]) -> dict[str, str]:
     return {**rest, "prompt": " ".join(kept)} if kept else rest
 
 
-def _to_login(
-    params: dict[str, str], auth: AuthorizationRequest, *, reauthenticate: bool
-) -> Response:
-    """Send the browser to sign in, then back to the same request.
+def _to_login(auth: AuthorizationRequest, *, reauthenticate: bool) -> Response:
+    """Send the browser to sign in, then back to the same request, as checked (a request
+    object's values merged in, so the object is not fetched or verified twice).
 
     The request it comes back with drops prompt=login and max_age: the sign-in that just
     happened satisfies both, and keeping them would ask again forever (OIDC Core §3.1.2.1).
     """
-    following = _without_prompt(params, {"login", "select_account"})
+    following = _without_prompt(dict(auth.params), {"login", "select_account"})
     following.pop("max_age", None)
     target = "/o/authorize/?" + urlencode(following)
     query = {"next": target}

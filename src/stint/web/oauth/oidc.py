@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stint.protocol.errors import InvalidRequestError
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.claims import ClaimsRequest, release
 from stint.protocol.oidc.context import AuthContext
 from stint.protocol.oidc.id_token import IdTokenIssuer
-from stint.protocol.oidc.jwe import EncryptionError
 from stint.protocol.oidc.ports import ClaimsSource
 from stint.protocol.ports import ClientStore, GrantStore
 from stint.web.pages.common import read_form
@@ -81,8 +81,8 @@ def oidc_routes(deps: OidcDependencies) -> list[BaseRoute]:
         }
         try:
             media_type, body = await deps.id_tokens.userinfo_response(client, claims)
-        except EncryptionError as exc:
-            return _bearer_error(400, "invalid_request", str(exc))
+        except InvalidRequestError as exc:
+            return _bearer_error(400, exc.error, exc.description)
         return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})
 
     return [
