@@ -244,3 +244,47 @@ async def test_a_csrf_field_from_another_browser_is_refused(
         },
     )
     assert answer.status_code == 403
+
+
+async def test_the_account_page_lists_the_sessions_and_ends_another(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    csrf = await sign_in(client, "alice")
+    async with other_browser(app) as laptop:
+        laptop.headers["User-Agent"] = "Laptop Browser/1.0"
+        await sign_in(laptop, "alice")
+        sessions = await app.state.runtime.oauth.sessions.for_user(alice.id)
+        laptop_sid = next(s.sid for s in sessions if s.user_agent == "Laptop Browser/1.0")
+        page = await client.get("/account")
+        assert page.text.count("data-sid=") == 2
+        assert "Laptop Browser/1.0" in text_of(page)
+        assert text_of(page).count("This browser") == 1
+        action = f'action="/account/sessions/{laptop_sid}/end"'
+        assert page.text.count('action="/account/sessions/') == 1, "no End for this browser"
+        assert action in page.text
+
+        refused = await client.post(f"/account/sessions/{laptop_sid}/end")
+        assert refused.status_code == 403
+        assert (await laptop.get("/account")).status_code == 200
+
+        ended = await client.post(f"/account/sessions/{laptop_sid}/end", data={"csrf_token": csrf})
+        assert ended.status_code == 303
+        assert ended.headers["location"] == "/account?notice=session-ended"
+        page = await client.get(ended.headers["location"])
+        assert "The session was signed out" in text_of(page)
+        assert page.text.count("data-sid=") == 1
+        assert (await laptop.get("/account")).status_code == 303
+
+
+async def test_a_session_of_another_user_cannot_be_ended(
+    client: httpx.AsyncClient, app: Starlette, alice: Account, bob: Account
+) -> None:
+    csrf = await sign_in(client, "alice")
+    async with other_browser(app) as bobs:
+        await sign_in(bobs, "bob")
+        [bob_session] = await app.state.runtime.oauth.sessions.for_user(bob.id)
+        answer = await client.post(
+            f"/account/sessions/{bob_session.sid}/end", data={"csrf_token": csrf}
+        )
+        assert answer.status_code == 404
+        assert (await bobs.get("/account")).status_code == 200

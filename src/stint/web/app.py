@@ -42,8 +42,10 @@ from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.client_jwks import ClientJwks
 from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.discovery import openid_configuration
+from stint.protocol.oidc.end_session import EndSessionValidator
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.id_token_hint import verified_id_token_hint
+from stint.protocol.oidc.logout_token import LogoutTokens
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjects
 from stint.protocol.oidc.subject import SubjectIdentifiers
@@ -59,6 +61,7 @@ from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
+from stint.storage.logout_delivery_store import SqlLogoutDeliveryStore
 from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
 from stint.storage.revoked_token_store import SqlRevokedTokenStore
@@ -73,11 +76,13 @@ from stint.web.api.context import Services
 from stint.web.api.docs import docs_routes
 from stint.web.api.openapi import openapi_document
 from stint.web.api.operations import Operation, starlette_routes
+from stint.web.backchannel import BackchannelLogout
 from stint.web.csrf import CsrfProtection
 from stint.web.memory import return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
+from stint.web.oauth.logout import LogoutDependencies, logout_routes
 from stint.web.oauth.oidc import OidcDependencies, oidc_routes
 from stint.web.oauth.registration import registration_routes
 from stint.web.outbound_fetcher import OutboundDocumentFetcher
@@ -306,6 +311,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     }
     if settings.registration_enabled:
         discovery_extra["registration_endpoint"] = f"{issuer}/o/register"
+    # RP-Initiated Logout §2.1, Back-Channel Logout §2.1
+    discovery_extra |= {
+        "end_session_endpoint": f"{issuer}/o/logout/",
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+    }
 
     def configuration() -> dict[str, Any]:
         # Built on request: the signing algorithms follow the keys the ring has loaded.
@@ -337,6 +348,18 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         fetcher=fetcher,
         initial_access_token=settings.registration_initial_access_token,
     )
+    # OIDC Back-Channel Logout: every way a session ends tells the apps that signed in with it.
+    backchannel = BackchannelLogout(
+        clients=oauth.clients,
+        session_clients=oauth.session_clients,
+        deliveries=SqlLogoutDeliveryStore(db, max_attempts=settings.backchannel_logout_attempts),
+        tokens=LogoutTokens(keys, issuer=issuer, subjects=id_tokens.subjects),
+        http=outbound,
+        retry_seconds=settings.backchannel_logout_retry_seconds,
+        lease_seconds=settings.outbound_timeout_seconds + 10,
+    )
+    page_context.sessions.on_end(backchannel.session_ended)
+    end_session = LogoutDependencies(page_context, EndSessionValidator(oauth.clients, keys, issuer))
     runtime = Runtime(db, keys, key_store, redis, oauth, hasher, tokens, id_tokens, claims)
     document = openapi_document(API_OPERATIONS, server_url=issuer)
 
@@ -353,6 +376,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         *docs_routes(),
         *authorize_routes(authorize),
         *login_routes(page_context),
+        *logout_routes(end_session),
         *account_routes(page_context, runtime),
         *developer_routes(page_context, runtime),
         *(registration_routes(registration) if settings.registration_enabled else []),
@@ -370,6 +394,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             )
         await keys.reload()
         key_refresh = asyncio.create_task(_refresh_keys(keys, settings.key_refresh_seconds))
+        backchannel.start()
         # What start-up built lives as long as the worker: keep it out of every GC pass, so a
         # full collection does not stall requests (gc.freeze, CPython 3.7+).
         gc.collect()
@@ -378,6 +403,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             yield
         finally:
             key_refresh.cancel()
+            await backchannel.aclose()
             await outbound.aclose()
             if redis is not None:
                 await redis.aclose()
@@ -397,6 +423,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     )
     app.state.services = services
     app.state.runtime = runtime
+    app.state.backchannel = backchannel
     app.state.settings = settings
     return app
 

@@ -6,8 +6,9 @@ SameSite=Lax, and Secure whenever the issuer is https.
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
@@ -16,9 +17,12 @@ from starlette.responses import Response
 from stint.accounts.sessions import Session, SessionStore
 from stint.protocol.secrets import SecretHasher, new_secret
 
-__all__ = ["SESSION_COOKIE", "SessionManager"]
+__all__ = ["SESSION_COOKIE", "SessionEnded", "SessionManager"]
 
 SESSION_COOKIE = "stint_session"
+SessionEnded = Callable[[Session], Awaitable[None]]
+
+log = logging.getLogger("stint.sessions")
 
 
 class SessionManager:
@@ -36,6 +40,19 @@ class SessionManager:
         self._ttl = timedelta(seconds=ttl_seconds)
         self._secure = secure
         self._clock = clock
+        self._listeners: list[SessionEnded] = []
+
+    def on_end(self, listener: SessionEnded) -> None:
+        """Call ``listener`` with every session that ends here: signing out, signing in over it,
+        ending it from another session (for OIDC Back-Channel Logout 1.0 §2.5)."""
+        self._listeners.append(listener)
+
+    async def _ended(self, session: Session) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(session)
+            except Exception:  # the session is gone either way; the user is signed out
+                log.exception("a session-ended listener failed")
 
     async def current(self, request: Request) -> Session | None:
         value = request.cookies.get(SESSION_COOKIE)
@@ -79,10 +96,24 @@ class SessionManager:
         ]
         for session in others:
             await self._store.delete(session.id_hash)
+            await self._ended(session)
         return len(others)
+
+    async def end_sid(self, user_id: int, sid: str) -> bool:
+        """End ``user_id``'s session with this ``sid``; False if the user has no such session."""
+        session = await self._store.by_sid(sid) if sid else None
+        if session is None or session.user_id != user_id:
+            return False
+        await self._store.delete(session.id_hash)
+        await self._ended(session)
+        return True
 
     async def end(self, request: Request, response: Response) -> None:
         value = request.cookies.get(SESSION_COOKIE)
         if value and len(value) <= 100:
-            await self._store.delete(self._hasher.hash(value))
+            id_hash = self._hasher.hash(value)
+            session = await self._store.get(id_hash) if self._listeners else None
+            await self._store.delete(id_hash)
+            if session is not None:
+                await self._ended(session)
         response.delete_cookie(SESSION_COOKIE, path="/", secure=self._secure, httponly=True)

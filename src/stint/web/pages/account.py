@@ -1,8 +1,9 @@
-"""/account: the profile, changing the password, and taking access back from apps."""
+"""/account: the profile, the browser sessions, changing the password, and taking access back
+from apps."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
 from stint.accounts.service import PasswordChangeError
+from stint.accounts.sessions import Session
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.web.pages.common import PageContext, login_redirect, read_form
 
@@ -24,6 +26,7 @@ _EXPIRED = "The form expired. Go back, reload and try again."
 NOTICES = {
     "password-changed": "Your password was changed. Every other session was signed out.",
     "revoked": "The app's access was taken back. It must ask you again to use your account.",
+    "session-ended": "The session was signed out, and the apps it signed in to were told.",
 }
 
 
@@ -40,9 +43,34 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
             apps.append({"client_id": client_id, "name": name, "granted_at": _moment(granted_at)})
         return apps
 
+    async def sessions_of(user: User, current: Session) -> list[dict[str, Any]]:
+        """The user's live sessions, this browser's first, with the apps each signed in to."""
+        now = datetime.now(UTC)
+        listed: list[dict[str, Any]] = []
+        for session in await oauth.sessions.for_user(user.id):
+            if session.expires_at <= now:
+                continue
+            names = []
+            client_ids = await oauth.session_clients.clients(session.sid) if session.sid else []
+            for client_id in client_ids:
+                client = await oauth.clients.get(client_id)
+                names.append(client.name if client is not None else client_id)
+            listed.append(
+                {
+                    "sid": session.sid,
+                    "created": _moment(session.created_at),
+                    "auth_time": _moment(session.auth_time),
+                    "user_agent": session.user_agent or "Unknown browser",
+                    "current": session.id_hash == current.id_hash,
+                    "apps": sorted(names),
+                }
+            )
+        return sorted(listed, key=lambda s: not s["current"])
+
     async def render(
         request: Request,
         user: User,
+        session: Session,
         *,
         errors: dict[str, str] | None = None,
         status: int = 200,
@@ -51,6 +79,7 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
             "user": user,
             "member_since": _day(user.created_at),
             "apps": await authorized_apps(user),
+            "sessions": await sessions_of(user, session),
             "errors": errors or {},
             "notice": NOTICES.get(request.query_params.get("notice", "")),
         }
@@ -60,7 +89,7 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         signed_in = await ctx.signed_in(request)
         if signed_in is None:
             return login_redirect(request)
-        return await render(request, signed_in[1])
+        return await render(request, signed_in[1], signed_in[0])
 
     async def change_password(request: Request) -> Response:
         form = await read_form(request)
@@ -73,13 +102,13 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         new = form.get("new_password", "")
         if new != form.get("confirm_password", ""):
             errors = {"confirm_password": "does not match the new password"}
-            return await render(request, user, errors=errors, status=400)
+            return await render(request, user, session, errors=errors, status=400)
         ip = request.client.host if request.client else "unknown"
         try:
             await ctx.accounts.change_password(user, form.get("current_password", ""), new, ip)
         except PasswordChangeError as exc:
             status = 429 if exc.throttled else 400
-            return await render(request, user, errors=exc.problems, status=status)
+            return await render(request, user, session, errors=exc.problems, status=status)
         await ctx.sessions.end_others(session)
         return RedirectResponse("/account?notice=password-changed", status_code=303)
 
@@ -99,10 +128,30 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         await oauth.consents.remove(user.id, client_id)
         return RedirectResponse("/account?notice=revoked", status_code=303)
 
+    async def end_session(request: Request) -> Response:
+        form = await read_form(request)
+        if not ctx.csrf_ok(request, form):
+            return ctx.forbidden(request, _EXPIRED)
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse("/login?next=%2Faccount", status_code=303)
+        session, user = signed_in
+        sid = request.path_params["sid"]
+        if sid == session.sid:  # this browser's own: the same as signing out
+            response = RedirectResponse("/login", status_code=303)
+            await ctx.sessions.end(request, response)
+            return response
+        # Only the signed-in user's own sessions; ending one tells its apps (back-channel logout).
+        if not await ctx.sessions.end_sid(user.id, sid):
+            context = {"title": "No such session", "message": "It may have ended already."}
+            return ctx.pages.render(request, "error.html", {**context, "user": user}, 404)
+        return RedirectResponse("/account?notice=session-ended", status_code=303)
+
     return [
         Route("/account", account_page, methods=["GET"]),
         Route("/account/password", change_password, methods=["POST"]),
         Route("/account/apps/{client_id}/revoke", revoke_app, methods=["POST"]),
+        Route("/account/sessions/{sid}/end", end_session, methods=["POST"]),
     ]
 
 
