@@ -98,3 +98,27 @@ async def test_purging_removes_only_retired_keys(db: Database) -> None:
     kids = {k.kid for k in await store.load()}
     assert plan.new_kid in kids
     assert not kids & set(plan.retiring)
+
+
+async def test_rotations_racing_on_separate_workers_make_one_next_key(database_url: str) -> None:
+    setup = Database(database_url)
+    await SqlSigningKeyStore(setup, KeySealer(SECRET)).load_or_create()
+    await setup.dispose()
+    workers = [Database(database_url) for _ in range(5)]
+    try:
+        results = await asyncio.gather(
+            *(
+                SqlSigningKeyStore(db, KeySealer(SECRET)).rotate(
+                    "ES256", publish_seconds=600, retire_after_seconds=900
+                )
+                for db in workers
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for db in workers:
+            await db.dispose()
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    assert all(
+        isinstance(r, RotationInProgressError) for r in results if isinstance(r, BaseException)
+    )

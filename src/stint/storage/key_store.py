@@ -105,7 +105,10 @@ class SqlSigningKeyStore:
         retires_at = activates_at + timedelta(seconds=retire_after_seconds)
         candidate = generate_signing_key(alg, created_at=now)
         async with self._db.write() as conn:
-            # Inside the write transaction, so two rotations at once cannot both pass this check.
+            # Lock this algorithm's rows first (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+            # serialises writers), so of two rotations at once the second waits, then sees the
+            # first one's pending key below and refuses.
+            await conn.execute(select(_k.kid).where(_k.alg == alg).with_for_update())
             pending = await conn.execute(
                 select(_k.kid).where(_k.alg == alg, _k.activates_at > now).limit(1)
             )
