@@ -35,9 +35,7 @@ class AccountClaims:
         merged = {**current, **changes}
         if "email" in changes and changes.get("email") != current.get("email"):
             merged["email_verified"] = bool(changes.get("email_verified", False))
-        if "phone_number" in changes and changes.get("phone_number") != current.get(
-            "phone_number"
-        ):
+        if "phone_number" in changes and changes.get("phone_number") != current.get("phone_number"):
             merged["phone_number_verified"] = bool(changes.get("phone_number_verified", False))
         profile = checked_profile(merged)
         await self._users.set_profile(user_id, profile)

@@ -106,24 +106,29 @@ class AccessTokenVerifier:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
-        self._cache: OrderedDict[str, AccessToken] = OrderedDict()
+        # token → (its claims, the kid that signed it)
+        self._cache: OrderedDict[str, tuple[AccessToken, str]] = OrderedDict()
         self._cache_size = cache_size
 
     async def verify(self, token: str) -> AccessToken:
         cached = self._cache.get(token)
         now = time.time()
         if cached is not None:
-            if cached.expires_at > now:
-                return cached
+            token_claims, kid = cached
+            # A retired key verifies nothing, tokens verified before it retired included.
+            if token_claims.expires_at > now and await self._keys.find(kid) is not None:
+                return token_claims
             del self._cache[token]
-            raise InvalidTokenError("the access token expired")
-        verified = await self._verify_signature_and_claims(token, now)
-        self._cache[token] = verified
+            if token_claims.expires_at <= now:
+                raise InvalidTokenError("the access token expired")
+            raise InvalidTokenError("the access token was signed by a retired key")
+        verified, kid = await self._verify_signature_and_claims(token, now)
+        self._cache[token] = (verified, kid)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return verified
 
-    async def _verify_signature_and_claims(self, token: str, now: float) -> AccessToken:
+    async def _verify_signature_and_claims(self, token: str, now: float) -> tuple[AccessToken, str]:
         if token.count(".") != 2 or len(token) > 4096:
             raise InvalidTokenError("the access token is malformed")
         try:
@@ -142,7 +147,7 @@ class AccessTokenVerifier:
             decoded = jwt.decode(token, key.key, algorithms=list(ALLOWED_ALGORITHMS))
         except (ValueError, JoseError):
             raise InvalidTokenError("the access token signature is invalid") from None
-        return self._check_claims(decoded.claims, now)
+        return self._check_claims(decoded.claims, now), key.kid
 
     def _check_claims(self, claims: dict[str, object], now: float) -> AccessToken:
         exp, sub, aud, jti = (

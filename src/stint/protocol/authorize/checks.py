@@ -180,7 +180,8 @@ async def openid_parameters(state: _State) -> None:
     openid = "openid" in state.scopes
     if "id_token" in values and not openid:
         raise InvalidScopeError("response_type id_token needs the openid scope")
-    if openid and state.response_type not in ("code", "token") and not state.params.get("nonce"):
+    # §3.2.2.1, §3.3.2.11: only an ID token from this endpoint needs one ("code token" not).
+    if "id_token" in values and not state.params.get("nonce"):
         raise InvalidRequestError("nonce is required when the ID token comes from this endpoint")
     prompt = frozenset(state.params.get("prompt", "").split())
     if prompt - _PROMPTS:

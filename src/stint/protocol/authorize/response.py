@@ -109,8 +109,9 @@ class AuthorizationResponder:
                 request.client,
                 subject.user_id,
                 auth,
-                # §5.4: with no access token for UserInfo, the scope's claims go in the ID token.
-                scopes=request.scopes if "token" not in values else (),
+                # §5.4: with no access token for UserInfo (not here, not from a code), the
+                # scope's claims go in the ID token.
+                scopes=request.scopes if values == {"id_token"} else (),
                 access_token=body.get("access_token"),
                 code=body.get("code"),
                 state=request.target.state,

@@ -23,6 +23,7 @@ from stint.protocol.authorize import (
 from stint.protocol.authorize.checks import IdTokenHints, RequestObjectsPort
 from stint.protocol.authorize.response import Authentication, AuthorizationReply
 from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.discovery import ACR_VALUES
 from stint.protocol.oidc.interaction import Step, next_step
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ClientStore, ConsentStore
@@ -35,6 +36,7 @@ __all__ = ["AuthorizeDependencies", "authorize_routes"]
 
 log = logging.getLogger("stint.oauth")
 _FORM_ONLY = {CSRF_FIELD, "decision"}
+_PASSWORD_ACR = ACR_VALUES[0]  # the one level Stint's sign-in provides
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             auth_time=session.auth_time,
             sid=session.sid,
             amr=tuple(session.amr.split()),
-            acr=session.acr,
+            acr=session.acr or _requested_acr(auth),
         )
         reply = await deps.responder.approve(auth, Subject(user.id, user.username), authn)
         return send(request, reply, status)
@@ -179,6 +181,14 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         Route("/o/authorize/", authorize_get, methods=["GET"]),
         Route("/o/authorize/", authorize_post, methods=["POST"]),
     ]
+
+
+def _requested_acr(auth: AuthorizationRequest) -> str:
+    """The ACR to state when the client asked for one (acr_values, OIDC Core §3.1.2.1, or the
+    acr claim, §5.5.1.1) and the sign-in meets it: every Stint sign-in is a password one."""
+    requested = {*auth.acr_values, *auth.claims.requested_acr_values()}
+    named = "acr" in auth.claims.id_token  # by name alone: any value will do
+    return _PASSWORD_ACR if _PASSWORD_ACR in requested or (named and not requested) else ""
 
 
 def _https(value: object) -> str | None:
