@@ -116,7 +116,7 @@ class AccessTokenVerifier:
         if cached is not None:
             token_claims, kid = cached
             # A retired key verifies nothing, tokens verified before it retired included.
-            if token_claims.expires_at > now and await self._keys.find(kid) is not None:
+            if token_claims.expires_at > now and self._keys.verifies(kid):
                 return token_claims
             del self._cache[token]
             if token_claims.expires_at <= now:

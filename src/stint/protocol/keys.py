@@ -96,13 +96,18 @@ class KeyRing:
         load: Callable[[], Awaitable[Iterable[SigningKey]]],
         *,
         min_reload_interval: float = 5.0,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._load = load
         self._min_reload_interval = min_reload_interval
-        self._clock = clock
+        self._clock = clock or (lambda: datetime.now(UTC))
+        # The hot path reads the time as a float; time.time unless a test moved the clock.
+        self._now_ts: Callable[[], float] = (
+            time.time if clock is None else (lambda: self._clock().timestamp())
+        )
         self._keys: list[SigningKey] = []
         self._by_kid: dict[str, SigningKey] = {}
+        self._retire_ts: dict[str, float] = {}
         self._loaded_at = float("-inf")
 
     async def reload(self) -> None:
@@ -111,6 +116,9 @@ class KeyRing:
             raise RuntimeError("no signing key is available")
         self._keys = sorted(keys, key=lambda k: k.signs_from, reverse=True)
         self._by_kid = {k.kid: k for k in self._keys}
+        self._retire_ts = {
+            k.kid: k.retires_at.timestamp() if k.retires_at else float("inf") for k in self._keys
+        }
         self._loaded_at = time.monotonic()
 
     def current_for(self, alg: str) -> SigningKey:
@@ -145,6 +153,11 @@ class KeyRing:
         if key is None or not key.published(self._clock()):
             return None
         return key
+
+    def verifies(self, kid: str) -> bool:
+        """Whether ``kid`` is loaded and not retired: a dict lookup and a float compare, for the
+        verified-token cache on the API's hot path."""
+        return self._retire_ts.get(kid, 0.0) > self._now_ts()
 
     def public_jwks(self) -> dict[str, Any]:
         now = self._clock()
