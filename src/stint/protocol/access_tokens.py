@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import orjson
 from joserfc import jwt
 from joserfc.errors import JoseError
 
 from stint.protocol.errors import InvalidTokenError
-from stint.protocol.jws import CompactSigner
+from stint.protocol.jws import CompactSigner, audiences, segment_json
 from stint.protocol.keys import KeyRing
 
 __all__ = ["AccessToken", "AccessTokenIssuer", "AccessTokenVerifier", "IssuedToken"]
@@ -132,7 +129,7 @@ class AccessTokenVerifier:
         if token.count(".") != 2 or len(token) > 4096:
             raise InvalidTokenError("the access token is malformed")
         try:
-            unverified = _unverified_header(token)
+            unverified = segment_json(token, 0)  # read only to pick the key
         except ValueError:
             raise InvalidTokenError("the access token is malformed") from None
         if unverified.get("typ") != ACCESS_TOKEN_TYP or unverified.get("alg") not in (
@@ -158,8 +155,7 @@ class AccessTokenVerifier:
         )
         if claims.get("iss") != self._issuer:
             raise InvalidTokenError("the access token was issued by someone else")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if self._audience not in audiences:
+        if self._audience not in audiences(aud):
             raise InvalidTokenError("the access token is not meant for this API")
         if not isinstance(exp, int) or exp <= now:
             raise InvalidTokenError("the access token expired")
@@ -181,16 +177,3 @@ class AccessTokenVerifier:
             grant_id=grant_id if isinstance(grant_id, str) else None,
             user_id=int(sub) if sub.isdigit() else None,
         )
-
-
-def _unverified_header(token: str) -> dict[str, object]:
-    """The JOSE header, read only to pick the key; nothing in it is trusted before verification."""
-    segment = token.split(".", 1)[0]
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except binascii.Error as exc:
-        raise ValueError("header is not base64url") from exc
-    header = orjson.loads(raw)
-    if not isinstance(header, dict):
-        raise ValueError("header is not an object")
-    return header

@@ -19,7 +19,15 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from stint.protocol.keys import SigningKey
 
-__all__ = ["CompactSigner", "SignerCache", "b64url"]
+__all__ = [
+    "CompactSigner",
+    "SignerCache",
+    "audiences",
+    "b64url",
+    "b64url_decode",
+    "rsa_modulus_bits",
+    "segment_json",
+]
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 _PKCS1 = padding.PKCS1v15()
@@ -29,6 +37,40 @@ _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 
 def b64url(data: bytes) -> bytes:
     return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def b64url_decode(segment: str) -> bytes:
+    """base64url without padding (RFC 7515 §2); binascii.Error (a ValueError) if malformed."""
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def segment_json(token: str, index: int) -> dict[str, Any]:
+    """Part ``index`` of a compact JWS/JWT (0 header, 1 payload) as a JSON object, unverified:
+    read to pick a key or to inspect a token we made; ValueError if it is not one."""
+    parts = token.split(".")
+    if len(parts) <= index:
+        raise ValueError("not a compact JWS")
+    value = orjson.loads(b64url_decode(parts[index]))  # orjson.JSONDecodeError is a ValueError
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def audiences(aud: Any) -> list[str]:
+    """A JWT's ``aud``, a string or an array of them (RFC 7519 §4.1.3), as a list."""
+    if isinstance(aud, str):
+        return [aud]
+    return [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
+
+
+def rsa_modulus_bits(n: Any) -> int:
+    """The size of an RSA JWK's modulus ``n`` (0 when malformed): RFC 7518 §3.3 wants 2048+."""
+    if not isinstance(n, str):
+        return 0
+    try:
+        return int.from_bytes(b64url_decode(n)).bit_length()
+    except ValueError:
+        return 0
 
 
 class CompactSigner:

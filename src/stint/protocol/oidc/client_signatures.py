@@ -3,12 +3,13 @@ keys are chosen by ``kid``, key type, ``use``, ``alg`` and ``key_ops`` (RFC 7517
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import JWKRegistry, Key
+
+from stint.protocol.jws import rsa_modulus_bits
 
 __all__ = ["SIGNED_ALGS", "verify_client_jws"]
 
@@ -50,19 +51,10 @@ def _candidates(alg: str, kid: Any, jwks: dict[str, Any] | None) -> list[Key]:
         ops = jwk.get("key_ops")
         if isinstance(ops, list) and "verify" not in ops:
             continue
-        if kty == "RSA" and _modulus_bits(jwk.get("n")) < 2048:
+        if kty == "RSA" and rsa_modulus_bits(jwk.get("n")) < 2048:
             continue  # RFC 7518 §3.3: 2048 bits or more
         try:
             found.append(JWKRegistry.import_key({m: jwk[m] for m in _PUBLIC_MEMBERS[kty]}))
         except (JoseError, ValueError, TypeError, KeyError):
             continue  # a malformed key verifies nothing; another one may
     return found
-
-
-def _modulus_bits(n: Any) -> int:
-    if not isinstance(n, str):
-        return 0
-    try:
-        return int.from_bytes(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))).bit_length()
-    except ValueError:
-        return 0

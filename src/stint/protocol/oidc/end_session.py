@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidRequestError
+from stint.protocol.jws import audiences
 from stint.protocol.keys import KeyRing
-from stint.protocol.oidc.id_token_hint import audiences, verified_id_token_hint
+from stint.protocol.oidc.id_token_hint import verified_id_token_hint
 from stint.protocol.ports import ClientStore
 
 __all__ = ["END_SESSION_PARAMETERS", "EndSessionRequest", "EndSessionValidator"]
@@ -68,7 +69,7 @@ class EndSessionValidator:
         if hint is not None:
             hinted = _hinted_client_id(claims)
             # §2: a client_id sent with a hint must be the client the ID token was issued to.
-            if client_id is not None and client_id not in audiences(claims):
+            if client_id is not None and client_id not in audiences(claims.get("aud")):
                 raise InvalidRequestError("client_id does not match the id_token_hint")
             client_id = client_id or hinted
         client = None
@@ -101,7 +102,7 @@ class EndSessionValidator:
 
 def _hinted_client_id(claims: dict[str, Any]) -> str:
     """The client an ID token was issued to: its one ``aud``, or ``azp`` among several (Core §2)."""
-    auds = audiences(claims)
+    auds = audiences(claims.get("aud"))
     if len(auds) == 1:
         return auds[0]
     azp = claims.get("azp")

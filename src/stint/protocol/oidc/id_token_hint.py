@@ -3,18 +3,16 @@ issued, possibly expired, whose signature must still verify with one of our publ
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
-import orjson
 from joserfc import jwt
 from joserfc.errors import JoseError
 
 from stint.protocol.errors import InvalidRequestError
+from stint.protocol.jws import segment_json
 from stint.protocol.keys import SIGNING_ALGORITHMS, KeyRing
 
-__all__ = ["audiences", "verified_id_token_hint"]
+__all__ = ["verified_id_token_hint"]
 
 
 async def verified_id_token_hint(token: str, keys: KeyRing, issuer: str) -> dict[str, Any]:
@@ -22,11 +20,10 @@ async def verified_id_token_hint(token: str, keys: KeyRing, issuer: str) -> dict
     if token.count(".") != 2 or len(token) > 8192:
         raise InvalidRequestError("id_token_hint is not a JWT")
     try:
-        segment = token.split(".", 1)[0]
-        header = orjson.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (binascii.Error, orjson.JSONDecodeError, ValueError):
+        header = segment_json(token, 0)
+    except ValueError:
         raise InvalidRequestError("id_token_hint is not a JWT") from None
-    kid = header.get("kid") if isinstance(header, dict) else None
+    kid = header.get("kid")
     key = await keys.find(kid) if isinstance(kid, str) else None
     if key is None:
         raise InvalidRequestError("id_token_hint was not signed by this provider")
@@ -40,10 +37,3 @@ async def verified_id_token_hint(token: str, keys: KeyRing, issuer: str) -> dict
     if not isinstance(claims.get("sub"), str):
         raise InvalidRequestError("id_token_hint has no subject")
     return claims
-
-
-def audiences(claims: dict[str, Any]) -> list[str]:
-    aud = claims.get("aud")
-    if isinstance(aud, str):
-        return [aud]
-    return [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []

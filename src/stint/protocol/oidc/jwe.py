@@ -7,13 +7,14 @@ derived from its client secret for the symmetric algorithms (OIDC Core §10.2).
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 from typing import Any
 
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key, OctKey
+
+from stint.protocol.jws import rsa_modulus_bits
 
 __all__ = [
     "CONTENT_ENCRYPTIONS",
@@ -79,17 +80,6 @@ def derive_symmetric_key(client_secret: str, bits: int) -> bytes:
     return hashlib.new(hash_name, client_secret.encode()).digest()[: bits // 8]
 
 
-def _modulus_bits(jwk: dict[str, Any]) -> int:
-    """Checked before import: joserfc would only warn about a short RSA key, not refuse it."""
-    n = jwk.get("n")
-    if not isinstance(n, str):
-        return 0
-    try:
-        return int.from_bytes(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))).bit_length()
-    except ValueError:
-        return 0
-
-
 def _select_encryption_key(alg: str, client_jwks: dict[str, Any] | None) -> Key:
     """The first usable key for ``alg``, those marked ``"use": "enc"`` before those with no use."""
     marked: list[Key] = []
@@ -106,7 +96,7 @@ def _select_encryption_key(alg: str, client_jwks: dict[str, Any] | None) -> Key:
         allowed_ops = _KEY_OPS[jwk["kty"]]
         if ops is not None and not any(op in allowed_ops for op in ops if isinstance(op, str)):
             continue
-        if jwk["kty"] == "RSA" and _modulus_bits(jwk) < 2048:
+        if jwk["kty"] == "RSA" and rsa_modulus_bits(jwk.get("n")) < 2048:
             continue  # RFC 7518 §4.3: "A key of size 2048 bits or larger MUST be used"
         try:  # key_ops checked above; joserfc expects its own op names, so leave them out
             key = JWKRegistry.import_key({k: v for k, v in jwk.items() if k != "key_ops"})

@@ -3,17 +3,13 @@ that a user's session at Stint ended."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from stint.protocol.clients import Client
-from stint.protocol.jws import SignerCache
+from stint.protocol.jws import SignerCache, segment_json
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.subject import SubjectIdentifiers
 
@@ -82,8 +78,6 @@ class LogoutTokens:
 def _payload(token: str) -> dict[str, Any]:
     """The claims of a token this module signed (read back from our own database)."""
     try:
-        segment = token.split(".")[1]
-        claims = orjson.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (IndexError, binascii.Error, orjson.JSONDecodeError, ValueError):
+        return segment_json(token, 1)
+    except ValueError:
         return {}
-    return claims if isinstance(claims, dict) else {}

@@ -3,7 +3,6 @@ Core §6 and RFC 9101 (JWT-Secured Authorization Request)."""
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import time
@@ -20,6 +19,7 @@ from stint.protocol.errors import (
     InvalidRequestUriError,
     RequestUriNotSupportedError,
 )
+from stint.protocol.jws import audiences, b64url_decode
 from stint.protocol.oidc.client_signatures import SIGNED_ALGS, verify_client_jws
 from stint.protocol.oidc.ports import ClientKeys, DocumentFetcher, FetchFailedError
 
@@ -161,7 +161,7 @@ class RequestObjects:
             raise InvalidRequestObjectError("the request object's client_id does not match")
         if signed and "iss" in claims and claims["iss"] != client.client_id:
             raise InvalidRequestObjectError("the request object's iss must be the client_id")
-        if signed and "aud" in claims and self._issuer not in _audiences(claims["aud"]):
+        if signed and "aud" in claims and self._issuer not in audiences(claims["aud"]):
             raise InvalidRequestObjectError("the request object's aud must be this issuer")
         now = self._clock()
         exp, nbf = claims.get("exp"), claims.get("nbf")
@@ -182,25 +182,15 @@ class RequestObjects:
         return carried
 
 
-def _b64decode(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
 def _json_object(segment: str | bytes, what: str) -> dict[str, Any]:
     try:
-        raw = _b64decode(segment) if isinstance(segment, str) else segment
+        raw = b64url_decode(segment) if isinstance(segment, str) else segment
         value = orjson.loads(raw)
     except (binascii.Error, ValueError):
         raise InvalidRequestObjectError(f"the request object's {what} is not JSON") from None
     if not isinstance(value, dict):
         raise InvalidRequestObjectError(f"the request object's {what} is not a JSON object")
     return value
-
-
-def _audiences(aud: Any) -> list[str]:
-    if isinstance(aud, str):
-        return [aud]
-    return [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
 
 
 def _is_number(value: Any) -> bool:
