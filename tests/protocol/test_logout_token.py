@@ -11,6 +11,7 @@ from joserfc.jwk import KeySet
 
 from stint.protocol.clients import Client, ClientType
 from stint.protocol.keys import SIGNING_ALGORITHMS, KeyRing, SigningKey, generate_signing_key
+from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.logout_token import BACKCHANNEL_LOGOUT_EVENT, LogoutTokens
 from stint.protocol.oidc.subject import SubjectIdentifiers
 
@@ -39,8 +40,19 @@ async def _tokens(clock: Callable[[], float] = lambda: 1_900_000_000.0) -> Logou
 
     ring = KeyRing(load)
     await ring.reload()
-    subjects = SubjectIdentifiers(b"s" * 32)
-    return LogoutTokens(ring, issuer=ISSUER, subjects=subjects, clock=clock)
+    id_tokens = IdTokenIssuer(
+        ring,
+        issuer=ISSUER,
+        ttl=600,
+        subjects=SubjectIdentifiers(b"s" * 32),
+        claims_source=_NoClaims(),
+    )
+    return LogoutTokens(id_tokens, clock=clock)
+
+
+class _NoClaims:
+    async def claims(self, user_id: int) -> dict[str, Any]:
+        return {}  # a logout token carries no profile claims
 
 
 def _decode(token: str) -> tuple[dict[str, Any], dict[str, Any]]:

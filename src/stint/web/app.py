@@ -353,7 +353,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         clients=oauth.clients,
         session_clients=oauth.session_clients,
         deliveries=SqlLogoutDeliveryStore(db, max_attempts=settings.backchannel_logout_attempts),
-        tokens=LogoutTokens(keys, issuer=issuer, subjects=id_tokens.subjects),
+        tokens=LogoutTokens(id_tokens),
         http=outbound,
         retry_seconds=settings.backchannel_logout_retry_seconds,
         lease_seconds=settings.outbound_timeout_seconds + 10,

@@ -9,41 +9,32 @@ from collections.abc import Callable
 from typing import Any
 
 from stint.protocol.clients import Client
-from stint.protocol.jws import SignerCache, segment_json
-from stint.protocol.keys import KeyRing
-from stint.protocol.oidc.subject import SubjectIdentifiers
+from stint.protocol.jws import segment_json
+from stint.protocol.oidc.id_token import IdTokenIssuer
 
 __all__ = ["BACKCHANNEL_LOGOUT_EVENT", "LOGOUT_TOKEN_TYPE", "LogoutTokens"]
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 # §2.4: explicit typing, so that a logout token cannot pass for an ID token.
 LOGOUT_TOKEN_TYPE = "logout+jwt"  # noqa: S105 (a media type)
-_DEFAULT_ALG = "ES256"
 
 
 class LogoutTokens:
+    """Signed by the ID token issuer's keys and signers, by the rules of the client's ID tokens."""
+
     def __init__(
-        self,
-        keys: KeyRing,
-        *,
-        issuer: str,
-        subjects: SubjectIdentifiers,
-        ttl: int = 120,
-        clock: Callable[[], float] = time.time,
+        self, id_tokens: IdTokenIssuer, *, ttl: int = 120, clock: Callable[[], float] = time.time
     ) -> None:
-        self._keys = keys
-        self._issuer = issuer
-        self._subjects = subjects
+        self._id_tokens = id_tokens
         self._ttl = ttl  # §2.4: short-lived; the RP only needs it while the POST is in flight
         self._clock = clock
-        self._signers = SignerCache()
 
     def issue(self, client: Client, user_id: int, sid: str) -> str:
         """A logout token for ``client`` naming the user as it sees them and the session."""
         now = int(self._clock())
         claims = {
-            "iss": self._issuer,
-            "sub": self._subjects.for_client(user_id, client),
+            "iss": self._id_tokens.issuer,
+            "sub": self._id_tokens.subjects.for_client(user_id, client),
             "aud": client.client_id,
             "iat": now,
             "exp": now + self._ttl,
@@ -65,14 +56,9 @@ class LogoutTokens:
         return self._sign(client, {**claims, "iat": now, "exp": now + self._ttl, "jti": jti})
 
     def _sign(self, client: Client, claims: dict[str, Any]) -> str:
-        # §2.4: never a nonce; signed by the rules of the client's ID tokens.
-        key = self._keys.current_for(self._alg(client))
-        return self._signers.get(key, LOGOUT_TOKEN_TYPE).sign(claims)
-
-    def _alg(self, client: Client) -> str:
-        alg = client.meta("id_token_signed_response_alg") or _DEFAULT_ALG
-        # "none" and algorithms without a loaded key fall back: a logout token is always signed.
-        return alg if alg in self._keys.algorithms else _DEFAULT_ALG
+        # §2.4: never a nonce. An unknown or "none" alg falls back to the default: always signed.
+        alg = self._id_tokens.alg_for(client, "id_token_signed_response_alg")
+        return self._id_tokens.sign(client, claims, alg=alg, typ=LOGOUT_TOKEN_TYPE)
 
 
 def _payload(token: str) -> dict[str, Any]:
