@@ -7,51 +7,31 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
 from stint.accounts.usernames import username_key
+from stint.cli.common import console, err_console, migrated_database, settings_or_exit
 from stint.protocol.registration import ClientSpec, ClientSpecError, new_client, rotate_secret
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher
-from stint.settings import ConfigError, Settings, load_settings, read_or_create_secret
+from stint.settings import read_or_create_secret
 from stint.storage.client_store import SqlClientStore
 from stint.storage.database import Database
-from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.user_store import SqlUserStore
 
 __all__ = ["clients_app"]
 
 T = TypeVar("T")
 clients_app = typer.Typer(help="Manage OAuth 2.0 clients.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 def _with_store(work: Callable[[SqlClientStore, SecretHasher, Database], Awaitable[T]]) -> T:
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def go() -> T:
-        db = Database(settings.effective_database_url)
-        try:
-            if (revision := await schema_revision(db)) != SCHEMA_HEAD:
-                err.print(
-                    f"[red]error:[/red] the database is at migration {revision or 'none'}, "
-                    f"not {SCHEMA_HEAD}: run `stint migrate` first"
-                )
-                raise typer.Exit(1)
+        async with migrated_database(settings) as db:
             store = SqlClientStore(db, cache_seconds=0)
             return await work(store, SecretHasher(read_or_create_secret(settings)), db)
-        finally:
-            await db.dispose()
 
     return asyncio.run(go())
 
@@ -82,7 +62,7 @@ def create(
         if owner is not None:
             user = await SqlUserStore(db).by_username_key(username_key(owner))
             if user is None:
-                err.print(f"[red]error:[/red] no user {owner!r}")
+                err_console.print(f"[red]error:[/red] no user {owner!r}")
                 raise typer.Exit(1)
             owner_id = user.id
         spec = ClientSpec(
@@ -100,7 +80,7 @@ def create(
             client, secret = new_client(spec, hasher, allow_http=allow_http)
         except ClientSpecError as exc:
             for field, problem in exc.problems.items():
-                err.print(f"[red]error:[/red] {field}: {problem}")
+                err_console.print(f"[red]error:[/red] {field}: {problem}")
             raise typer.Exit(1) from None
         await store.add(client)
         console.print(f"client_id      {client.client_id}")
@@ -145,12 +125,12 @@ def rotate(client_id: str) -> None:
     async def work(store: SqlClientStore, hasher: SecretHasher, _db: Database) -> None:
         client = await store.get(client_id)
         if client is None:
-            err.print(f"[red]error:[/red] no client {client_id!r}")
+            err_console.print(f"[red]error:[/red] no client {client_id!r}")
             raise typer.Exit(1)
         try:
             updated, secret = rotate_secret(client, hasher)
         except ClientSpecError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err_console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from None
         await store.update(updated)
         console.print(f"client_secret  {secret}")
@@ -164,7 +144,7 @@ def delete(client_id: str) -> None:
 
     async def work(store: SqlClientStore, _hasher: SecretHasher, _db: Database) -> None:
         if not await store.delete(client_id):
-            err.print(f"[red]error:[/red] no client {client_id!r}")
+            err_console.print(f"[red]error:[/red] no client {client_id!r}")
             raise typer.Exit(1)
         console.print(f"deleted {client_id}")
 

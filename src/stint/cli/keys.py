@@ -8,43 +8,26 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from stint.cli.common import console, err_console, migrated_database, settings_or_exit
 from stint.protocol.keys import SIGNING_ALGORITHMS
-from stint.settings import ConfigError, Settings, load_settings, read_or_create_secret
-from stint.storage.database import Database
+from stint.settings import Settings, read_or_create_secret
 from stint.storage.key_store import KeySealer, RotationInProgressError, SqlSigningKeyStore
-from stint.storage.schema import SCHEMA_HEAD, schema_revision
 
 __all__ = ["keys_app"]
 
 T = TypeVar("T")
 keys_app = typer.Typer(help="Manage the signing keys (JWKS).", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 def _run(work: Callable[[SqlSigningKeyStore, Settings], Awaitable[T]]) -> T:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    settings = settings_or_exit()
 
     async def go() -> T:
-        db = Database(settings.effective_database_url)
-        try:
-            if (revision := await schema_revision(db)) != SCHEMA_HEAD:
-                err.print(
-                    f"[red]error:[/red] the database is at migration {revision or 'none'}, "
-                    f"not {SCHEMA_HEAD}: run `stint migrate` first"
-                )
-                raise typer.Exit(1)
+        async with migrated_database(settings) as db:
             store = SqlSigningKeyStore(db, KeySealer(read_or_create_secret(settings)))
             return await work(store, settings)
-        finally:
-            await db.dispose()
 
     return asyncio.run(go())
 
@@ -87,7 +70,7 @@ def rotate(
     """Publish the next key now; it signs after the publish delay, and the old key leaves the
     JWKS once every token it signed has expired."""
     if alg not in SIGNING_ALGORITHMS:
-        err.print(f"[red]error:[/red] --alg must be one of {', '.join(SIGNING_ALGORITHMS)}")
+        err_console.print(f"[red]error:[/red] --alg must be one of {', '.join(SIGNING_ALGORITHMS)}")
         raise typer.Exit(2)
 
     async def work(store: SqlSigningKeyStore, settings: Settings) -> None:
@@ -101,7 +84,7 @@ def rotate(
         try:
             plan = await store.rotate(alg, publish_seconds=delay, retire_after_seconds=retire_after)
         except RotationInProgressError as exc:
-            err.print(f"[red]error:[/red] {exc}; see `stint keys list`")
+            err_console.print(f"[red]error:[/red] {exc}; see `stint keys list`")
             raise typer.Exit(1) from None
         console.print(f"new {alg} key [bold]{plan.new_kid}[/bold] is published now")
         console.print(f"  it signs from   {_when(plan.activates_at)}")

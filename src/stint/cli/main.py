@@ -11,17 +11,20 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.table import Table
 
 from stint import __version__
 from stint.accounts.ports import UsernameTakenError
 from stint.accounts.service import AccountService, RegistrationError
 from stint.cli.clients import clients_app
+from stint.cli.common import (
+    console,
+    err_console,
+    migrated_database,
+    settings_or_exit,
+)
 from stint.cli.keys import keys_app
-from stint.settings import ConfigError, Settings, load_settings
 from stint.storage.database import Database
-from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.user_store import SqlUserStore
 
 __all__ = ["app", "main"]
@@ -37,16 +40,6 @@ users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return load_settings(**overrides)
-    except ConfigError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -64,7 +57,7 @@ def migrate_command() -> None:
     """Create the database, or bring it to the newest schema."""
     from stint.storage.migrate import current_revision, migrate  # Alembic: only when migrating
 
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def go() -> tuple[str | None, str | None]:
         db = Database(settings.effective_database_url)
@@ -94,24 +87,15 @@ def serve(
     for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
         if value is not None:
             os.environ[f"STINT_{name}"] = str(value)
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
-    async def check_schema() -> str | None:
-        db = Database(settings.effective_database_url)
-        try:
-            return await schema_revision(db)
-        finally:
-            await db.dispose()
+    async def check_schema() -> None:
+        async with migrated_database(settings):
+            pass  # exits 1 unless migrated
 
-    revision = _run(check_schema())
-    if revision != SCHEMA_HEAD:
-        err_console.print(
-            f"[red]error:[/red] the database is at migration {revision or 'none'}, "
-            f"not {SCHEMA_HEAD}: run `stint migrate` first"
-        )
-        raise typer.Exit(1)
+    _run(check_schema())
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"Stint {__version__} on {base}  ({settings.workers} worker(s))")
     console.print(f"  API docs      {base}/api/docs")
@@ -165,16 +149,6 @@ def serve(
     os.execv(sys.executable, command)  # noqa: S606 (our own interpreter and arguments)
 
 
-async def _require_schema(db: Database) -> None:
-    revision = await schema_revision(db)
-    if revision != SCHEMA_HEAD:
-        err_console.print(
-            f"[red]error:[/red] the database is at migration {revision or 'none'}, "
-            f"not {SCHEMA_HEAD}: run `stint migrate` first"
-        )
-        raise typer.Exit(1)
-
-
 def _accounts(db: Database) -> tuple[SqlUserStore, AccountService]:
     from stint.accounts.memory_counters import MemoryCounterStore
     from stint.accounts.passwords import PasswordHashing
@@ -199,16 +173,12 @@ def users_create(
     ],
 ) -> None:
     """Create a user account."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def go() -> None:
-        db = Database(settings.effective_database_url)
-        try:
-            await _require_schema(db)
+        async with migrated_database(settings) as db:
             user = await _accounts(db)[1].register(username, password)
             console.print(f"created user {user.username} (id {user.id})")
-        finally:
-            await db.dispose()
 
     try:
         _run(go())
@@ -224,12 +194,10 @@ def users_create(
 @users_app.command("list")
 def users_list() -> None:
     """List user accounts."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def go() -> None:
-        db = Database(settings.effective_database_url)
-        try:
-            await _require_schema(db)
+        async with migrated_database(settings) as db:
             store = _accounts(db)[0]
             table = Table("id", "username", "status", "created")
             after = 0
@@ -239,8 +207,6 @@ def users_list() -> None:
                     table.add_row(str(user.id), user.username, status, user.created_at.isoformat())
                 after = batch[-1].id
             console.print(table)
-        finally:
-            await db.dispose()
 
     _run(go())
 
@@ -248,17 +214,13 @@ def users_list() -> None:
 def _set_disabled(username: str, disabled: bool) -> None:
     from stint.accounts.usernames import username_key
 
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def go() -> bool:
-        db = Database(settings.effective_database_url)
-        try:
-            await _require_schema(db)
+        async with migrated_database(settings) as db:
             store = _accounts(db)[0]
             user = await store.by_username_key(username_key(username))
             return user is not None and await store.set_disabled(user.id, disabled)
-        finally:
-            await db.dispose()
 
     if not _run(go()):
         err_console.print(f"[red]error:[/red] no user {username!r}")
@@ -314,12 +276,10 @@ def users_profile(
         changes["email_verified"] = True
     if verify_phone:
         changes["phone_number_verified"] = True
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def go() -> dict[str, Any] | None:
-        db = Database(settings.effective_database_url)
-        try:
-            await _require_schema(db)
+        async with migrated_database(settings) as db:
             store = _accounts(db)[0]
             user = await store.by_username_key(username_key(username))
             if user is None:
@@ -328,8 +288,6 @@ def users_profile(
             if changes:
                 await claims.update(user.id, changes)
             return await claims.claims(user.id)
-        finally:
-            await db.dispose()
 
     try:
         found = _run(go())
