@@ -163,7 +163,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         if decision is None:
             return await interact(request, params)  # RFC 6749 §3.1: the request sent by POST
         if not pages.csrf_ok(request, form):
-            return pages.forbidden(request, "The form expired. Go back, reload and try again.")
+            return pages.form_expired(request)
         checked_request = await checked(request, params)
         if isinstance(checked_request, Response):
             return checked_request

@@ -26,7 +26,6 @@ from stint.web.pages.common import PageContext, read_form
 __all__ = ["END_SESSION_PATH", "LogoutDependencies", "logout_routes"]
 
 END_SESSION_PATH = "/o/logout/"
-_EXPIRED = "The form expired. Go back, reload and try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ def logout_routes(deps: LogoutDependencies) -> list[BaseRoute]:
 
     async def decide(request: Request, form: dict[str, str]) -> Response:
         if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
+            return ctx.form_expired(request)
         try:
             checked = await deps.validator.validate(_params(form))
         except OAuthError as exc:

@@ -14,14 +14,13 @@ from stint.accounts.models import User
 from stint.accounts.service import PasswordChangeError
 from stint.accounts.sessions import Session
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
-from stint.web.pages.common import PageContext, login_redirect, read_form
+from stint.web.pages.common import PageContext, login_redirect
 
 if TYPE_CHECKING:
     from stint.web.app import Runtime
 
 __all__ = ["account_routes"]
 
-_EXPIRED = "The form expired. Go back, reload and try again."
 # Messages after a redirect, by a fixed key: nothing from the query string reaches the page.
 NOTICES = {
     "password-changed": "Your password was changed. Every other session was signed out.",
@@ -92,13 +91,10 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         return await render(request, signed_in[1], signed_in[0])
 
     async def change_password(request: Request) -> Response:
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/login?next=%2Faccount", status_code=303)
-        session, user = signed_in
+        checked = await ctx.signed_in_post(request, login_next="/account")
+        if isinstance(checked, Response):
+            return checked
+        form, session, user = checked
         new = form.get("new_password", "")
         if new != form.get("confirm_password", ""):
             errors = {"confirm_password": "does not match the new password"}
@@ -113,13 +109,10 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         return RedirectResponse("/account?notice=password-changed", status_code=303)
 
     async def revoke_app(request: Request) -> Response:
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/login?next=%2Faccount", status_code=303)
-        user = signed_in[1]
+        checked = await ctx.signed_in_post(request, login_next="/account")
+        if isinstance(checked, Response):
+            return checked
+        user = checked[2]
         client_id = request.path_params["client_id"]
         # Revoking the grants stops their access tokens (JWT and opaque) at the next check;
         # their refresh tokens go too, and forgetting the consent makes the app ask again.
@@ -129,13 +122,10 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         return RedirectResponse("/account?notice=revoked", status_code=303)
 
     async def end_session(request: Request) -> Response:
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/login?next=%2Faccount", status_code=303)
-        session, user = signed_in
+        checked = await ctx.signed_in_post(request, login_next="/account")
+        if isinstance(checked, Response):
+            return checked
+        _, session, user = checked
         sid = request.path_params["sid"]
         if sid == session.sid:  # this browser's own: the same as signing out
             response = RedirectResponse("/login", status_code=303)

@@ -36,8 +36,25 @@ class PageContext:
             request, "error.html", {"title": "Request refused", "message": message}, 403
         )
 
+    def form_expired(self, request: Request) -> Response:
+        """403 for a form whose CSRF token is missing or stale."""
+        return self.forbidden(request, "The form expired. Go back, reload and try again.")
+
     def csrf_ok(self, request: Request, form: dict[str, str]) -> bool:
         return self.pages.csrf.valid(request, form.get(CSRF_FIELD))
+
+    async def signed_in_post(
+        self, request: Request, *, login_next: str
+    ) -> tuple[dict[str, str], Session, User] | Response:
+        """A form POST of a signed-in user, CSRF-checked: (form, session, user), or the answer
+        to send instead (403 for a bad token, to sign-in and back to ``login_next`` if needed)."""
+        form = await read_form(request)
+        if not self.csrf_ok(request, form):
+            return self.form_expired(request)
+        signed_in = await self.signed_in(request)
+        if signed_in is None:
+            return RedirectResponse(f"/login?next={quote(login_next, safe='')}", status_code=303)
+        return form, *signed_in
 
 
 async def read_form(request: Request, limit: int = 65536) -> dict[str, str]:

@@ -25,7 +25,7 @@ from stint.protocol.registration import (
     updated_client,
 )
 from stint.protocol.scopes import API_SCOPES, SCOPE_DESCRIPTIONS
-from stint.web.pages.common import PageContext, login_redirect, read_form
+from stint.web.pages.common import PageContext, login_redirect
 
 if TYPE_CHECKING:
     from stint.web.app import Runtime
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["GRANT_CHOICES", "MAX_APPS_PER_USER", "developer_routes"]
 
 MAX_APPS_PER_USER = 50
-_EXPIRED = "The form expired. Go back, reload and try again."
 _CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
 
 
@@ -211,13 +210,10 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         return new_page(request, signed_in[1], AppForm(), {})
 
     async def create_app(request: Request) -> Response:
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/login?next=%2Fdeveloper%2Fapps%2Fnew", status_code=303)
-        user = signed_in[1]
+        checked = await ctx.signed_in_post(request, login_next="/developer/apps/new")
+        if isinstance(checked, Response):
+            return checked
+        form, _, user = checked
         submitted = AppForm.submitted(form)
         if len(await clients.by_owner(user.id)) >= MAX_APPS_PER_USER:
             errors = {"name": f"you already have {MAX_APPS_PER_USER} apps; delete one first"}
@@ -243,13 +239,10 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
 
     async def owned_post(request: Request) -> tuple[dict[str, str], User, Client] | Response:
         """A POST about one of the user's apps: CSRF checked, signed in, the app theirs."""
-        form = await read_form(request)
-        if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, _EXPIRED)
-        signed_in = await ctx.signed_in(request)
-        if signed_in is None:
-            return RedirectResponse("/developer/apps", status_code=303)
-        user = signed_in[1]
+        checked = await ctx.signed_in_post(request, login_next="/developer/apps")
+        if isinstance(checked, Response):
+            return checked
+        form, _, user = checked
         client = await owned(request, user)
         if client is None:
             return not_found(request, user)

@@ -26,7 +26,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
     async def login(request: Request) -> Response:
         form = await read_form(request)
         if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, "The form expired. Go back, reload and try again.")
+            return ctx.form_expired(request)
         next_url = safe_next(form.get("next"))
         username = form.get("username", "")[:64]
         ip = request.client.host if request.client else "unknown"
@@ -45,7 +45,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
     async def logout(request: Request) -> Response:
         form = await read_form(request)
         if not ctx.csrf_ok(request, form):
-            return ctx.forbidden(request, "The form expired. Go back, reload and try again.")
+            return ctx.form_expired(request)
         response = RedirectResponse("/login", status_code=303)
         await ctx.sessions.end(request, response)
         return response
