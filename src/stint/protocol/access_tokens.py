@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from stint.protocol.errors import InvalidTokenError
-from stint.protocol.jws import CompactSigner, audiences, segment_json
+from stint.protocol.jws import SignerCache, audiences, segment_json
 from stint.protocol.keys import KeyRing
 
 __all__ = ["AccessToken", "AccessTokenIssuer", "AccessTokenVerifier", "IssuedToken"]
@@ -51,7 +51,7 @@ class AccessTokenIssuer:
         self._issuer = issuer
         self._audience = audience
         self._ttl = ttl
-        self._signer: CompactSigner | None = None
+        self._signers = SignerCache()  # the key is parsed once, not per token
 
     @property
     def ttl(self) -> int:
@@ -83,10 +83,7 @@ class AccessTokenIssuer:
             claims["preferred_username"] = username
         if grant_id:
             claims["gid"] = grant_id  # lets revoking the grant revoke this token too
-        signer = self._signer
-        if signer is None or signer.kid != key.kid:  # parse the key once, not per token
-            signer = self._signer = CompactSigner(key, ACCESS_TOKEN_TYP)
-        return IssuedToken(signer.sign(claims), self._ttl, scopes)
+        return IssuedToken(self._signers.get(key, ACCESS_TOKEN_TYP).sign(claims), self._ttl, scopes)
 
 
 class AccessTokenVerifier:
