@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -30,7 +30,7 @@ from stint.protocol.ports import ClientStore, ConsentStore
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 from stint.protocol.tokens import Subject
 from stint.web.csrf import CSRF_FIELD
-from stint.web.pages.common import PageContext, read_form
+from stint.web.pages.common import PageContext, read_form, to_login
 
 __all__ = ["AuthorizeDependencies", "authorize_routes"]
 
@@ -210,10 +210,7 @@ def _to_login(auth: AuthorizationRequest, *, reauthenticate: bool) -> Response:
     """
     following = _without_prompt(dict(auth.params), {"login", "select_account"})
     following.pop("max_age", None)
-    target = "/o/authorize/?" + urlencode(following)
-    query = {"next": target}
-    if reauthenticate:
-        query["reauth"] = "1"
+    extra = {"reauth": "1"} if reauthenticate else {}
     if auth.login_hint:
-        query["username"] = auth.login_hint[:64]
-    return RedirectResponse(f"/login?{urlencode(query, quote_via=quote)}", status_code=303)
+        extra["username"] = auth.login_hint[:64]
+    return to_login("/o/authorize/?" + urlencode(following), **extra)

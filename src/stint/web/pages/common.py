@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,7 +15,7 @@ from stint.web.csrf import CSRF_FIELD
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
 
-__all__ = ["PageContext", "login_redirect", "read_form", "safe_next"]
+__all__ = ["PageContext", "login_redirect", "read_form", "safe_next", "to_login"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class PageContext:
             return self.form_expired(request)
         signed_in = await self.signed_in(request)
         if signed_in is None:
-            return RedirectResponse(f"/login?next={quote(login_next, safe='')}", status_code=303)
+            return to_login(login_next)
         return form, *signed_in
 
 
@@ -75,6 +75,12 @@ def safe_next(value: str | None, default: str = "/account") -> str:
     return value
 
 
+def to_login(next_url: str, **extra: str) -> Response:
+    """To the sign-in page, which comes back to ``next_url``; ``extra`` adds to its query."""
+    query = urlencode({"next": next_url, **extra}, quote_via=quote)
+    return RedirectResponse(f"/login?{query}", status_code=303)
+
+
 def login_redirect(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    """To sign in, then back to this very page."""
+    return to_login(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
