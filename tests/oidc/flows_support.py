@@ -179,7 +179,7 @@ def form_post(response: httpx.Response, redirect_uri: str = REDIRECT_URI) -> dic
     return {name: value for _, name, value in page.fields}
 
 
-# --- the first version of these helpers, which test_code_flow_plan.py imports ----------------
+# --- shorthand over support.py in the form the Implicit, Hybrid and Form Post tests use ------
 
 PROFILE = {"name": "Alice Liddell", "given_name": "Alice", "family_name": "Liddell"}
 
