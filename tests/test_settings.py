@@ -90,3 +90,49 @@ def test_a_secret_file_others_can_read_is_refused(tmp_path: Path) -> None:
 def test_secret_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STINT_SECRET_KEY", "s" * 40)
     assert read_or_create_secret(load_settings()) == b"s" * 40
+
+
+@pytest.mark.parametrize(
+    ("issuer", "environment", "allowed"),
+    [
+        ("", "development", True),  # http://127.0.0.1:8000: a laptop instance calls local apps
+        ("http://localhost:8000", "development", True),
+        ("http://[::1]:8000", "test", True),
+        ("http://127.0.0.2:8000", "development", True),
+        ("https://stint.example", "development", False),
+        ("http://stint.internal", "test", False),
+        ("http://10.0.0.5:8000", "development", False),
+        ("https://stint.example", "production", False),
+    ],
+)
+def test_the_private_address_guard_is_on_unless_the_issuer_is_a_loopback_address(
+    issuer: str, environment: str, allowed: bool
+) -> None:
+    settings = Settings(issuer=issuer, environment=environment)  # type: ignore[arg-type]
+    assert settings.effective_outbound_allow_private is allowed
+
+
+def test_the_operator_may_still_set_the_private_address_guard_explicitly() -> None:
+    assert not Settings(outbound_allow_private_addresses=False).effective_outbound_allow_private
+    lab = Settings(issuer="http://stint.lab", outbound_allow_private_addresses=True)
+    assert lab.effective_outbound_allow_private
+
+
+@pytest.mark.parametrize(
+    ("changes", "open_to_anyone"),
+    [
+        ({}, False),
+        ({"registration_open": True}, True),
+        ({"registration_initial_access_token": "t" * 32}, False),
+        ({"registration_initial_access_token": "t" * 32, "registration_open": True}, False),
+    ],
+)
+def test_production_registers_clients_only_with_an_initial_access_token_unless_opted_in(
+    changes: dict[str, object], open_to_anyone: bool
+) -> None:
+    settings = Settings(environment="production", issuer="https://stint.example", **changes)  # type: ignore[arg-type]
+    assert settings.effective_registration_open is open_to_anyone
+
+
+def test_outside_production_registration_stays_open_by_default() -> None:
+    assert Settings(environment="development").effective_registration_open

@@ -8,11 +8,13 @@ Unknown keys and unsafe combinations stop start-up with a message naming them.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -76,12 +78,18 @@ class Settings(BaseSettings):
     registration_enabled: bool = True  # OIDC Dynamic Client Registration / RFC 7591
     # When set, registering a client needs it as a Bearer token (RFC 7591 §3, initial access).
     registration_initial_access_token: str = Field(default="", repr=False)
+    # Production registers clients only with that token, unless the operator opts in to open
+    # registration (RFC 9700 §4.11.2: a self-registered client is an open redirector's best friend).
+    registration_open: bool = False
+    registrations_per_ip: int = Field(default=20, ge=1, le=100_000)  # per window, per address
+    registration_window_seconds: int = Field(default=3600, ge=10, le=86400)
     request_uri_enabled: bool = True  # RFC 9101 request objects by reference
     backchannel_logout_attempts: int = Field(default=5, ge=1, le=50)
     backchannel_logout_retry_seconds: float = Field(default=2.0, ge=0, le=3600)
     outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # Outbound calls (request_uri, sector_identifier_uri, jwks_uri, back-channel logout) may
-    # reach private and loopback addresses: default on in development and test only (SSRF).
+    # reach private and loopback addresses: by default only when the issuer is itself on a
+    # loopback address (a laptop instance calling local apps), whatever the environment (SSRF).
     outbound_allow_private_addresses: bool | None = None
 
     @classmethod
@@ -135,11 +143,27 @@ class Settings(BaseSettings):
     def effective_outbound_allow_private(self) -> bool:
         if self.outbound_allow_private_addresses is not None:
             return self.outbound_allow_private_addresses
-        return self.environment != "production"
+        return _is_loopback_host(urlsplit(self.effective_issuer).hostname or "")
+
+    @property
+    def effective_registration_open(self) -> bool:
+        """Anyone may register a client, with no initial access token (RFC 7591 §3)."""
+        if self.registration_initial_access_token:
+            return False
+        return self.registration_open or self.environment != "production"
 
     @property
     def effective_issuer(self) -> str:
         return self.issuer or f"http://{self.host}:{self.port}"
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides: Any) -> Settings:

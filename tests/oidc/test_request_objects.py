@@ -204,7 +204,7 @@ async def test_oidcc_unsigned_request_object_supported_correctly_or_rejected_as_
 async def test_oidcc_request_uri_unsigned(
     app: Starlette, client: httpx.AsyncClient, alice: Account, documents: Documents
 ) -> None:
-    client_id, secret = await relying_party(app)
+    client_id, secret = await relying_party(app, request_uris=[f"{documents.base_url}/request.jwt"])
     pkce = new_pkce()
     body = unsigned(object_claims(client_id, pkce.challenge))
     request_uri = documents.serve("/request.jwt", body, "application/oauth-authz-req+jwt")
@@ -218,7 +218,12 @@ async def test_oidcc_request_uri_signed_rs256(
     app: Starlette, client: httpx.AsyncClient, alice: Account, documents: Documents
 ) -> None:
     jwks = {"keys": [RSA_KEY.as_dict(private=False)]}
-    client_id, secret = await relying_party(app, jwks=jwks, request_object_signing_alg="RS256")
+    client_id, secret = await relying_party(
+        app,
+        jwks=jwks,
+        request_object_signing_alg="RS256",
+        request_uris=[f"{documents.base_url}/signed.jwt"],
+    )
     pkce = new_pkce()
     body = signed(object_claims(client_id, pkce.challenge), "RS256", RSA_KEY)
     request_uri = documents.serve("/signed.jwt", body, "application/oauth-authz-req+jwt")
@@ -257,14 +262,34 @@ async def test_oidcc_ensure_request_object_with_redirect_uri(
 async def test_a_request_uri_that_cannot_be_fetched_is_sent_back_as_invalid_request_uri(
     app: Starlette, client: httpx.AsyncClient, documents: Documents
 ) -> None:
-    client_id, _ = await relying_party(app)
-    url = authorize_query(
-        client_id, scope="openid", request_uri=documents.base_url + "/missing.jwt"
-    )
-    answer = await client.get(url)
+    missing = documents.base_url + "/missing.jwt"
+    client_id, _ = await relying_party(app, request_uris=[missing])
+    answer = await client.get(authorize_query(client_id, scope="openid", request_uri=missing))
     params = redirected_to(answer, REDIRECT_URI)  # the query's own, registered, redirect_uri
     assert params["error"] == "invalid_request_uri"
     assert params["state"] == "xyz"
+    # Not "answered 404": the client would learn what answers at a URL it chose (SSRF oracle).
+    assert params["error_description"] == "the request_uri could not be fetched"
+    assert documents.hits["/missing.jwt"] == 1
+
+
+async def test_a_request_uri_the_client_did_not_register_is_never_fetched(
+    app: Starlette, client: httpx.AsyncClient, documents: Documents
+) -> None:
+    client_id, _ = await relying_party(app)
+    body = unsigned(object_claims(client_id, new_pkce().challenge))
+    request_uri = documents.serve("/request.jwt", body, "application/oauth-authz-req+jwt")
+    answer = await client.get(authorize_query(client_id, scope="openid", request_uri=request_uri))
+    params = redirected_to(answer, REDIRECT_URI)
+    assert params["error"] == "invalid_request_uri"
+    assert params["error_description"] == "request_uri is not registered for this client"
+    assert documents.hits == {}
+
+
+async def test_discovery_says_request_uris_must_be_registered(client: httpx.AsyncClient) -> None:
+    configuration = (await client.get("/.well-known/openid-configuration")).json()
+    assert configuration["request_uri_parameter_supported"] is True
+    assert configuration["require_request_uri_registration"] is True
 
 
 async def test_a_request_object_with_a_bad_signature_is_sent_back_as_invalid_request_object(

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from stint.outbound.fetch import FetchError, FetchPolicy, OutboundHttp, is_public_address
+from stint.protocol.oidc.ports import FetchFailedError
+from stint.web.outbound_fetcher import OutboundDocumentFetcher
 
 pytestmark = pytest.mark.anyio
 
@@ -233,3 +235,28 @@ async def test_logs_neither_query_nor_body(
     assert f"GET {server.base}/doc.json answered 200" in caplog.messages
     assert "secret" not in caplog.text
     assert "rp.example" not in caplog.text  # from the document's body
+
+
+@pytest.mark.parametrize(
+    ("policy", "path", "reason"),
+    [
+        (LOCAL, "/missing", "answered 404"),
+        (LOCAL, "/redirect", "answered 302"),
+        (
+            FetchPolicy(allow_private_addresses=True, require_https=False, timeout_seconds=0.3),
+            "/slow",
+            "timed out",
+        ),
+        (PUBLIC_HTTP, "/doc.json", "resolves to a private address"),
+    ],
+)
+async def test_the_document_fetcher_tells_the_client_only_that_the_fetch_failed(
+    server: Server, caplog: pytest.LogCaptureFixture, policy: FetchPolicy, path: str, reason: str
+) -> None:
+    # A status, a timeout or an address would tell whoever chose the URL what is behind it.
+    caplog.set_level("INFO", logger="stint.outbound")
+    async with OutboundHttp(policy) as http:
+        with pytest.raises(FetchFailedError) as failed:
+            await OutboundDocumentFetcher(http).fetch(server.base + path, accept="*/*")
+    assert str(failed.value) == "could not be fetched"
+    assert reason in caplog.text  # the operator still sees why

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from stint.protocol.clients import Client, ClientType, redirect_uri_problem
@@ -18,6 +20,15 @@ def _client(*uris: str) -> Client:
         grant_types=frozenset({"authorization_code"}),
         scopes=frozenset({"profile"}),
         token_endpoint_auth_method="none",
+    )
+
+
+def _web_client(*uris: str, **metadata: str) -> Client:
+    return replace(
+        _client(*uris),
+        client_type=ClientType.CONFIDENTIAL,
+        token_endpoint_auth_method="client_secret_basic",
+        metadata=dict(metadata),
     )
 
 
@@ -49,14 +60,37 @@ def test_anything_else_than_the_registered_uri_does_not_match(uri: str) -> None:
     ("registered", "requested"),
     [
         ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb"),
-        ("http://127.0.0.1:8080/cb", "http://127.0.0.1:5000/cb"),
-        ("http://127.0.0.1:8080/cb", "http://127.0.0.1/cb"),
         ("http://127.0.0.1/cb?a=1", "http://127.0.0.1:65535/cb?a=1"),
         ("http://[::1]/cb", "http://[::1]:5000/cb"),
     ],
 )
 def test_a_loopback_uri_matches_on_any_port(registered: str, requested: str) -> None:
     assert _client(registered).allows_redirect_uri(requested)
+
+
+def test_a_confidential_native_client_gets_the_loopback_rule_too() -> None:
+    native = _web_client("http://127.0.0.1/cb", application_type="native")
+    assert native.allows_redirect_uri("http://127.0.0.1:5000/cb")
+
+
+@pytest.mark.parametrize(
+    "requested", ["http://127.0.0.1:5000/cb", "http://127.0.0.1:8080/cb", "http://127.0.0.1/cb"]
+)
+def test_a_confidential_web_client_gets_no_loopback_port_leeway(requested: str) -> None:
+    # RFC 8252 §7.3 is for native apps; a web client's loopback URI is matched exactly.
+    web = _web_client("http://127.0.0.1:8000/cb", "http://[::1]/cb")
+    assert web.allows_redirect_uri("http://127.0.0.1:8000/cb")
+    assert not web.allows_redirect_uri(requested)
+    assert not web.allows_redirect_uri("http://[::1]:5000/cb")
+
+
+@pytest.mark.parametrize(
+    "requested", ["http://127.0.0.1:5000/cb", "http://127.0.0.1/cb", "http://127.0.0.1:80/cb"]
+)
+def test_a_loopback_uri_registered_with_a_port_matches_only_that_port(requested: str) -> None:
+    client = _client("http://127.0.0.1:8080/cb")
+    assert client.allows_redirect_uri("http://127.0.0.1:8080/cb")
+    assert not client.allows_redirect_uri(requested)
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,9 @@ class MemoryClients:
         return self.clients.pop(client_id, None) is not None
 
 
-def endpoint(store: MemoryClients, initial_access_token: str = "") -> RegistrationEndpoint:
+def endpoint(
+    store: MemoryClients, initial_access_token: str = "", *, open_to_anyone: bool = True
+) -> RegistrationEndpoint:
     return RegistrationEndpoint(
         store,
         HASHER,
@@ -49,6 +51,7 @@ def endpoint(store: MemoryClients, initial_access_token: str = "") -> Registrati
         policy=RegistrationPolicy(),
         fetcher=None,
         initial_access_token=initial_access_token,
+        open_to_anyone=open_to_anyone,
     )
 
 
@@ -83,6 +86,23 @@ async def test_an_initial_access_token_is_required_when_configured() -> None:
     for token in (None, "", "let-me-i", "let-me-in "):
         with pytest.raises(InvalidTokenError):
             await registrar.register({"redirect_uris": [WEB]}, token)
+    assert (await registrar.register({"redirect_uris": [WEB]}, "let-me-in"))["client_id"]
+
+
+async def test_a_closed_endpoint_registers_nobody_but_still_manages_its_clients() -> None:
+    store = MemoryClients()
+    info = await endpoint(store).register({"redirect_uris": [WEB]}, None)
+    closed = endpoint(store, open_to_anyone=False)
+    for token in (None, "", "anything"):
+        with pytest.raises(InvalidTokenError):
+            await closed.register({"redirect_uris": [WEB]}, token)
+    assert len(store.clients) == 1
+    read = await closed.read(info["client_id"], info["registration_access_token"])
+    assert read["client_id"] == info["client_id"]
+
+
+async def test_the_initial_access_token_still_opens_a_closed_endpoint() -> None:
+    registrar = endpoint(MemoryClients(), "let-me-in", open_to_anyone=False)
     assert (await registrar.register({"redirect_uris": [WEB]}, "let-me-in"))["client_id"]
 
 

@@ -45,7 +45,7 @@ class FakeFetcher:
     async def fetch(self, url: str, *, accept: str) -> bytes:
         self.calls.append((url, accept))
         if url not in self.documents:
-            raise FetchFailedError("the server answered 404")
+            raise FetchFailedError("could not be fetched")
         return self.documents[url]
 
 
@@ -344,9 +344,13 @@ async def test_response_type_values_may_come_in_any_order() -> None:
     assert merged["response_type"] == "id_token code"
 
 
+def _registering(*request_uris: str) -> Client:
+    return _client(request_uris=list(request_uris or [REQUEST_URI]))
+
+
 async def test_request_uri_is_fetched_with_the_request_object_media_types() -> None:
     fetcher = FakeFetcher({REQUEST_URI: signed(_claims()).encode() + b"\n"})
-    merged = await _objects(fetcher).apply(_query(request_uri=REQUEST_URI), _client())
+    merged = await _objects(fetcher).apply(_query(request_uri=REQUEST_URI), _registering())
     assert merged["state"] == "from-object"
     assert "request_uri" not in merged
     assert fetcher.calls == [(REQUEST_URI, REQUEST_OBJECT_ACCEPT)]
@@ -354,14 +358,14 @@ async def test_request_uri_is_fetched_with_the_request_object_media_types() -> N
 
 async def test_request_uri_may_point_at_an_unsigned_object() -> None:
     fetcher = FakeFetcher({REQUEST_URI: unsigned(_claims()).encode()})
-    merged = await _objects(fetcher).apply(_query(request_uri=REQUEST_URI), _client())
+    merged = await _objects(fetcher).apply(_query(request_uri=REQUEST_URI), _registering())
     assert merged["redirect_uri"] == "https://rp.example/other"
 
 
 async def test_request_uri_is_refused_when_by_reference_is_disabled() -> None:
     fetcher = FakeFetcher({REQUEST_URI: unsigned(_claims()).encode()})
     objects = _objects(fetcher, by_reference_enabled=False)
-    error = await _refused(objects, _query(request_uri=REQUEST_URI))
+    error = await _refused(objects, _query(request_uri=REQUEST_URI), _registering())
     assert isinstance(error, RequestUriNotSupportedError)
     assert fetcher.calls == []
 
@@ -371,6 +375,15 @@ async def test_an_unregistered_request_uri_is_refused_when_the_client_registered
     client = _client(request_uris=["https://rp.example/requests/2"])
     error = await _refused(_objects(fetcher), _query(request_uri=REQUEST_URI), client)
     assert isinstance(error, InvalidRequestUriError)
+    assert fetcher.calls == []
+
+
+async def test_a_request_uri_is_never_fetched_for_a_client_that_registered_none() -> None:
+    # RFC 9101 §10.4.1: otherwise any client makes Stint fetch any URL it names (SSRF).
+    fetcher = FakeFetcher({REQUEST_URI: unsigned(_claims()).encode()})
+    error = await _refused(_objects(fetcher), _query(request_uri=REQUEST_URI), _client())
+    assert isinstance(error, InvalidRequestUriError)
+    assert error.description == "request_uri is not registered for this client"
     assert fetcher.calls == []
 
 
@@ -395,7 +408,7 @@ async def test_a_registered_request_uri_matches_without_its_fragment() -> None:
 )
 async def test_a_request_uri_that_is_not_a_plain_https_url_is_refused(uri: str) -> None:
     fetcher = FakeFetcher()
-    error = await _refused(_objects(fetcher), _query(request_uri=uri))
+    error = await _refused(_objects(fetcher), _query(request_uri=uri), _registering(uri))
     assert isinstance(error, InvalidRequestUriError)
     assert fetcher.calls == []
 
@@ -403,21 +416,22 @@ async def test_a_request_uri_that_is_not_a_plain_https_url_is_refused(uri: str) 
 async def test_http_request_uri_can_be_allowed_for_development() -> None:
     uri = "http://127.0.0.1:8123/request.jwt"
     fetcher = FakeFetcher({uri: unsigned(_claims()).encode()})
-    merged = await _objects(fetcher, allow_http=True).apply(_query(request_uri=uri), _client())
+    objects = _objects(fetcher, allow_http=True)
+    merged = await objects.apply(_query(request_uri=uri), _registering(uri))
     assert merged["state"] == "from-object"
 
 
 async def test_a_request_uri_that_cannot_be_fetched_is_an_invalid_request_uri() -> None:
-    error = await _refused(_objects(FakeFetcher()), _query(request_uri=REQUEST_URI))
+    error = await _refused(_objects(FakeFetcher()), _query(request_uri=REQUEST_URI), _registering())
     assert isinstance(error, InvalidRequestUriError)
     assert error.error == "invalid_request_uri"
-    assert error.description == "the request_uri could not be fetched: the server answered 404"
+    assert error.description == "the request_uri could not be fetched"
 
 
 @pytest.mark.parametrize("body", [b"x" * 2048, "\u00e9".encode() * 10, b"<html></html>"])
 async def test_a_request_uri_document_that_is_not_a_small_jwt_is_refused(body: bytes) -> None:
     objects = _objects(FakeFetcher({REQUEST_URI: body}), max_bytes=1024)
-    error = await _refused(objects, _query(request_uri=REQUEST_URI))
+    error = await _refused(objects, _query(request_uri=REQUEST_URI), _registering())
     assert isinstance(error, InvalidRequestObjectError)
 
 

@@ -57,6 +57,17 @@ class Client:
     def is_public(self) -> bool:
         return self.client_type is ClientType.PUBLIC
 
+    @property
+    def self_registered(self) -> bool:
+        """Registered through /o/register by whoever sent the request (RFC 7591), so nobody
+        vouched for its name or logo; only those clients hold a registration access token."""
+        return self.registration_token_hash is not None
+
+    @property
+    def is_native(self) -> bool:
+        """An app on the user's device: public, or registered as application_type native."""
+        return self.is_public or self.meta("application_type") == "native"
+
     def allows_grant(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
 
@@ -64,6 +75,8 @@ class Client:
         """Exact match (RFC 9700 §4.1.3), except loopback ports (RFC 8252 §7.3)."""
         if uri in self.redirect_uris:
             return True
+        if not self.is_native:
+            return False  # RFC 8252 §7.3 is for native apps; a web server has a fixed port
         try:
             requested = urlsplit(uri)
             host = _without_port(requested.netloc, requested.port)
@@ -76,12 +89,13 @@ class Client:
         for registered in self.redirect_uris:
             try:
                 candidate = urlsplit(registered)
-                registered_host = _without_port(candidate.netloc, candidate.port)
+                registered_port = candidate.port
             except ValueError:
                 continue
             if (
-                candidate.scheme == "http"
-                and registered_host == host
+                registered_port is None  # a registered port is meant: it matches exactly
+                and candidate.scheme == "http"
+                and candidate.netloc == host
                 and candidate.path == requested.path
                 and candidate.query == requested.query
             ):

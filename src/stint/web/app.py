@@ -306,10 +306,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         # OIDC Core §6, RFC 9101
         "request_parameter_supported": True,
         "request_uri_parameter_supported": settings.request_uri_enabled,
-        "require_request_uri_registration": False,
+        "require_request_uri_registration": True,  # Registration §2: see RequestObjects
         "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGS),
     }
-    if settings.registration_enabled:
+    if settings.registration_enabled and (
+        settings.effective_registration_open or settings.registration_initial_access_token
+    ):
         discovery_extra["registration_endpoint"] = f"{issuer}/o/register"
     # RP-Initiated Logout §2.1, Back-Channel Logout §2.1
     discovery_extra |= {
@@ -347,6 +349,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         ),
         fetcher=fetcher,
         initial_access_token=settings.registration_initial_access_token,
+        open_to_anyone=settings.effective_registration_open,
     )
     # OIDC Back-Channel Logout: every way a session ends tells the apps that signed in with it.
     backchannel = BackchannelLogout(

@@ -7,9 +7,13 @@ from stint.protocol.oidc.ports import FetchFailedError
 
 __all__ = ["OutboundDocumentFetcher"]
 
+# One answer for every failure: "answered 404", "timed out" or "resolves to a private address"
+# would tell whoever chose the URL what lies behind it (an SSRF oracle). The reason is logged.
+_FAILED = "could not be fetched"
+
 
 class OutboundDocumentFetcher:
-    """Implements ``DocumentFetcher``: a 2xx body, or FetchFailedError with a client-safe reason."""
+    """Implements ``DocumentFetcher``: a 2xx body, or FetchFailedError saying only that it failed."""
 
     def __init__(self, http: OutboundHttp) -> None:
         self._http = http
@@ -17,6 +21,6 @@ class OutboundDocumentFetcher:
     async def fetch(self, url: str, *, accept: str) -> bytes:
         try:
             document = await self._http.get(url, accept=accept)
-        except FetchError as exc:
-            raise FetchFailedError(str(exc)) from None
+        except FetchError:
+            raise FetchFailedError(_FAILED) from None  # OutboundHttp logged why
         return document.body

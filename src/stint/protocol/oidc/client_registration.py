@@ -199,7 +199,7 @@ async def _sector(fields: dict[str, Any], fetcher: DocumentFetcher | None) -> No
     try:
         document = await fetcher.fetch(sector_uri, accept="application/json")
     except FetchFailedError as exc:
-        raise _bad("sector_identifier_uri", f"could not be fetched: {exc}") from None
+        raise _bad("sector_identifier_uri", str(exc)) from None
     try:
         listed = orjson.loads(document)
     except orjson.JSONDecodeError:

@@ -18,7 +18,8 @@ __all__ = [
 
 
 class FetchFailedError(Exception):
-    """A document could not be fetched; the message is safe to show to the client."""
+    """A document could not be fetched; the message is shown to the client, so it says nothing
+    about the network (status, timeout, address) that the client could probe with."""
 
 
 class DocumentFetcher(Protocol):

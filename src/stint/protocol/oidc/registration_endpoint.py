@@ -56,6 +56,7 @@ class RegistrationEndpoint:
         policy: RegistrationPolicy,
         fetcher: DocumentFetcher | None,
         initial_access_token: str = "",
+        open_to_anyone: bool = True,
     ) -> None:
         self._clients = clients
         self._hasher = hasher
@@ -63,12 +64,17 @@ class RegistrationEndpoint:
         self._policy = policy
         self._fetcher = fetcher
         self._initial_hash = hasher.hash(initial_access_token) if initial_access_token else None
+        # RFC 7591 §3: without an initial access token, registration is open to anyone, unless
+        # the deployment closed it (then only RFC 7592 management of existing clients remains).
+        self._open = open_to_anyone and self._initial_hash is None
         self._nobody = hasher.hash(new_secret())  # compared against when the client is unknown
 
     async def register(self, body: Mapping[str, Any], access_token: str | None) -> dict[str, Any]:
         """RFC 7591 §3.1, §3.2.1: a new client, its secret and registration access token."""
-        if self._initial_hash is not None and not (
-            access_token and self._hasher.matches(access_token, self._initial_hash)
+        if not self._open and not (
+            access_token
+            and self._initial_hash is not None
+            and self._hasher.matches(access_token, self._initial_hash)
         ):
             # RFC 7591 §3: an initial access token is a bearer token (RFC 6750 §3.1).
             raise InvalidTokenError("registering a client needs a valid initial access token")

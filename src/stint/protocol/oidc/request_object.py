@@ -99,17 +99,17 @@ class RequestObjects:
         if parts.username is not None or parts.password is not None:
             raise InvalidRequestUriError("request_uri must not carry credentials")
         registered = client.meta("request_uris")
-        if isinstance(registered, list) and registered:
-            # Registration §2: when the client pre-registered its request_uris, only those.
-            allowed = {r.partition("#")[0] for r in registered if isinstance(r, str)}
-            if location not in allowed:
-                raise InvalidRequestUriError("request_uri is not registered for this client")
+        # Registration §2, RFC 9101 §10.4.1: only URLs the client registered are fetched, so an
+        # authorization request cannot make us call any URL (discovery's
+        # require_request_uri_registration says so).
+        listed = registered if isinstance(registered, list) else ()
+        allowed = {r.partition("#")[0] for r in listed if isinstance(r, str)}
+        if location not in allowed:
+            raise InvalidRequestUriError("request_uri is not registered for this client")
         try:
             body = await self._fetcher.fetch(location, accept=REQUEST_OBJECT_ACCEPT)
         except FetchFailedError as exc:
-            raise InvalidRequestUriError(
-                f"the request_uri could not be fetched: {exc}", detail=location
-            ) from None
+            raise InvalidRequestUriError(f"the request_uri {exc}", detail=location) from None
         if len(body) > self._max_bytes:
             raise InvalidRequestObjectError("the request object is too large")
         try:
