@@ -108,7 +108,7 @@ def test_secret_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> No
 def test_the_private_address_guard_is_on_unless_the_issuer_is_a_loopback_address(
     issuer: str, environment: str, allowed: bool
 ) -> None:
-    settings = Settings(issuer=issuer, environment=environment)  # type: ignore[arg-type]
+    settings = Settings(issuer=issuer, environment=environment)
     assert settings.effective_outbound_allow_private is allowed
 
 

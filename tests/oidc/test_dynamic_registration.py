@@ -7,6 +7,8 @@ Tests mirroring a module of the OpenID Foundation's Dynamic certification plan a
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +27,7 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.storage.tables import grants
 from stint.web.app import create_app
-from tests.conftest import FAST_HASHING, Account
+from tests.conftest import FAST_HASHING, Account, make_client
 from tests.http.oauth.flow import (
     REDIRECT_URI,
     authorize_query,
@@ -39,6 +41,7 @@ from tests.http.oauth.flow import (
     token_request,
     tokens,
 )
+from tests.oidc.support import unverified
 
 pytestmark = pytest.mark.anyio
 
@@ -392,7 +395,8 @@ async def test_the_sector_uri_is_not_fetched_from_private_addresses(
     async with serving(settings, outbound_allow_private_addresses=False) as c:
         sector = documents.serve("/sector.json", [REDIRECT_URI])
         body = {"redirect_uris": [REDIRECT_URI], "sector_identifier_uri": sector}
-        assert "private address" in await refused(c, body)
+        # The same words as any other failure: the reason would be an SSRF oracle.
+        assert await refused(c, body) == "sector_identifier_uri could not be fetched"
     assert documents.requests == []
 
 
@@ -595,3 +599,153 @@ async def test_rfc7592_delete_removes_the_client_its_grants_and_tokens(
     oauth_error(again, 401, "invalid_client")
     api = await client.get("/api/activities", headers=bearer(issued["access_token"]))
     assert api.status_code == 401
+
+
+async def _sub(app: Starlette, client: httpx.AsyncClient, info: dict[str, Any]) -> str:
+    async with browser(app) as b:
+        body = await tokens(
+            client, b, info["client_id"], info["client_secret"], "alice", scope="openid"
+        )
+    sub: str = unverified(body["id_token"])[1]["sub"]
+    return sub
+
+
+async def test_a_pairwise_client_keeps_its_sector_when_it_updates_its_redirect_uris(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    info = await register(client, subject_type="pairwise")
+    path, headers = management(info)
+    sub = await _sub(app, client, info)
+    assert sub != str(alice.id)
+    same_host = update_body(info, redirect_uris=[REDIRECT_URI, "https://app.example/second"])
+    assert (await client.put(path, json=same_host, headers=headers)).status_code == 200
+    assert await _sub(app, client, info) == sub
+    # Moving to another host would give it that sector's subjects (OIDC Core §8.1).
+    moved = update_body(info, redirect_uris=[OTHER_HOST_REDIRECT])
+    answer = await client.put(path, json=moved, headers=headers)
+    assert (
+        "must stay on app.example"
+        in oauth_error(answer, 400, "invalid_redirect_uri")["error_description"]
+    )
+    public = update_body(info, subject_type="public")
+    answer = await client.put(path, json=public, headers=headers)
+    description = oauth_error(answer, 400, "invalid_client_metadata")["error_description"]
+    assert description.startswith("subject_type cannot change")
+    assert (await client.get(path, headers=headers)).json()["redirect_uris"] == [
+        REDIRECT_URI,
+        "https://app.example/second",
+    ]
+    assert await _sub(app, client, info) == sub
+
+
+async def test_a_self_registered_client_is_marked_unverified_on_the_consent_page(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    info = await register(client, client_name="Stint Official", logo_uri="https://e.example/l.png")
+    operators, _ = await make_client(app, name="Team dashboard", redirect_uris=[REDIRECT_URI])
+    async with browser(app) as b:
+        url = authorize_query(info["client_id"], pkce=new_pkce())
+        self_registered = await open_authorize(b, url, "alice")
+        vouched = await b.get(authorize_query(operators, pkce=new_pkce()))
+    assert self_registered.status_code == 200, self_registered.text
+    assert "Unverified app" in self_registered.text
+    assert "registered itself" in self_registered.text
+    assert vouched.status_code == 200, vouched.text
+    assert "Team dashboard" in vouched.text
+    assert "Unverified app" not in vouched.text
+
+
+async def test_oidcc_prompt_none_not_logged_in_goes_back_to_a_registered_client(
+    client: httpx.AsyncClient,
+) -> None:
+    # The Dynamic profile still works: a self-registered client's errors reach it.
+    info = await register(client)
+    url = authorize_query(info["client_id"], scope="openid", pkce=new_pkce(), prompt="none")
+    answer = await client.get(url)
+    assert answer.status_code == 302, answer.text
+    location = urlsplit(answer.headers["location"])
+    assert location._replace(query="").geturl() == REDIRECT_URI
+    assert parse_qs(location.query)["error"] == ["login_required"]
+
+
+async def test_registration_is_rate_limited_per_address(settings: Settings) -> None:
+    application = create_app(
+        settings.model_copy(update={"registrations_per_ip": 2}), hashing=FAST_HASHING
+    )
+    async with (
+        application.router.lifespan_context(application),
+        _from(application, "198.51.100.1") as first,
+        _from(application, "198.51.100.2") as second,
+    ):
+        await register(first)
+        await refused(first, {"redirect_uris": "not a list"})  # a refused request counts too
+        answer = await first.post(REGISTER, json={"redirect_uris": [REDIRECT_URI]})
+        oauth_error(answer, 429, "invalid_request")
+        assert answer.headers["retry-after"] == "3600"
+        assert answer.headers["cache-control"] == "no-store"
+        await register(second)  # another address is counted apart
+
+
+@pytest.mark.redis
+async def test_every_worker_shares_the_registration_count_through_redis(
+    settings: Settings,
+) -> None:
+    redis_url = await _redis_url()
+    shared = settings.model_copy(update={"registrations_per_ip": 1, "redis_url": redis_url})
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # fresh keys each run
+    workers = [create_app(shared, hashing=FAST_HASHING) for _ in range(2)]
+    async with (
+        workers[0].router.lifespan_context(workers[0]),
+        workers[1].router.lifespan_context(workers[1]),
+        _from(workers[0], address) as one,
+        _from(workers[1], address) as two,
+    ):
+        await register(one)
+        answer = await two.post(REGISTER, json={"redirect_uris": [REDIRECT_URI]})
+        oauth_error(answer, 429, "invalid_request")
+
+
+async def test_production_closes_open_registration_unless_the_operator_opts_in(
+    settings: Settings,
+) -> None:
+    production = {"environment": "production", "issuer": "https://stint.example"}
+    async with serving(settings, **production) as closed:
+        answer = await closed.post(REGISTER, json={"redirect_uris": [REDIRECT_URI]})
+        assert 'error="invalid_token"' not in challenge(answer)
+        configuration = (await closed.get("/.well-known/openid-configuration")).json()
+        assert "registration_endpoint" not in configuration
+    async with serving(settings, **production, registration_open=True) as opened:
+        await register(opened)
+    async with serving(
+        settings, **production, registration_initial_access_token="t" * 40
+    ) as guarded:
+        answer = await guarded.post(
+            REGISTER, json={"redirect_uris": [REDIRECT_URI]}, headers=bearer("t" * 40)
+        )
+        assert answer.status_code == 201, answer.text
+        configuration = (await guarded.get("/.well-known/openid-configuration")).json()
+        assert configuration["registration_endpoint"] == "https://stint.example/o/register"
+
+
+@asynccontextmanager
+async def _from(app: Starlette, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as c:
+        yield c
+
+
+async def _redis_url() -> str:
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    url = os.environ.get("STINT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    redis = Redis.from_url(url)
+    try:
+        await redis.ping()
+    except (RedisConnectionError, OSError):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true needs Redis, and none answers at {url}")
+        pytest.skip(f"no Redis at {url} (set STINT_TEST_REDIS_URL)")
+    finally:
+        await redis.aclose()
+    return url

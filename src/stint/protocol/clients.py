@@ -49,6 +49,9 @@ class Client:
     # jwks, post_logout_redirect_uris, ...), as registered.
     metadata: dict[str, Any] = field(default_factory=dict)
     registration_token_hash: str | None = None  # RFC 7592 §3
+    # The sector its pairwise subjects are computed for (OIDC Core §8.1), fixed at registration
+    # so that changing redirect URIs never changes, or borrows, the users' ``sub``.
+    pairwise_sector: str | None = None
 
     def meta(self, name: str, default: Any = None) -> Any:
         return self.metadata.get(name, default)

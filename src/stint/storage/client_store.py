@@ -31,6 +31,7 @@ _COLUMNS = (
     clients.c.created_at,
     clients.c.client_metadata,
     clients.c.registration_token_hash,
+    clients.c.pairwise_sector,
 )
 _GET = select(*_COLUMNS).where(clients.c.client_id == bindparam("client_id"))
 _BY_OWNER = (
@@ -61,6 +62,7 @@ def _client(row: Any) -> Client:
         created_at=row[11],
         metadata=orjson.loads(row[12]) if row[12] and row[12] != "{}" else {},
         registration_token_hash=row[13],
+        pairwise_sector=row[14],
     )
 
 
@@ -78,6 +80,7 @@ def _values(client: Client) -> dict[str, Any]:
         "may_introspect": client.may_introspect,
         "client_metadata": orjson.dumps(client.metadata).decode(),
         "registration_token_hash": client.registration_token_hash,
+        "pairwise_sector": client.pairwise_sector,
     }
 
 

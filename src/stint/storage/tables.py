@@ -136,6 +136,7 @@ clients = Table(
     # OpenID Connect / RFC 7591 client metadata beyond the columns above, as a JSON object.
     Column("client_metadata", Text, nullable=False, server_default="{}"),
     Column("registration_token_hash", String(64), nullable=True),  # RFC 7592 §3
+    Column("pairwise_sector", String(255), nullable=True),  # OIDC Core §8.1, set at registration
     Index(None, "owner_id"),
 )
 

@@ -84,7 +84,7 @@ from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
 from stint.web.oauth.logout import LogoutDependencies, logout_routes
 from stint.web.oauth.oidc import OidcDependencies, oidc_routes
-from stint.web.oauth.registration import registration_routes
+from stint.web.oauth.registration import RegistrationLimit, registration_routes
 from stint.web.outbound_fetcher import OutboundDocumentFetcher
 from stint.web.pages.account import account_routes
 from stint.web.pages.common import PageContext
@@ -351,6 +351,9 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         initial_access_token=settings.registration_initial_access_token,
         open_to_anyone=settings.effective_registration_open,
     )
+    registration_limit = RegistrationLimit(
+        counters, settings.registrations_per_ip, settings.registration_window_seconds
+    )
     # OIDC Back-Channel Logout: every way a session ends tells the apps that signed in with it.
     backchannel = BackchannelLogout(
         clients=oauth.clients,
@@ -382,7 +385,11 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         *logout_routes(end_session),
         *account_routes(page_context, runtime),
         *developer_routes(page_context, runtime),
-        *(registration_routes(registration) if settings.registration_enabled else []),
+        *(
+            registration_routes(registration, registration_limit)
+            if settings.registration_enabled
+            else []
+        ),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

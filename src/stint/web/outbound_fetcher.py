@@ -13,7 +13,7 @@ _FAILED = "could not be fetched"
 
 
 class OutboundDocumentFetcher:
-    """Implements ``DocumentFetcher``: a 2xx body, or FetchFailedError saying only that it failed."""
+    """Implements ``DocumentFetcher``: a 2xx body, or FetchFailedError saying only "failed"."""
 
     def __init__(self, http: OutboundHttp) -> None:
         self._http = http

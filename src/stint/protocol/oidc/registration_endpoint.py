@@ -12,7 +12,12 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from stint.protocol.clients import Client, ClientType
-from stint.protocol.errors import InvalidRequestError, InvalidTokenError
+from stint.protocol.errors import (
+    InvalidClientMetadataError,
+    InvalidRedirectUriMetadataError,
+    InvalidRequestError,
+    InvalidTokenError,
+)
 from stint.protocol.oidc.client_registration import (
     CheckedMetadata,
     RegistrationPolicy,
@@ -20,6 +25,7 @@ from stint.protocol.oidc.client_registration import (
     registered_metadata,
 )
 from stint.protocol.oidc.ports import DocumentFetcher
+from stint.protocol.oidc.subject import sector_of
 from stint.protocol.registration import new_client_id
 from stint.protocol.secrets import SecretHasher, new_secret
 
@@ -32,6 +38,9 @@ _SERVER_FIELDS = (
     "client_secret_expires_at",
     "client_id_issued_at",
 )
+# OIDC Core §8.1: what a client's pairwise subjects depend on is fixed at registration; an
+# update that omits them keeps them, one that changes them is refused.
+_FROZEN = ("subject_type", "sector_identifier_uri")
 
 
 class RegisteredClients(Protocol):
@@ -93,6 +102,8 @@ class RegistrationEndpoint:
             metadata=checked.metadata,
             registration_token_hash=self._hasher.hash(token),
         )
+        if client.meta("subject_type") == "pairwise":
+            client = replace(client, pairwise_sector=sector_of(client))
         stored = await self._clients.add(client)
         return self._information(stored, token, secret)
 
@@ -118,8 +129,14 @@ class RegistrationEndpoint:
             and self._hasher.matches(sent_secret, client.secret_hash)
         ):
             raise InvalidRequestError("client_secret is not this client's secret")
-        checked = await check_metadata(body, self._policy, self._fetcher)
+        kept = {name: client.meta(name) for name in _FROZEN if client.meta(name) is not None}
+        checked = await check_metadata(
+            {**kept, **{k: v for k, v in body.items() if v is not None}},
+            self._policy,
+            self._fetcher,
+        )
         updated, secret = self._updated(client, checked)
+        _check_frozen(client, updated)
         if secret is None and sent_secret is not None and not updated.is_public:
             secret = sent_secret  # checked above: the client knows it, so it may see it again
         await self._clients.update(updated)
@@ -159,6 +176,9 @@ class RegistrationEndpoint:
             secret_hash=secret_hash,
             metadata=checked.metadata,
         )
+        if client.meta("subject_type") == "pairwise":
+            # A client registered before sectors were stored has its sector frozen now.
+            updated = replace(updated, pairwise_sector=client.pairwise_sector or sector_of(client))
         return updated, secret
 
     def _information(self, client: Client, token: str, secret: str | None) -> dict[str, Any]:
@@ -173,3 +193,21 @@ class RegistrationEndpoint:
         info["registration_access_token"] = token
         info["registration_client_uri"] = f"{self._endpoint_url}/{client.client_id}"
         return {**info, **registered_metadata(client)}
+
+
+def _check_frozen(client: Client, updated: Client) -> None:
+    """OIDC Core §8.1: an update keeps the subject type and sector the client registered, so the
+    users' ``sub`` neither changes nor becomes another sector's."""
+    for name in _FROZEN:
+        if updated.meta(name) != client.meta(name):
+            raise InvalidClientMetadataError(
+                f"{name} cannot change after registration: register a new client"
+            )
+    if updated.pairwise_sector is None:
+        return
+    implied = sector_of(replace(updated, pairwise_sector=None))
+    if implied != updated.pairwise_sector:
+        raise InvalidRedirectUriMetadataError(
+            f"redirect_uris must stay on {updated.pairwise_sector}, the sector of this "
+            "client's pairwise subjects: register a new client for another host"
+        )

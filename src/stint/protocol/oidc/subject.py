@@ -13,8 +13,11 @@ __all__ = ["SubjectIdentifiers", "sector_of"]
 
 
 def sector_of(client: Client) -> str:
-    """The host pairwise identifiers are computed for: the sector_identifier_uri's host when
-    registered, else the host of the (single-host) redirect URIs (§8.1)."""
+    """The host pairwise identifiers are computed for: the one frozen at registration, else
+    the sector_identifier_uri's host when registered, else the host of the (single-host)
+    redirect URIs (§8.1)."""
+    if client.pairwise_sector:
+        return client.pairwise_sector
     sector_uri = client.meta("sector_identifier_uri")
     if isinstance(sector_uri, str) and sector_uri:
         return urlsplit(sector_uri).hostname or ""

@@ -141,6 +141,8 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         context = {
             "user": user,
             "client_name": auth.client.name,
+            # RFC 7591 §5: whoever registered a client chose its name and logo; say so.
+            "unverified": auth.client.self_registered,
             # Registration §2: shown to the user; only https URLs are ever registered.
             **{
                 name: _https(auth.client.meta(name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stint.accounts.ports import CounterStore
 from stint.protocol.errors import (
     InvalidClientMetadataError,
     InvalidRequestError,
@@ -19,13 +21,38 @@ from stint.protocol.errors import (
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.web.oauth.responses import RawResponse, oauth_error, oauth_json
 
-__all__ = ["registration_routes"]
+__all__ = ["RegistrationLimit", "registration_routes"]
 
 _JSON = "application/json"
 
 
 class _UnsupportedMediaTypeError(InvalidRequestError):
     status_code = 415
+
+
+class _TooManyRegistrationsError(InvalidRequestError):
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many registrations from this address; try again later")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationLimit:
+    """At most ``per_address`` registration requests from one address per window, counted in
+    the shared counter store (Redis when configured; otherwise each worker counts its own)."""
+
+    counters: CounterStore
+    per_address: int
+    window_seconds: int
+
+    async def check(self, request: Request) -> None:
+        # Behind a proxy, uvicorn's --forwarded-allow-ips puts the real address here.
+        address = request.client.host if request.client else "unknown"
+        count = await self.counters.increment(f"register:ip:{address}", self.window_seconds)
+        if count > self.per_address:
+            raise _TooManyRegistrationsError(self.window_seconds)
 
 
 def _response(raw: RawResponse) -> Response:
@@ -37,6 +64,8 @@ def _response(raw: RawResponse) -> Response:
 
 def _error(exc: OAuthError, access_token: str | None) -> Response:
     status, headers, body = oauth_error(exc)
+    if isinstance(exc, _TooManyRegistrationsError):
+        headers.append((b"retry-after", str(exc.retry_after).encode("ascii")))
     if isinstance(exc, InvalidTokenError):
         challenge = 'Bearer realm="stint"'
         if access_token:  # RFC 6750 §3.1: name the error only when a token was sent
@@ -79,8 +108,14 @@ def _answering_errors(handler: Handler) -> Callable[[Request], Awaitable[Respons
     return endpoint
 
 
-def registration_routes(endpoint: RegistrationEndpoint) -> list[BaseRoute]:
+def registration_routes(
+    endpoint: RegistrationEndpoint, limit: RegistrationLimit | None = None
+) -> list[BaseRoute]:
     async def register(request: Request, access_token: str | None) -> Response:
+        if limit is not None:
+            # Counted before anything else: a refused request may still have cost a fetch of
+            # its sector_identifier_uri or jwks, and each success is a new redirect target.
+            await limit.check(request)
         body = await _json_object(request)
         return _response(oauth_json(await endpoint.register(body, access_token), 201))
 
