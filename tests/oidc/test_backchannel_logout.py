@@ -44,10 +44,14 @@ ATTEMPTS = 3
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    # Retries within milliseconds rather than seconds; the receiver is on 127.0.0.1, which the
-    # test environment may reach (outbound_allow_private_addresses defaults on outside production).
+    # Retries within milliseconds rather than seconds; the receiver is on 127.0.0.1, which an
+    # issuer that is not itself on loopback may reach only when allowed to (the SSRF guard).
     return settings.model_copy(
-        update={"backchannel_logout_retry_seconds": 0.05, "backchannel_logout_attempts": ATTEMPTS}
+        update={
+            "backchannel_logout_retry_seconds": 0.05,
+            "backchannel_logout_attempts": ATTEMPTS,
+            "outbound_allow_private_addresses": True,
+        }
     )
 
 

@@ -39,7 +39,7 @@ class Documents:
     async def fetch(self, url: str, *, accept: str) -> bytes:
         self.fetched.append((url, accept))
         if url not in self.documents:
-            raise FetchFailedError("answered 404")
+            raise FetchFailedError("could not be fetched")
         return self.documents[url]
 
 
@@ -490,6 +490,6 @@ async def test_the_sector_document_must_be_a_json_array_of_urls(document: bytes)
 async def test_a_sector_document_that_cannot_be_fetched_is_refused() -> None:
     body = {"redirect_uris": [WEB], "sector_identifier_uri": SECTOR}
     description = await refused(body, fetcher=Documents())
-    assert description == "sector_identifier_uri could not be fetched: answered 404"
+    assert description == "sector_identifier_uri could not be fetched"
     with pytest.raises(InvalidClientMetadataError):
         await check_metadata(body, POLICY, None)

@@ -10,9 +10,15 @@ from typing import Any
 import pytest
 
 from stint.protocol.clients import Client
-from stint.protocol.errors import InvalidRequestError, InvalidTokenError
+from stint.protocol.errors import (
+    InvalidClientMetadataError,
+    InvalidRedirectUriMetadataError,
+    InvalidRequestError,
+    InvalidTokenError,
+)
 from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
+from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.secrets import SecretHasher
 
 pytestmark = pytest.mark.anyio
@@ -224,3 +230,54 @@ async def test_deleting_needs_the_token_and_removes_the_client() -> None:
     assert store.clients == {}
     with pytest.raises(InvalidTokenError):
         await registrar.read(info["client_id"], info["registration_access_token"])
+
+
+SUBJECTS = SubjectIdentifiers(b"s" * 32)
+
+
+async def test_a_pairwise_client_has_its_sector_frozen_at_registration() -> None:
+    store = MemoryClients()
+    _, info = await _registered(store, subject_type="pairwise")
+    assert store.clients[info["client_id"]].pairwise_sector == "app.example"
+    _, public = await _registered(store)
+    assert store.clients[public["client_id"]].pairwise_sector is None
+
+
+async def test_an_update_keeps_the_pairwise_sub_and_may_not_move_to_another_sector() -> None:
+    store = MemoryClients()
+    registrar, info = await _registered(store, subject_type="pairwise")
+    token, client_id = info["registration_access_token"], info["client_id"]
+    sub = SUBJECTS.for_client(7, store.clients[client_id])
+    same_host = {"client_id": client_id, "redirect_uris": ["https://app.example/other"]}
+    await registrar.update(client_id, token, same_host)  # subject_type omitted: kept
+    assert store.clients[client_id].meta("subject_type") == "pairwise"
+    assert SUBJECTS.for_client(7, store.clients[client_id]) == sub
+    for body, error in [
+        ({"redirect_uris": ["https://victim.example/cb"]}, InvalidRedirectUriMetadataError),
+        ({"redirect_uris": [WEB], "subject_type": "public"}, InvalidClientMetadataError),
+    ]:
+        with pytest.raises(error):
+            await registrar.update(client_id, token, {"client_id": client_id, **body})
+    assert store.clients[client_id].redirect_uris == ("https://app.example/other",)
+    assert SUBJECTS.for_client(7, store.clients[client_id]) == sub
+
+
+async def test_a_public_client_may_not_become_pairwise_by_update() -> None:
+    store = MemoryClients()
+    registrar, info = await _registered(store)
+    body = {"client_id": info["client_id"], "redirect_uris": [WEB], "subject_type": "pairwise"}
+    with pytest.raises(InvalidClientMetadataError, match="subject_type cannot change"):
+        await registrar.update(info["client_id"], info["registration_access_token"], body)
+
+
+async def test_a_client_registered_before_sectors_were_stored_is_frozen_on_its_next_update() -> (
+    None
+):
+    store = MemoryClients()
+    registrar, info = await _registered(store, subject_type="pairwise")
+    client_id, token = info["client_id"], info["registration_access_token"]
+    store.clients[client_id] = replace(store.clients[client_id], pairwise_sector=None)
+    sub = SUBJECTS.for_client(7, store.clients[client_id])
+    await registrar.update(client_id, token, {"client_id": client_id, "redirect_uris": [WEB]})
+    assert store.clients[client_id].pairwise_sector == "app.example"
+    assert SUBJECTS.for_client(7, store.clients[client_id]) == sub

@@ -490,7 +490,6 @@ async def test_a_redirect_uri_differing_at_the_token_step_is_invalid_grant(
     [
         ("http://127.0.0.1/callback", "http://127.0.0.1:51234/callback"),
         ("http://127.0.0.1/callback", "http://127.0.0.1:8080/callback"),
-        ("http://127.0.0.1:9999/callback", "http://127.0.0.1:51234/callback"),
         ("http://[::1]/callback", "http://[::1]:60000/callback"),
     ],
 )
@@ -532,6 +531,28 @@ async def test_loopback_ports_are_the_only_part_that_may_vary(
     async with browser(app) as b:
         assert (await sign_in(b, "alice")).status_code == 303
         answer = await b.get(authorize_query(client_id, redirect_uri=requested, pkce=new_pkce()))
+    assert "redirect_uri" in _error_page(answer)
+
+
+@pytest.mark.parametrize(
+    ("client_type", "registered"),
+    [
+        ("confidential", "http://127.0.0.1/callback"),  # a web server: its port is its own
+        ("public", "http://127.0.0.1:9999/callback"),  # a port was registered: that one only
+    ],
+)
+async def test_the_any_port_loopback_rule_is_only_for_native_uris_registered_without_a_port(
+    app: Starlette, alice: Account, client_type: str, registered: str
+) -> None:
+    client_id, _ = await make_client(
+        app, name="Local", client_type=client_type, redirect_uris=[registered]
+    )
+    async with browser(app) as b:
+        assert (await sign_in(b, "alice")).status_code == 303
+        url = authorize_query(
+            client_id, redirect_uri="http://127.0.0.1:51234/callback", pkce=new_pkce()
+        )
+        answer = await b.get(url)
     assert "redirect_uri" in _error_page(answer)
 
 
