@@ -252,10 +252,11 @@ async def test_an_update_keeps_the_pairwise_sub_and_may_not_move_to_another_sect
     await registrar.update(client_id, token, same_host)  # subject_type omitted: kept
     assert store.clients[client_id].meta("subject_type") == "pairwise"
     assert SUBJECTS.for_client(7, store.clients[client_id]) == sub
-    for body, error in [
+    refusals: list[tuple[dict[str, Any], type[Exception]]] = [
         ({"redirect_uris": ["https://victim.example/cb"]}, InvalidRedirectUriMetadataError),
         ({"redirect_uris": [WEB], "subject_type": "public"}, InvalidClientMetadataError),
-    ]:
+    ]
+    for body, error in refusals:
         with pytest.raises(error):
             await registrar.update(client_id, token, {"client_id": client_id, **body})
     assert store.clients[client_id].redirect_uris == ("https://app.example/other",)
