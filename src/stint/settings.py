@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # When set, registering a client needs it as a Bearer token (RFC 7591 §3, initial access).
     registration_initial_access_token: str = Field(default="", repr=False)
     # Production registers clients only with that token, unless the operator opts in to open
-    # registration (RFC 9700 §4.11.2: a self-registered client is an open redirector's best friend).
+    # registration (RFC 9700 §4.11.2: anyone could register any redirect URI, a redirector).
     registration_open: bool = False
     registrations_per_ip: int = Field(default=20, ge=1, le=100_000)  # per window, per address
     registration_window_seconds: int = Field(default=3600, ge=10, le=86400)

@@ -615,6 +615,8 @@ async def test_a_pairwise_client_keeps_its_sector_when_it_updates_its_redirect_u
 ) -> None:
     info = await register(client, subject_type="pairwise")
     path, headers = management(info)
+    stored = await app.state.runtime.oauth.clients.get(info["client_id"])
+    assert stored.pairwise_sector == "app.example"  # kept by the database itself
     sub = await _sub(app, client, info)
     assert sub != str(alice.id)
     same_host = update_body(info, redirect_uris=[REDIRECT_URI, "https://app.example/second"])
