@@ -14,6 +14,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -252,6 +253,7 @@ class LiveServer:
 
     base_url: str
     env: dict[str, str]
+    log: Path  # what the server wrote to stdout and stderr
 
     def stint(self, *args: str, stdin: str | None = None) -> str:
         """Run the `stint` CLI against this server's database; returns its output."""
@@ -293,14 +295,14 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A migrated server on a free loopback port, killed when the module's tests are done."""
+@contextmanager
+def running_server(data: Path, *, access_log: bool = False) -> Iterator[LiveServer]:
+    """`stint serve` on SQLite in ``data``, on a free loopback port, its output in
+    ``data/server.log``; killed on leaving."""
     import subprocess
     import time
     import urllib.request
 
-    data = tmp_path_factory.mktemp("live")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STINT_")} | {
         "STINT_DATA_DIR": str(data),
@@ -310,11 +312,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "STINT_REVOCATION_CACHE_SECONDS": "0",
         "STINT_CLIENT_CACHE_SECONDS": "0",
     }
-    server = LiveServer(f"http://127.0.0.1:{port}", env)
+    server = LiveServer(f"http://127.0.0.1:{port}", env, data / "server.log")
     server.stint("migrate")
-    log = (data / "server.log").open("w")
+    log = server.log.open("w")
+    options = [] if access_log else ["--no-access-log"]
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("stint")), "serve", "--no-access-log"],
+        [str(Path(sys.executable).with_name("stint")), "serve", *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -328,7 +331,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data / "server.log").read_text()) from None
+                    raise RuntimeError(server.log.read_text()) from None
                 time.sleep(0.2)
         yield server
     finally:
@@ -338,3 +341,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A migrated server on a free loopback port, killed when the module's tests are done."""
+    with running_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
