@@ -28,8 +28,11 @@ DEFAULT_ID_TOKEN_ALG = "ES256"  # noqa: S105 (an algorithm name)
 
 
 def half_hash(value: str, alg: str) -> str:
-    """at_hash / c_hash / s_hash: the left half of the hash the JWS alg uses (§3.1.3.6)."""
-    digest = hashlib.sha256(value.encode("ascii")).digest()  # every alg we sign with is *256
+    """at_hash / c_hash / s_hash: the left half of the hash the JWS alg uses (§3.1.3.6).
+
+    §3.3.2.11 hashes "the ASCII representation" of the value: codes and tokens are ASCII, but a
+    client's ``state`` may not be, so the UTF-8 bytes (the same bytes for ASCII) are hashed."""
+    digest = hashlib.sha256(value.encode("utf-8")).digest()  # every alg we sign with is *256
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
