@@ -8,6 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from stint.protocol.consent import Consent
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 from tests.conftest import PASSWORD, Account, basic, make_client
 from tests.http.pages import Tokens, authorize, csrf_of, pkce_pair, sign_in, text_of
@@ -195,7 +196,7 @@ async def test_revoking_an_app_stops_its_tokens_and_forgets_the_consent(
     assert refreshed.json()["error"] == "invalid_grant"
     runtime = app.state.runtime
     assert await runtime.oauth.refresh_tokens.get(runtime.hasher.hash(tokens.refresh_token)) is None
-    assert await runtime.oauth.consents.scopes(alice.id, client_id) == frozenset()
+    assert await runtime.oauth.consents.granted(alice.id, client_id) == Consent()
 
     # The next authorization asks again rather than answering at once.
     _, challenge = pkce_pair()

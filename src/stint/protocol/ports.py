@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from stint.protocol.clients import Client
+from stint.protocol.consent import Consent
 
 __all__ = [
     "AuthorizationCode",
@@ -162,11 +163,13 @@ class TokenRecords:
 
 
 class ConsentStore(Protocol):
-    async def scopes(self, user_id: int, client_id: str) -> frozenset[str]:
-        """The scopes this user already consented to for this client (empty if none)."""
+    async def granted(self, user_id: int, client_id: str) -> Consent:
+        """What this user already consented to for this client (empty if nothing)."""
         ...
 
-    async def add(self, user_id: int, client_id: str, scopes: frozenset[str]) -> None: ...
+    async def add(self, user_id: int, client_id: str, consent: Consent) -> None:
+        """Remember ``consent`` on top of what was consented before."""
+        ...
 
     async def remove(self, user_id: int, client_id: str) -> None: ...
 

@@ -1,17 +1,20 @@
-"""SqlConsentStore: which scopes each user already approved for each client."""
+"""SqlConsentStore: what each user already agreed to for each client (scopes and claims)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 
+from stint.protocol.consent import Consent
 from stint.storage.database import Database
 from stint.storage.tables import consents
 
 __all__ = ["SqlConsentStore"]
 
-_SCOPES = select(consents.c.scopes).where(
+_GRANTED = select(consents.c.scopes, consents.c.claims).where(
     consents.c.user_id == bindparam("user_id"), consents.c.client_id == bindparam("client_id")
 )
 
@@ -20,16 +23,16 @@ class SqlConsentStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def scopes(self, user_id: int, client_id: str) -> frozenset[str]:
-        row = await self._db.fetch_one(_SCOPES, {"user_id": user_id, "client_id": client_id})
-        return frozenset(row[0].split()) if row is not None else frozenset()
+    async def granted(self, user_id: int, client_id: str) -> Consent:
+        row = await self._db.fetch_one(_GRANTED, {"user_id": user_id, "client_id": client_id})
+        return _consent(row) if row is not None else Consent()
 
-    async def add(self, user_id: int, client_id: str, scopes: frozenset[str]) -> None:
+    async def add(self, user_id: int, client_id: str, consent: Consent) -> None:
         async with self._db.write() as conn:
             found = (
-                await conn.execute(_SCOPES, {"user_id": user_id, "client_id": client_id})
+                await conn.execute(_GRANTED, {"user_id": user_id, "client_id": client_id})
             ).first()
-            merged = scopes | (frozenset(found[0].split()) if found else frozenset())
+            merged = consent | _consent(found) if found is not None else consent
             await conn.execute(
                 delete(consents).where(
                     consents.c.user_id == user_id, consents.c.client_id == client_id
@@ -39,7 +42,8 @@ class SqlConsentStore:
                 consents.insert().values(
                     user_id=user_id,
                     client_id=client_id,
-                    scopes=" ".join(sorted(merged)),
+                    scopes=" ".join(sorted(merged.scopes)),
+                    claims=" ".join(sorted(merged.claims)),
                     granted_at=datetime.now(UTC),
                 )
             )
@@ -51,3 +55,7 @@ class SqlConsentStore:
                     consents.c.user_id == user_id, consents.c.client_id == client_id
                 )
             )
+
+
+def _consent(row: Sequence[Any]) -> Consent:
+    return Consent(frozenset(row[0].split()), frozenset(row[1].split()))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stint.protocol.clients import Client
+from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
 from stint.protocol.oidc.claims import ClaimsRequest
 
@@ -51,6 +52,11 @@ class AuthorizationRequest:
     @property
     def response_values(self) -> frozenset[str]:
         return frozenset(self.response_type.split())
+
+    @property
+    def asked_consent(self) -> Consent:
+        """What approving this request agrees to: its scopes and the claims it names."""
+        return Consent.asked(self.scopes, self.claims)
 
 
 class AuthorizationRequestError(Exception):

@@ -12,11 +12,14 @@ import orjson
 from stint.protocol.errors import InvalidRequestError
 
 __all__ = [
+    "CLAIM_DESCRIPTIONS",
     "OIDC_SCOPES",
     "SCOPE_CLAIMS",
     "SUPPORTED_CLAIMS",
+    "USER_CLAIMS",
     "ClaimsRequest",
     "release",
+    "scope_claims",
 ]
 
 # §5.4: the claims each scope value asks for.
@@ -42,8 +45,31 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "phone": ("phone_number", "phone_number_verified"),
 }
 OIDC_SCOPES = frozenset({"openid", "offline_access", *SCOPE_CLAIMS})
-# Claims the ID token itself carries (§2); requesting them by name is allowed and harmless.
-_PROTOCOL_CLAIMS = ("sub", "auth_time", "acr", "amr", "sid")
+# What a client can learn about the user, by scope or by name, once the user agreed (§5.1).
+# The claims the ID token carries anyway (sub, auth_time, acr, ...) are not among them (§2).
+USER_CLAIMS = frozenset(c for names in SCOPE_CLAIMS.values() for c in names)
+# How the consent page names a claim asked for by name.
+CLAIM_DESCRIPTIONS = {
+    "name": "Your full name",
+    "family_name": "Your family name",
+    "given_name": "Your given name",
+    "middle_name": "Your middle name",
+    "nickname": "Your nickname",
+    "preferred_username": "Your username",
+    "profile": "Your profile page",
+    "picture": "Your picture",
+    "website": "Your website",
+    "gender": "Your gender",
+    "birthdate": "Your birthdate",
+    "zoneinfo": "Your time zone",
+    "locale": "Your locale",
+    "updated_at": "When you last changed your profile",
+    "email": "Your email address",
+    "email_verified": "Whether your email address is verified",
+    "address": "Your postal address",
+    "phone_number": "Your phone number",
+    "phone_number_verified": "Whether your phone number is verified",
+}
 SUPPORTED_CLAIMS = tuple(
     dict.fromkeys(
         ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid"]
@@ -74,6 +100,11 @@ class ClaimsRequest:
             id_token=_members(value.get("id_token"), "id_token"),
         )
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Every claim asked for, for UserInfo or the ID token."""
+        return frozenset(self.userinfo) | frozenset(self.id_token)
+
     def to_json(self) -> dict[str, Any]:
         return {"userinfo": dict(self.userinfo), "id_token": dict(self.id_token)}
 
@@ -102,8 +133,8 @@ def _members(value: Any, target: str) -> dict[str, Mapping[str, Any] | None]:
     return members
 
 
-def scope_claims(scopes: Iterable[str]) -> set[str]:
-    return {claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())}
+def scope_claims(scopes: Iterable[str]) -> frozenset[str]:
+    return frozenset(claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ()))
 
 
 def release(
@@ -113,10 +144,9 @@ def release(
     requested: Mapping[str, Mapping[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     """The claims to hand over: those the scopes name plus those requested by name, that the
-    user has a value for (§5.3.2: a claim without a value is omitted, not null)."""
-    names = scope_claims(scopes) | set(requested or ())
+    user has a value for (§5.3.2: a claim without a value is omitted, not null). The caller
+    passes only requests the user consented to (stint.protocol.consent)."""
+    names = scope_claims(scopes) | (USER_CLAIMS & set(requested or ()))
     return {
-        name: user_claims[name]
-        for name in sorted(names - set(_PROTOCOL_CLAIMS))
-        if user_claims.get(name) not in (None, "")
+        name: user_claims[name] for name in sorted(names) if user_claims.get(name) not in (None, "")
     }

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 from stint.protocol.authorize.request import AuthorizationRequest
+from stint.protocol.consent import Consent
 from stint.protocol.errors import ConsentRequiredError, LoginRequiredError
 
 __all__ = ["Step", "next_step"]
@@ -23,10 +24,11 @@ def next_step(
     *,
     subject: str | None,
     auth_time: datetime | None,
-    consented: bool,
+    consent: Consent,
     now: datetime,
 ) -> Step:
-    """``subject`` is the signed-in user's ``sub`` as this client sees it (None: not signed in)."""
+    """``subject`` is the signed-in user's ``sub`` as this client sees it (None: not signed in);
+    ``consent`` is what that user already agreed to for this client."""
     silent = "none" in request.prompt
     if subject is None or auth_time is None:
         if silent:
@@ -46,6 +48,9 @@ def next_step(
         return Step.LOGIN
     if request.prompt & {"login", "select_account"}:
         return Step.LOGIN
+    # A first-party client needs no consent; any other, consent to all it asks (OIDC Core §5.5:
+    # claims asked for by name too, not only the scopes).
+    consented = request.client.first_party or consent.covers(request.asked_consent)
     if "consent" in request.prompt or not consented:
         if silent:
             raise ConsentRequiredError("the user has not consented to this client")

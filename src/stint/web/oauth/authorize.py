@@ -22,7 +22,9 @@ from stint.protocol.authorize import (
 )
 from stint.protocol.authorize.checks import IdTokenHints, RequestObjectsPort
 from stint.protocol.authorize.response import Authentication, AuthorizationReply
+from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
 from stint.protocol.oidc.discovery import ACR_VALUES
 from stint.protocol.oidc.interaction import Step, next_step
 from stint.protocol.oidc.subject import SubjectIdentifiers
@@ -118,16 +120,15 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         auth = checked_request
         signed_in = await pages.signed_in(request)
         session, user = signed_in if signed_in is not None else (None, None)
-        consented = False
+        consent = Consent()
         if user is not None:
-            remembered = await deps.consents.scopes(user.id, auth.client.client_id)
-            consented = auth.client.first_party or auth.scopes <= remembered
+            consent = await deps.consents.granted(user.id, auth.client.client_id)
         try:
             step = next_step(
                 auth,
                 subject=deps.subjects.for_client(user.id, auth.client) if user else None,
                 auth_time=session.auth_time if session else None,
-                consented=consented,
+                consent=consent,
                 now=datetime.now(UTC),
             )
         except OAuthError as exc:  # prompt=none and the user would have to be asked
@@ -149,6 +150,10 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
                 for name in ("logo_uri", "client_uri", "policy_uri", "tos_uri")
             },
             "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(auth.scopes)],
+            # OIDC Core §5.5: claims asked for by name, beyond what the scopes above name.
+            "claims": [
+                (c, CLAIM_DESCRIPTIONS.get(c, c)) for c in sorted(auth.asked_consent.claims)
+            ],
             "redirect_host": urlsplit(auth.target.uri).netloc or auth.target.uri,
             "params": sorted(_without_prompt(dict(auth.params), {"consent"}).items()),
         }
@@ -176,7 +181,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         session, user = signed_in
         if decision != "approve":
             return send(request, deps.responder.deny(auth), 303)
-        await deps.consents.add(user.id, auth.client.client_id, auth.scopes)
+        await deps.consents.add(user.id, auth.client.client_id, auth.asked_consent)
         return await approve(request, auth, session, user, 303)
 
     return [

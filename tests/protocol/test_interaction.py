@@ -1,0 +1,67 @@
+"""What an authentication request needs from the user (OIDC Core §3.1.2.1, §3.1.2.6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
+from stint.protocol.clients import Client, ClientType
+from stint.protocol.consent import Consent
+from stint.protocol.errors import ConsentRequiredError
+from stint.protocol.oidc.claims import ClaimsRequest
+from stint.protocol.oidc.interaction import Step, next_step
+
+NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+OPENID = frozenset({"openid"})
+CONTACT = ClaimsRequest(userinfo={"email": None, "phone_number": None})
+
+
+def _request(*, first_party: bool = False, **fields: Any) -> AuthorizationRequest:
+    client = Client(
+        client_id="rp",
+        name="RP",
+        client_type=ClientType.CONFIDENTIAL,
+        redirect_uris=("https://rp.example/cb",),
+        grant_types=frozenset({"authorization_code"}),
+        scopes=frozenset(),
+        token_endpoint_auth_method="client_secret_basic",
+        first_party=first_party,
+    )
+    defaults: dict[str, Any] = {
+        "client": client,
+        "target": RedirectTarget("https://rp.example/cb", "query", "s"),
+        "redirect_uri_param": None,
+        "response_type": "code",
+        "scopes": OPENID,
+        "code_challenge": None,
+        "code_challenge_method": None,
+    }
+    return AuthorizationRequest(**(defaults | fields))
+
+
+def _step(request: AuthorizationRequest, consent: Consent) -> Step:
+    return next_step(
+        request, subject="sub", auth_time=NOW - timedelta(minutes=5), consent=consent, now=NOW
+    )
+
+
+def test_prompt_none_asking_for_claims_beyond_the_consent_is_consent_required() -> None:
+    request = _request(prompt=frozenset({"none"}), claims=CONTACT)
+    with pytest.raises(ConsentRequiredError):
+        _step(request, Consent(OPENID))
+
+
+def test_claims_beyond_the_consent_show_the_consent_page() -> None:
+    assert _step(_request(claims=CONTACT), Consent(OPENID)) is Step.CONSENT
+
+
+def test_claims_within_the_consent_are_approved_at_once() -> None:
+    consent = Consent(OPENID, frozenset({"email", "phone_number"}))
+    assert _step(_request(prompt=frozenset({"none"}), claims=CONTACT), consent) is Step.APPROVE
+
+
+def test_a_first_party_client_needs_no_consent() -> None:
+    assert _step(_request(first_party=True, claims=CONTACT), Consent()) is Step.APPROVE

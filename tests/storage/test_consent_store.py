@@ -1,0 +1,52 @@
+"""SqlConsentStore contract, on SQLite and PostgreSQL: scopes and claims agreed to, merged."""
+
+from __future__ import annotations
+
+import pytest
+
+from stint.protocol.clients import Client, ClientType
+from stint.protocol.consent import Consent
+from stint.storage.client_store import SqlClientStore
+from stint.storage.consent_store import SqlConsentStore
+from stint.storage.database import Database
+from stint.storage.user_store import SqlUserStore
+
+pytestmark = pytest.mark.anyio
+
+
+async def _user_and_client(db: Database) -> tuple[int, str]:
+    user = await SqlUserStore(db).add(username="Alice", username_key="alice", password_hash="h")
+    client = Client(
+        client_id="rp",
+        name="RP",
+        client_type=ClientType.CONFIDENTIAL,
+        redirect_uris=("https://rp.example/cb",),
+        grant_types=frozenset({"authorization_code"}),
+        scopes=frozenset(),
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    await SqlClientStore(db).add(client)
+    return user.id, client.client_id
+
+
+async def test_nothing_is_granted_before_a_consent(db: Database) -> None:
+    user_id, client_id = await _user_and_client(db)
+    assert await SqlConsentStore(db).granted(user_id, client_id) == Consent()
+
+
+async def test_consents_to_scopes_and_claims_add_up(db: Database) -> None:
+    user_id, client_id = await _user_and_client(db)
+    store = SqlConsentStore(db)
+    await store.add(user_id, client_id, Consent(frozenset({"openid"}), frozenset({"email"})))
+    await store.add(user_id, client_id, Consent(frozenset({"profile"}), frozenset({"address"})))
+    assert await store.granted(user_id, client_id) == Consent(
+        frozenset({"openid", "profile"}), frozenset({"email", "address"})
+    )
+
+
+async def test_removing_a_consent_forgets_its_claims_too(db: Database) -> None:
+    user_id, client_id = await _user_and_client(db)
+    store = SqlConsentStore(db)
+    await store.add(user_id, client_id, Consent(frozenset({"openid"}), frozenset({"email"})))
+    await store.remove(user_id, client_id)
+    assert await store.granted(user_id, client_id) == Consent()
