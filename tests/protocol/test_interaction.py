@@ -65,3 +65,20 @@ def test_claims_within_the_consent_are_approved_at_once() -> None:
 
 def test_a_first_party_client_needs_no_consent() -> None:
     assert _step(_request(first_party=True, claims=CONTACT), Consent()) is Step.APPROVE
+
+
+@pytest.mark.parametrize("demand", [{"prompt": frozenset({"login"})}, {"max_age": 0}])
+def test_a_demand_for_a_fresh_sign_in_stands_until_one_made_after_it(
+    demand: dict[str, Any],
+) -> None:
+    consent = Consent(OPENID)
+    signed_in = NOW - timedelta(minutes=5)
+    sent = NOW - timedelta(minutes=1)  # when the request was sent to sign in
+    assert _step(_request(**demand), consent) is Step.LOGIN
+    # Back from the sign-in page with the old session: still to sign in.
+    old = _request(authenticated_after=sent, **demand)
+    assert _step(old, consent) is Step.LOGIN
+    assert signed_in < sent
+    # A session signed in since then meets it (and prompt=login does not loop).
+    fresh = next_step(old, subject="sub", auth_time=sent, consent=consent, now=NOW)
+    assert fresh is Step.APPROVE

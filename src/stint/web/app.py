@@ -46,6 +46,7 @@ from stint.protocol.oidc.end_session import EndSessionValidator
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.id_token_hint import verified_id_token_hint
 from stint.protocol.oidc.logout_token import LogoutTokens
+from stint.protocol.oidc.reauthentication import ReauthenticationMarkers
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjects
 from stint.protocol.oidc.subject import SubjectIdentifiers
@@ -293,6 +294,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             implicit_enabled=settings.implicit_enabled,
         ),
         subjects=id_tokens.subjects,
+        markers=ReauthenticationMarkers(secret),
         hints=IdTokenHintVerifier(keys, issuer),
         request_objects=RequestObjects(
             issuer,

@@ -108,13 +108,14 @@ async def open_authorize(
     if first.status_code != 303 or not first.headers["location"].startswith("/login?"):
         return first
     next_url = parse_qs(urlsplit(first.headers["location"]).query)["next"][0]
-    # The same request, as checked: same parameters (a request object's merged in).
+    # The same request, as checked: same parameters (a request object's merged in), prompt and
+    # max_age included, plus the signed marker of when it was sent to sign in.
     assert next_url.startswith("/o/authorize/?")
-    # (prompt=login and max_age are dropped: the sign-in about to happen satisfies them.)
     sent = parse_qs(urlsplit(url).query)
     resumed = parse_qs(urlsplit(next_url).query)
+    assert "stint_auth_after" in resumed
     if "request" not in sent and "request_uri" not in sent:
-        for name in set(sent) - {"prompt", "max_age"}:
+        for name in sent:
             assert resumed.get(name) == sent[name], name
     signed_in = await sign_in(browser, username, password, next_url)
     assert signed_in.status_code == 303, signed_in.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from stint.protocol import pkce
@@ -30,6 +31,7 @@ from stint.protocol.errors import (
     UnsupportedResponseTypeError,
 )
 from stint.protocol.oidc.claims import OIDC_SCOPES, ClaimsRequest
+from stint.protocol.oidc.reauthentication import ReauthenticationMarkers
 from stint.protocol.ports import ClientStore
 from stint.protocol.scopes import granted_scopes
 
@@ -72,6 +74,8 @@ class _State:
     max_age: int | None = None
     claims: ClaimsRequest = field(default_factory=ClaimsRequest)
     hint: dict[str, Any] | None = None
+    markers: ReauthenticationMarkers | None = None
+    authenticated_after: datetime | None = None
 
 
 Check = Callable[[_State], Awaitable[None]]
@@ -218,6 +222,13 @@ async def proof_key(state: _State) -> None:
     state.challenge_method = method
 
 
+async def reauthentication_marker(state: _State) -> None:
+    # OIDC Core §3.1.2.1: prompt=login and max_age stand until a sign-in newer than the request;
+    # a request back from the sign-in page says, signed, when it was sent there.
+    if state.markers is not None:
+        state.authenticated_after = state.markers.verify(state.params)
+
+
 CHECKS: tuple[Check, ...] = (
     known_client,  # errors up to here are shown on a page, never redirected
     request_object,
@@ -228,6 +239,7 @@ CHECKS: tuple[Check, ...] = (
     allowed_scopes,
     openid_parameters,
     proof_key,
+    reauthentication_marker,
 )
 
 
@@ -238,8 +250,9 @@ async def validate(
     *,
     request_objects: RequestObjectsPort | None = None,
     hints: IdTokenHints | None = None,
+    markers: ReauthenticationMarkers | None = None,
 ) -> AuthorizationRequest:
-    state = _State(params, clients, policy, request_objects, hints)
+    state = _State(params, clients, policy, request_objects, hints, markers=markers)
     for check in CHECKS:
         try:
             await check(state)
@@ -264,5 +277,6 @@ async def validate(
         login_hint=params.get("login_hint"),
         acr_values=tuple(params.get("acr_values", "").split()),
         ui_locales=tuple(params.get("ui_locales", "").split()),
+        authenticated_after=state.authenticated_after,
         params={k: v for k, v in params.items() if k not in ("request", "request_uri")},
     )

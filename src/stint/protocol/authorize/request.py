@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from stint.protocol.clients import Client
@@ -41,6 +42,9 @@ class AuthorizationRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     ui_locales: tuple[str, ...] = ()
+    # When the request was sent to sign in, from its verified marker (oidc/reauthentication.py):
+    # a session that signed in since meets prompt=login and max_age.
+    authenticated_after: datetime | None = None
     # Every parameter as checked, a request object's merged in: what to resume the request with
     # after sign-in or consent, without fetching or verifying the object again.
     params: Mapping[str, str] = field(default_factory=dict)

@@ -39,14 +39,17 @@ def next_step(
         if silent:
             raise LoginRequiredError("the signed-in user is not the one id_token_hint names")
         return Step.LOGIN
+    # The sign-in the request was sent to make meets prompt=login and max_age; nothing older.
+    after = request.authenticated_after
+    fresh = after is not None and auth_time >= after
     max_age = request.max_age
     if max_age is None and isinstance(request.client.meta("default_max_age"), int):
         max_age = request.client.meta("default_max_age")  # Registration §2
-    if max_age is not None and (now - auth_time).total_seconds() > max_age:
+    if max_age is not None and not fresh and (now - auth_time).total_seconds() > max_age:
         if silent:
             raise LoginRequiredError("the sign-in is older than max_age allows")
         return Step.LOGIN
-    if request.prompt & {"login", "select_account"}:
+    if request.prompt & {"login", "select_account"} and not fresh:
         return Step.LOGIN
     # A first-party client needs no consent; any other, consent to all it asks (OIDC Core §5.5:
     # claims asked for by name too, not only the scopes).

@@ -27,6 +27,7 @@ from stint.protocol.errors import OAuthError
 from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
 from stint.protocol.oidc.discovery import ACR_VALUES
 from stint.protocol.oidc.interaction import Step, next_step
+from stint.protocol.oidc.reauthentication import MARKER_PARAM, ReauthenticationMarkers
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ClientStore, ConsentStore
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
@@ -49,6 +50,7 @@ class AuthorizeDependencies:
     responder: AuthorizationResponder
     policy: AuthorizePolicy
     subjects: SubjectIdentifiers
+    markers: ReauthenticationMarkers
     request_objects: RequestObjectsPort | None = None
     hints: IdTokenHints | None = None
 
@@ -95,6 +97,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
                 deps.policy,
                 request_objects=deps.request_objects,
                 hints=deps.hints,
+                markers=deps.markers,
             )
         except AuthorizationRequestError as exc:
             if exc.target is None:
@@ -113,6 +116,32 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         reply = await deps.responder.approve(auth, Subject(user.id, user.username), authn)
         return send(request, reply, status)
 
+    def step_for(
+        auth: AuthorizationRequest, session: Session | None, user: User | None, consent: Consent
+    ) -> Step | OAuthError:
+        try:
+            return next_step(
+                auth,
+                subject=deps.subjects.for_client(user.id, auth.client) if user else None,
+                auth_time=session.auth_time if session else None,
+                consent=consent,
+                now=datetime.now(UTC),
+            )
+        except OAuthError as exc:
+            return exc
+
+    def to_sign_in(auth: AuthorizationRequest, *, reauthenticate: bool) -> Response:
+        """To the sign-in page, then back to the same request, as checked (a request object's
+        values merged in, so the object is not fetched or verified twice) and with its
+        demands (prompt=login, max_age): a new marker says when it was sent, so that only a
+        sign-in from then on meets them (stint.protocol.oidc.reauthentication)."""
+        following = {k: v for k, v in auth.params.items() if k != MARKER_PARAM}
+        following[MARKER_PARAM] = deps.markers.issue(following)
+        extra = {"reauth": "1"} if reauthenticate else {}
+        if auth.login_hint:
+            extra["username"] = auth.login_hint[:64]
+        return to_login("/o/authorize/?" + urlencode(following), **extra)
+
     async def interact(request: Request, params: dict[str, str]) -> Response:
         checked_request = await checked(request, params)
         if isinstance(checked_request, Response):
@@ -123,19 +152,12 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         consent = Consent()
         if user is not None:
             consent = await deps.consents.granted(user.id, auth.client.client_id)
-        try:
-            step = next_step(
-                auth,
-                subject=deps.subjects.for_client(user.id, auth.client) if user else None,
-                auth_time=session.auth_time if session else None,
-                consent=consent,
-                now=datetime.now(UTC),
-            )
-        except OAuthError as exc:  # prompt=none and the user would have to be asked
-            return send(request, deps.responder.error_for(auth.target, exc), 302)
+        step = step_for(auth, session, user, consent)
+        if isinstance(step, OAuthError):  # prompt=none and the user would have to be asked
+            return send(request, deps.responder.error_for(auth.target, step), 302)
         status = 302 if request.method == "GET" else 303
         if step is Step.LOGIN:
-            return _to_login(auth, reauthenticate=user is not None)
+            return to_sign_in(auth, reauthenticate=user is not None)
         if step is Step.APPROVE and session is not None and user is not None:
             return await approve(request, auth, session, user, status)
         assert user is not None
@@ -177,10 +199,16 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         auth = checked_request
         signed_in = await pages.signed_in(request)
         if signed_in is None:
-            return _to_login(auth, reauthenticate=False)
+            return to_sign_in(auth, reauthenticate=False)
         session, user = signed_in
         if decision != "approve":
             return send(request, deps.responder.deny(auth), 303)
+        # An approval meets prompt=login, max_age and id_token_hint as the GET does.
+        step = step_for(auth, session, user, auth.asked_consent)
+        if isinstance(step, OAuthError):
+            return send(request, deps.responder.error_for(auth.target, step), 303)
+        if step is Step.LOGIN:
+            return to_sign_in(auth, reauthenticate=True)
         await deps.consents.add(user.id, auth.client.client_id, auth.asked_consent)
         return await approve(request, auth, session, user, 303)
 
@@ -206,18 +234,3 @@ def _without_prompt(params: dict[str, str], values: set[str]) -> dict[str, str]:
     kept = [v for v in params.get("prompt", "").split() if v not in values]
     rest = {k: v for k, v in params.items() if k != "prompt"}
     return {**rest, "prompt": " ".join(kept)} if kept else rest
-
-
-def _to_login(auth: AuthorizationRequest, *, reauthenticate: bool) -> Response:
-    """Send the browser to sign in, then back to the same request, as checked (a request
-    object's values merged in, so the object is not fetched or verified twice).
-
-    The request it comes back with drops prompt=login and max_age: the sign-in that just
-    happened satisfies both, and keeping them would ask again forever (OIDC Core §3.1.2.1).
-    """
-    following = _without_prompt(dict(auth.params), {"login", "select_account"})
-    following.pop("max_age", None)
-    extra = {"reauth": "1"} if reauthenticate else {}
-    if auth.login_hint:
-        extra["username"] = auth.login_hint[:64]
-    return to_login("/o/authorize/?" + urlencode(following), **extra)
