@@ -54,10 +54,11 @@ bench: $(VENV)/.dev-installed
 	  fi; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# Regenerate the locks after changing dependencies in pyproject.toml (needs uv).
+# Regenerate the locks after changing dependencies in pyproject.toml (needs uv). The app lock is
+# constrained by the dev lock, so `make run` installs exactly the versions the tests ran with.
 lock:
-	uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -o requirements/app.lock
 	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements/dev.lock
+	uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -c requirements/dev.lock -o requirements/app.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -254,13 +254,14 @@ class LiveServer:
     base_url: str
     env: dict[str, str]
     log: Path  # what the server wrote to stdout and stderr
+    bin_dir: Path = Path(sys.executable).parent  # the virtual environment whose `stint` runs
 
     def stint(self, *args: str, stdin: str | None = None) -> str:
         """Run the `stint` CLI against this server's database; returns its output."""
         import subprocess
 
         result = subprocess.run(
-            [str(Path(sys.executable).with_name("stint")), *args],
+            [str(self.bin_dir / "stint"), *args],
             env=self.env,
             input=stdin,
             capture_output=True,
@@ -296,9 +297,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(data: Path, *, access_log: bool = False) -> Iterator[LiveServer]:
+def running_server(
+    data: Path, *, access_log: bool = False, bin_dir: Path | None = None, **settings: str
+) -> Iterator[LiveServer]:
     """`stint serve` on SQLite in ``data``, on a free loopback port, its output in
-    ``data/server.log``; killed on leaving."""
+    ``data/server.log``; killed on leaving. ``bin_dir``: the virtual environment to run it from
+    (default: this one); ``settings``: more ``STINT_*`` variables."""
     import subprocess
     import time
     import urllib.request
@@ -311,13 +315,16 @@ def running_server(data: Path, *, access_log: bool = False) -> Iterator[LiveServ
         "STINT_LOGIN_BACKOFF_BASE_SECONDS": "0",
         "STINT_REVOCATION_CACHE_SECONDS": "0",
         "STINT_CLIENT_CACHE_SECONDS": "0",
+        **settings,
     }
     server = LiveServer(f"http://127.0.0.1:{port}", env, data / "server.log")
+    if bin_dir is not None:
+        server.bin_dir = bin_dir
     server.stint("migrate")
     log = server.log.open("w")
     options = [] if access_log else ["--no-access-log"]
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("stint")), "serve", *options],
+        [str(server.bin_dir / "stint"), "serve", *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
