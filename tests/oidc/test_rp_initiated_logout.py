@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from starlette.applications import Starlette
 
 from stint.web.sessions import SESSION_COOKIE
 from tests.conftest import Account
-from tests.http.oauth.flow import browser
+from tests.http.oauth.flow import browser, hidden_inputs
 from tests.http.pages import text_of
 from tests.oidc.logout_support import (
     POST_LOGOUT_URI,
@@ -260,6 +261,44 @@ async def test_a_browser_that_is_not_signed_in_goes_straight_back(
         assert answer.status_code == 303
         assert answer.headers["location"] == f"{POST_LOGOUT_URI}?state=1"
         assert "You are signed out" in text_of(await fresh.get(logout_url()))
+
+
+async def test_without_an_id_token_hint_a_signed_out_browser_goes_back_only_once_confirmed(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    async with browser(app) as b:
+        client_id, _ = await signed_in_to_rp(app, client, b, alice)
+    async with browser(app) as fresh:
+        url = logout_url(client_id=client_id, post_logout_redirect_uri=POST_LOGOUT_URI, state="7")
+        page = await fresh.get(url)
+        # §2: nothing proves the app sent this link, so the browser is not bounced on at once.
+        assert page.status_code == 200, page.text
+        assert "location" not in page.headers
+        assert "Go back to Logout RP" in text_of(page)
+        answer = await fresh.post(
+            "/o/logout/", data={**hidden_inputs(page.text), "decision": "sign_out"}
+        )
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"{POST_LOGOUT_URI}?state=7"
+
+
+async def test_the_sign_out_page_has_one_sign_out_action_and_it_keeps_the_apps_redirect(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    async with browser(app) as b:
+        _, id_token = await signed_in_to_rp(app, client, b, alice)
+        url = logout_url(
+            id_token_hint=id_token, post_logout_redirect_uri=POST_LOGOUT_URI, state="one"
+        )
+        page = await b.get(url)
+        assert page.status_code == 200, page.text
+        # The header's "Sign out alice" (to /logout, then /login) would drop the app's redirect.
+        forms = re.findall(r"<form\b[^>]*>", page.text)
+        assert forms == ['<form method="post" action="/o/logout/">'], forms
+        buttons = re.findall(r"<button\b[^>]*>([^<]*)</button>", page.text)
+        assert buttons == ["Sign out", "Stay signed in"], buttons
+        answer = await confirm_sign_out(b, page)
+        assert answer.headers["location"] == f"{POST_LOGOUT_URI}?state=one"
 
 
 async def test_confirming_needs_the_csrf_field(

@@ -105,3 +105,13 @@ def test_state_is_added_to_a_registered_query_and_left_out_when_absent() -> None
     assert with_query.redirect_url == f"{BYE}?a=1&state=s"
     assert EndSessionRequest(post_logout_redirect_uri=BYE).redirect_url == BYE
     assert EndSessionRequest(state="s").redirect_url is None
+
+
+async def test_only_a_verified_hint_lets_the_redirect_go_without_asking() -> None:
+    validator = await _validator()
+    hinted = await validator.validate({"id_token_hint": _hint(), "post_logout_redirect_uri": BYE})
+    assert not hinted.redirect_needs_confirmation
+    named = await validator.validate({"client_id": "rp", "post_logout_redirect_uri": BYE})
+    assert named.redirect_needs_confirmation  # §2: anyone can write a client_id into a link
+    nowhere = await validator.validate({"client_id": "rp"})
+    assert not nowhere.redirect_needs_confirmation  # no redirect, nothing to confirm

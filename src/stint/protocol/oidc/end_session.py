@@ -38,6 +38,13 @@ class EndSessionRequest:
     sid: str | None = None  # the id_token_hint's sid
     logout_hint: str | None = None
     ui_locales: tuple[str, ...] = ()
+    hinted: bool = False  # an id_token_hint came with the request and was verified
+
+    @property
+    def redirect_needs_confirmation(self) -> bool:
+        """§2: without a valid id_token_hint the request may come from anyone, so the browser
+        goes to the post_logout_redirect_uri only once the person has confirmed."""
+        return self.post_logout_redirect_uri is not None and not self.hinted
 
     @property
     def redirect_url(self) -> str | None:
@@ -97,6 +104,7 @@ class EndSessionValidator:
             sid=sid if isinstance(sid, str) else None,
             logout_hint=values["logout_hint"],
             ui_locales=tuple((values["ui_locales"] or "").split()),
+            hinted=hint is not None,
         )
 
 

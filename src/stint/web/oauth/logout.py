@@ -1,7 +1,9 @@
 """/o/logout/: the end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0 §2, §3).
 
 A signed-in browser is asked to confirm (§2: the OP SHOULD ask), so a link on any site cannot
-sign the user out; the confirmation is a CSRF-protected form. Ending the session tells the apps
+sign the user out; the confirmation is a CSRF-protected form, the page's only sign-out action. A
+request without an id_token_hint is sent to its post_logout_redirect_uri only after the person
+confirms, signed in or not (§2). Ending the session tells the apps
 that signed in with it (back-channel logout, wired to the session manager).
 """
 
@@ -59,6 +61,19 @@ def logout_routes(deps: LogoutDependencies) -> list[BaseRoute]:
         context = {"user": None, "client_name": client_name}
         return ctx.pages.render(request, "signed_out.html", context)
 
+    def confirm_redirect(
+        request: Request, checked: EndSessionRequest, params: dict[str, str]
+    ) -> Response:
+        # Signed out already, but nothing proves the app sent this request: the person presses
+        # a button (the CSRF-checked form below) before the browser goes to its URI (§2).
+        context = {
+            "user": None,
+            "client_name": checked.client.name if checked.client is not None else None,
+            "post_logout_redirect_uri": checked.post_logout_redirect_uri,
+            "fields": sorted(params.items()),
+        }
+        return ctx.pages.render(request, "signed_out.html", context)
+
     async def end_session(request: Request) -> Response:
         if request.method == "POST":
             form = await read_form(request)
@@ -75,6 +90,8 @@ def logout_routes(deps: LogoutDependencies) -> list[BaseRoute]:
             return error_page(request, exc)
         signed_in = await ctx.signed_in(request)
         if signed_in is None:
+            if checked.redirect_needs_confirmation:
+                return confirm_redirect(request, checked, params)
             return signed_out(request, checked)  # nothing to end: no need to ask
         context = {
             "user": signed_in[1],
