@@ -9,7 +9,7 @@ behaviour: retries, and the other ways a session ends.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +24,7 @@ from stint.settings import Settings
 from stint.storage.logout_delivery_store import SqlLogoutDeliveryStore
 from stint.storage.tables import logout_deliveries
 from stint.web.app import create_app
-from tests.conftest import FAST_HASHING, PASSWORD, Account
+from tests.conftest import FAST_HASHING, PASSWORD, Account, register
 from tests.http.oauth.flow import browser, hidden_inputs
 from tests.http.pages import csrf_of, sign_in, text_of
 from tests.oidc.logout_support import (
@@ -289,3 +289,70 @@ async def _until_delivered(app: Starlette) -> int:
             if row is not None and row[1] is not None:
                 return int(row[0])
             await anyio.sleep(0.02)
+
+
+async def _header_sign_out(b: httpx.AsyncClient, _other: httpx.AsyncClient, sid: str) -> None:
+    account = await b.get("/account")
+    assert (await b.post("/logout", data={"csrf_token": csrf_of(account)})).status_code == 303
+
+
+async def _rp_initiated_logout(b: httpx.AsyncClient, _other: httpx.AsyncClient, sid: str) -> None:
+    assert (await confirm_sign_out(b, await b.get("/o/logout/"))).status_code == 200
+
+
+async def _signing_in_over_it(b: httpx.AsyncClient, _other: httpx.AsyncClient, sid: str) -> None:
+    page = await b.get("/login", params={"reauth": "1"})
+    form = {"csrf_token": csrf_of(page), "username": "bob", "password": PASSWORD}
+    assert (await b.post("/login", data=form)).status_code == 303
+
+
+async def _ended_from_another_browser(
+    _b: httpx.AsyncClient, other: httpx.AsyncClient, sid: str
+) -> None:
+    csrf = await sign_in(other, "alice")
+    ended = await other.post(f"/account/sessions/{sid}/end", data={"csrf_token": csrf})
+    assert ended.status_code == 303
+
+
+async def _password_changed_elsewhere(
+    _b: httpx.AsyncClient, other: httpx.AsyncClient, sid: str
+) -> None:
+    csrf = await sign_in(other, "alice")
+    new = "an entirely new passphrase"
+    fields = {"current_password": PASSWORD, "new_password": new, "confirm_password": new}
+    changed = await other.post("/account/password", data={"csrf_token": csrf, **fields})
+    assert changed.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "end_session",
+    [
+        _header_sign_out,
+        _rp_initiated_logout,
+        _signing_in_over_it,
+        _ended_from_another_browser,
+        _password_changed_elsewhere,
+    ],
+    ids=lambda end: str(end.__name__).strip("_"),
+)
+async def test_every_way_a_session_ends_delivers_its_logout_token_on_the_first_try(
+    settings: Settings,
+    receiver: LogoutReceiver,
+    end_session: Callable[[httpx.AsyncClient, httpx.AsyncClient, str], Awaitable[None]],
+) -> None:
+    # A retry only after two minutes: a token within wait_for's 10 seconds is the first attempt.
+    patient = settings.model_copy(update={"backchannel_logout_retry_seconds": 120.0})
+    app = create_app(patient, hashing=FAST_HASHING)
+    async with app.router.lifespan_context(app), browser(app) as api:
+        alice = await register(api, "alice")
+        await register(api, "bob")
+        client_id, secret = await backchannel_rp(app, receiver)
+        async with browser(app) as b, browser(app) as other:
+            id_token = await id_token_for(api, b, alice, client_id, secret)
+            _, claims = await verified(api, id_token)
+            await end_session(b, other, claims["sid"])
+        [post] = await receiver.wait_for(1)
+        await assert_logout_token(api, post.logout_token, client_id, id_token)
+        status = await deliveries(app).status(await _until_delivered(app))
+        assert status is not None
+        assert status[0] == 1, "delivered on the first attempt"
