@@ -8,21 +8,23 @@ behaviour: retries, and the other ways a session ends.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import anyio
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from stint.protocol.oidc.logout_token import BACKCHANNEL_LOGOUT_EVENT
 from stint.settings import Settings
 from stint.storage.logout_delivery_store import SqlLogoutDeliveryStore
-from stint.storage.tables import logout_deliveries
+from stint.storage.tables import logout_deliveries, sessions
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, PASSWORD, Account, register
 from tests.http.oauth.flow import browser, hidden_inputs
@@ -356,3 +358,24 @@ async def test_every_way_a_session_ends_delivers_its_logout_token_on_the_first_t
         status = await deliveries(app).status(await _until_delivered(app))
         assert status is not None
         assert status[0] == 1, "delivered on the first attempt"
+
+
+async def test_a_session_that_runs_out_is_ended_and_its_apps_told(
+    app: Starlette, client: httpx.AsyncClient, alice: Account, receiver: LogoutReceiver
+) -> None:
+    client_id, secret = await backchannel_rp(app, receiver)
+    async with browser(app) as b:
+        id_token = await id_token_for(client, b, alice, client_id, secret)
+        async with app.state.runtime.db.write() as conn:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            await conn.execute(update(sessions).values(expires_at=past))
+        assert (await b.get("/account")).status_code == 303, "its cookie stopped working"
+        assert receiver.received == [], "nobody told the app yet"
+        # What every worker runs each EXPIRY_SWEEP_SECONDS, here every 10 ms.
+        sweeper = asyncio.create_task(app.state.sessions.end_expired_forever(0.01))
+        try:
+            [post] = await receiver.wait_for(1)
+        finally:
+            sweeper.cancel()
+    await assert_logout_token(client, post.logout_token, client_id, id_token)
+    assert await app.state.runtime.oauth.sessions.for_user(alice.id) == []

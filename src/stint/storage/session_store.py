@@ -30,6 +30,7 @@ _FOR_USER = (
     select(*_COLUMNS).where(_s.user_id == bindparam("user_id")).order_by(_s.created_at.desc())
 )
 _BY_SID = select(*_COLUMNS).where(_s.sid == bindparam("sid"))
+_ANY_EXPIRED = select(_s.id_hash).where(_s.expires_at <= bindparam("now")).limit(1)
 
 
 def _session(row: Any) -> Session:
@@ -73,6 +74,24 @@ class SqlSessionStore:
         row = await self._db.fetch_one(_BY_SID, {"sid": sid})
         return _session(row) if row is not None else None
 
-    async def delete_expired(self, now: datetime) -> None:
+    async def take_expired(self, now: datetime, limit: int) -> list[Session]:
+        # A cheap read first, so an idle worker does not take the write lock to find nothing.
+        if await self._db.fetch_one(_ANY_EXPIRED, {"now": now}) is None:
+            return []
+        candidates = (
+            select(_s.id_hash)
+            .where(_s.expires_at <= now)
+            .order_by(_s.expires_at)
+            .limit(limit)
+            # PostgreSQL: skip rows another worker is taking (SQLite has one writer anyway).
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
         async with self._db.write() as conn:
-            await conn.execute(delete(sessions).where(_s.expires_at <= now))
+            # A row another worker deleted first is not returned here: each goes to one caller.
+            result = await conn.execute(
+                delete(sessions)
+                .where(_s.id_hash.in_(candidates), _s.expires_at <= now)
+                .returning(*_COLUMNS)
+            )
+            return [_session(row) for row in result]

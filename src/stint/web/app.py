@@ -407,6 +407,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         await keys.reload()
         key_refresh = asyncio.create_task(_refresh_keys(keys, settings.key_refresh_seconds))
         backchannel.start()
+        session_expiry = asyncio.create_task(page_context.sessions.end_expired_forever())
         # What start-up built lives as long as the worker: keep it out of every GC pass, so a
         # full collection does not stall requests (gc.freeze, CPython 3.7+).
         gc.collect()
@@ -415,6 +416,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             yield
         finally:
             key_refresh.cancel()
+            session_expiry.cancel()
             await backchannel.aclose()
             await outbound.aclose()
             if redis is not None:
@@ -436,6 +438,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     app.state.services = services
     app.state.runtime = runtime
     app.state.backchannel = backchannel
+    app.state.sessions = page_context.sessions
     app.state.settings = settings
     return app
 

@@ -6,6 +6,7 @@ SameSite=Lax, and Secure whenever the issuer is https.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -17,9 +18,12 @@ from starlette.responses import Response
 from stint.accounts.sessions import Session, SessionStore
 from stint.protocol.secrets import SecretHasher, new_secret
 
-__all__ = ["SESSION_COOKIE", "SessionEnded", "SessionManager"]
+__all__ = ["EXPIRY_SWEEP_SECONDS", "SESSION_COOKIE", "SessionEnded", "SessionManager"]
 
 SESSION_COOKIE = "stint_session"
+# How soon a session that ran out is ended for good, and its apps told (back-channel logout).
+EXPIRY_SWEEP_SECONDS = 60.0
+_EXPIRY_BATCH = 100
 SessionEnded = Callable[[Session], Awaitable[None]]
 
 log = logging.getLogger("stint.sessions")
@@ -44,7 +48,8 @@ class SessionManager:
 
     def on_end(self, listener: SessionEnded) -> None:
         """Call ``listener`` with every session that ends here: signing out, signing in over it,
-        ending it from another session (for OIDC Back-Channel Logout 1.0 §2.5)."""
+        ending it from another session, running out of time (OIDC Back-Channel Logout 1.0
+        §2.5)."""
         self._listeners.append(listener)
 
     async def _ended(self, session: Session) -> None:
@@ -107,6 +112,24 @@ class SessionManager:
         await self._store.delete(session.id_hash)
         await self._ended(session)
         return True
+
+    async def end_expired(self, batch: int = _EXPIRY_BATCH) -> int:
+        """End up to ``batch`` sessions whose time ran out; returns how many. The cookie stopped
+        working at ``expires_at`` already: this deletes the row and tells the listeners."""
+        expired = await self._store.take_expired(self._clock(), batch)
+        for session in expired:
+            await self._ended(session)
+        return len(expired)
+
+    async def end_expired_forever(self, interval: float = EXPIRY_SWEEP_SECONDS) -> None:
+        """Every ``interval`` seconds, end every session that ran out, until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                while await self.end_expired() == _EXPIRY_BATCH:
+                    pass  # a full batch: there may be more
+            except Exception:  # a database hiccup: try again at the next tick
+                log.exception("ending expired sessions failed")
 
     async def end(self, request: Request, response: Response) -> None:
         value = request.cookies.get(SESSION_COOKIE)
