@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from stint import __version__
+from stint.accounts.sessions import Session
 from stint.cli.main import app
+from stint.storage.database import Database
+from stint.storage.session_store import SqlSessionStore
+from stint.storage.user_store import SqlUserStore
 
 
 @pytest.fixture
@@ -103,3 +109,35 @@ def test_users_profile_sets_shows_and_validates_claims(env: dict[str, str]) -> N
     assert code == 1 and "https://" in out
     code, out = run(env, "users", "profile", "nobody")
     assert code == 1 and "no active user" in out
+
+
+def test_disabling_a_user_makes_their_browser_sessions_run_out(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    run(env, "migrate")
+    run(env, "users", "create", "grace", "--password", "a long enough passphrase")
+    run(env, "users", "create", "ada", "--password", "a long enough passphrase")
+    database = f"sqlite:///{tmp_path / 'data' / 'stint.sqlite3'}"
+    later = datetime.now(UTC) + timedelta(hours=1)
+
+    async def add_sessions() -> None:
+        db = Database(database)
+        users = SqlUserStore(db)
+        for name in ("grace", "ada"):
+            user = await users.by_username_key(name)
+            assert user is not None
+            await SqlSessionStore(db).add(
+                Session(name.ljust(64, "0"), user.id, later, later, later, sid=f"sid-{name}")
+            )
+        await db.dispose()
+
+    async def taken() -> list[str]:
+        db = Database(database)
+        # What the servers' sweep does each minute: end, and tell the apps of, what ran out.
+        expired = await SqlSessionStore(db).take_expired(datetime.now(UTC), 10)
+        await db.dispose()
+        return [s.sid for s in expired]
+
+    asyncio.run(add_sessions())
+    assert run(env, "users", "disable", "grace")[0] == 0
+    assert asyncio.run(taken()) == ["sid-grace"]

@@ -33,6 +33,10 @@ class SessionStore(Protocol):
 
     async def by_sid(self, sid: str) -> Session | None: ...
 
+    async def expire_for_user(self, user_id: int, now: datetime) -> int:
+        """Make every live session of ``user_id`` run out at ``now``; returns how many."""
+        ...
+
     async def take_expired(self, now: datetime, limit: int) -> list[Session]:
         """Delete up to ``limit`` sessions expired at ``now`` and return them, each to one
         caller only (workers sweep at the same time)."""

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,6 +26,7 @@ from stint.cli.common import (
 )
 from stint.cli.keys import keys_app
 from stint.storage.database import Database
+from stint.storage.session_store import SqlSessionStore
 from stint.storage.user_store import SqlUserStore
 
 __all__ = ["app", "main"]
@@ -220,7 +222,13 @@ def _set_disabled(username: str, disabled: bool) -> None:
         async with migrated_database(settings) as db:
             store = _accounts(db)[0]
             user = await store.by_username_key(username_key(username))
-            return user is not None and await store.set_disabled(user.id, disabled)
+            if user is None or not await store.set_disabled(user.id, disabled):
+                return False
+            if disabled:
+                # Its browser sessions end too: the servers' sweep (within a minute) deletes them
+                # and tells the apps that signed in with them (back-channel logout).
+                await SqlSessionStore(db).expire_for_user(user.id, datetime.now(UTC))
+            return True
 
     if not _run(go()):
         err_console.print(f"[red]error:[/red] no user {username!r}")
@@ -230,7 +238,8 @@ def _set_disabled(username: str, disabled: bool) -> None:
 
 @users_app.command("disable")
 def users_disable(username: str) -> None:
-    """Disable an account: its password and tokens stop working within seconds."""
+    """Disable an account: its password and tokens stop working within seconds; its browser
+    sessions end, and their apps are told, within a minute."""
     _set_disabled(username, True)
 
 

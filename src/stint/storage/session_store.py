@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from stint.accounts.sessions import Session
 from stint.storage.database import Database
@@ -73,6 +73,15 @@ class SqlSessionStore:
     async def by_sid(self, sid: str) -> Session | None:
         row = await self._db.fetch_one(_BY_SID, {"sid": sid})
         return _session(row) if row is not None else None
+
+    async def expire_for_user(self, user_id: int, now: datetime) -> int:
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                update(sessions)
+                .where(_s.user_id == user_id, _s.expires_at > now)
+                .values(expires_at=now)
+            )
+            return int(result.rowcount)
 
     async def take_expired(self, now: datetime, limit: int) -> list[Session]:
         # A cheap read first, so an idle worker does not take the write lock to find nothing.
