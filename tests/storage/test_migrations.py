@@ -29,6 +29,7 @@ TABLES = {
     "revoked_tokens",
     "session_clients",
     "logout_deliveries",
+    "login_counters",
     "consents",
     "sessions",
     "alembic_version",

@@ -39,12 +39,15 @@ class UserStore(Protocol):
 
 
 class CounterStore(Protocol):
-    """Counters that expire: the state behind login throttling (Redis, or this process)."""
+    """Counters that expire, shared by every worker: the state behind sign-in throttling."""
 
     async def increment(self, key: str, window_seconds: int) -> int:
-        """Add one to ``key`` and return the new count; the count resets after the window."""
+        """Add one to ``key`` atomically and return the new count. The first increment starts
+        a window of ``window_seconds``; once it has passed, the count starts again from one."""
         ...
 
-    async def get(self, key: str) -> int: ...
+    async def decrement(self, key: str) -> None:
+        """Take one back from a live count, never below zero; a missing key stays missing."""
+        ...
 
     async def reset(self, key: str) -> None: ...

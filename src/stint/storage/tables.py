@@ -25,6 +25,7 @@ __all__ = [
     "clients",
     "consents",
     "grants",
+    "login_counters",
     "logout_deliveries",
     "metadata",
     "opaque_access_tokens",
@@ -260,4 +261,15 @@ logout_deliveries = Table(
     Column("last_error", String(200), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "delivered_at", "next_attempt_at"),
+)
+
+# Sign-in throttling counters when no Redis is configured: fixed windows, keyed by a hash of the
+# counter's name (it holds usernames and addresses).
+login_counters = Table(
+    "login_counters",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
 )
