@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     basic_auth_cache_seconds: int = Field(default=60, ge=0, le=3600)
+    # Sign-in attempts that failed, to one account from one address, before that pair gets 429.
+    # Failures from other addresses never lock the owner out; they slow the answers (backoff).
     login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
     login_failures_per_ip: int = Field(default=50, ge=1, le=100_000)
     login_failure_window_seconds: int = Field(default=300, ge=10, le=86400)

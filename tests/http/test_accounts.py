@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -12,10 +16,39 @@ import pytest
 from joserfc import jwt
 from starlette.applications import Starlette
 
+from stint.accounts.passwords import PasswordHashing, PasswordVerdict
 from stint.protocol.keys import generate_signing_key
-from tests.conftest import PASSWORD, Account, basic, problem, register
+from stint.settings import Settings
+from stint.web.app import create_app
+from tests.conftest import FAST_HASHING, PASSWORD, Account, basic, problem, register
 
 pytestmark = pytest.mark.anyio
+
+
+class CountingHashing(PasswordHashing):
+    """Cheap argon2id that counts the passwords it verifies."""
+
+    def __init__(self) -> None:
+        super().__init__(memory_kib=1024, time_cost=1)
+        self.verified = 0
+        self._lock = threading.Lock()
+
+    def verify(self, password_hash: str | None, password: str) -> PasswordVerdict:
+        with self._lock:  # verify runs in worker threads
+            self.verified += 1
+        return super().verify(password_hash, password)
+
+
+@asynccontextmanager
+async def _client(app: Starlette, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def _from_address(client: httpx.AsyncClient, address: str) -> Any:
+    """Another client on the same app, from another address."""
+    return _client(client._transport.app, address)  # type: ignore[attr-defined]
 
 
 def _segment(part: str) -> dict[str, Any]:
@@ -232,7 +265,7 @@ async def test_disabling_an_account_stops_its_password_and_tokens(
     problem(await client.get(f"/api/users/{alice.id}"), 404)
 
 
-async def test_repeated_failures_lock_the_account_with_429_and_retry_after(
+async def test_ten_wrong_guesses_from_one_address_get_429_there_but_never_lock_out_the_owner(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
     for _ in range(10):
@@ -240,11 +273,51 @@ async def test_repeated_failures_lock_the_account_with_429_and_retry_after(
     response = await client.get("/api/me", headers=basic("alice", PASSWORD))
     assert problem(response, 429)["type"].endswith("too-many-attempts")
     assert int(response.headers["retry-after"]) > 0
-    # Another account from another address is not affected by alice's lock.
-    other = httpx.ASGITransport(app=client._transport.app, client=("198.51.100.9", 1))  # type: ignore[attr-defined]
-    async with httpx.AsyncClient(transport=other, base_url="http://testserver") as elsewhere:
-        await register(elsewhere, "erin")
-        assert (await elsewhere.get("/api/me", headers=basic("erin", PASSWORD))).is_success
+    # The owner, from another address, still signs in: someone else's guesses lock nobody out.
+    async with _from_address(client, "198.51.100.9") as elsewhere:
+        assert (await elsewhere.get("/api/me", headers=alice.basic)).is_success
+        assert (await elsewhere.get("/api/token", headers=alice.basic)).is_success
+
+
+async def test_concurrent_wrong_guesses_verify_at_most_the_limit(settings: Settings) -> None:
+    hashing = CountingHashing()
+    app = create_app(settings, hashing=hashing)
+    async with app.router.lifespan_context(app), _client(app, "203.0.113.7") as guesser:
+        await register(guesser, "alice")
+        hashing.verified = 0
+        guesses = [
+            guesser.get("/api/token", headers=basic("alice", f"guess{i}")) for i in range(40)
+        ]
+        statuses = sorted(r.status_code for r in await asyncio.gather(*guesses))
+    limit = settings.login_failures_per_account
+    assert hashing.verified <= limit
+    assert statuses == [401] * limit + [429] * (40 - limit)
+
+
+async def test_workers_sharing_a_database_share_the_sign_in_counts(
+    settings: Settings, alice: Account
+) -> None:
+    one = create_app(settings, hashing=FAST_HASHING)
+    two = create_app(settings, hashing=FAST_HASHING)
+    async with (
+        one.router.lifespan_context(one),
+        two.router.lifespan_context(two),
+        _client(one, "203.0.113.8") as first,
+        _client(two, "203.0.113.8") as second,
+    ):
+        for worker in [first, second] * 5:
+            problem(await worker.get("/api/me", headers=basic("alice", "guess")), 401)
+        problem(await first.get("/api/me", headers=alice.basic), 429)
+        problem(await second.get("/api/me", headers=alice.basic), 429)
+
+
+async def test_signing_in_often_is_never_throttled(
+    client: httpx.AsyncClient, alice: Account, settings: Settings
+) -> None:
+    for _ in range(settings.login_failures_per_ip + 5):
+        assert (await client.get("/api/me", headers=alice.basic)).is_success
+    problem(await client.get("/api/me", headers=basic("alice", "one typo")), 401)
+    assert (await client.get("/api/me", headers=alice.basic)).is_success
 
 
 async def test_one_address_guessing_many_accounts_is_throttled(client: httpx.AsyncClient) -> None:

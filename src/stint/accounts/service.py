@@ -109,14 +109,15 @@ class AccountService:
 
     async def authenticate(self, username: str, password: str, ip: str) -> AuthResult:
         key = username_key(username)
-        # The lock comes first: a locked account must not confirm even a right guess.
-        if not await self._throttle.allowed(key, ip):
+        # Counted before anything can confirm a guess, even a right one from the cache.
+        if not await self._throttle.attempt(key, ip):
             return AuthResult(AuthStatus.THROTTLED)
         fingerprint = self._fingerprint(key, password)
         cached = self._credentials.get(fingerprint)
         if cached is not None and cached[1] > time.monotonic():
             user = await self.active_user(cached[0])
             if user is not None:
+                await self._throttle.succeeded(key, ip)
                 return AuthResult(AuthStatus.OK, user)
         user = await self._users.by_username_key(key) if len(password) <= 1024 else None
         stored_hash = user.password_hash if user is not None else None
@@ -124,13 +125,13 @@ class AccountService:
             self._hashing.verify, stored_hash, password[:1024], limiter=self._limiter
         )
         if user is None or not verdict.valid or user.disabled:
-            delay = await self._throttle.record_failure(key, ip)
+            delay = await self._throttle.failed(key)
             if delay > 0:
                 await anyio.sleep(delay)  # backoff: each further guess answers more slowly
             return AuthResult(AuthStatus.INVALID)
         if verdict.new_hash is not None:
             await self._users.update_password_hash(user.id, verdict.new_hash)
-        await self._throttle.record_success(key)
+        await self._throttle.succeeded(key, ip)
         self._remember(fingerprint, user.id)
         return AuthResult(AuthStatus.OK, user)
 

@@ -20,7 +20,6 @@ from starlette.staticfiles import StaticFiles
 
 from stint.accounts.claims import AccountClaims
 from stint.accounts.directory import AccountDirectory
-from stint.accounts.memory_counters import MemoryCounterStore
 from stint.accounts.passwords import PasswordHashing
 from stint.accounts.ports import CounterStore
 from stint.accounts.service import AccountService
@@ -59,6 +58,7 @@ from stint.storage.activity_store import SqlActivityStore
 from stint.storage.client_store import SqlClientStore
 from stint.storage.code_store import SqlAuthorizationCodeStore
 from stint.storage.consent_store import SqlConsentStore
+from stint.storage.counter_store import SqlCounterStore
 from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
@@ -160,7 +160,8 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     keys = KeyRing(key_store.load_or_create)
     return_large_blocks_to_os()
     redis: Any = None
-    counters: CounterStore = MemoryCounterStore()
+    # Throttling counts are shared by every worker and host: in Redis, else in the database.
+    counters: CounterStore = SqlCounterStore(db)
     if settings.redis_url:
         from redis.asyncio import Redis  # only deployments that use Redis pay for importing it
 
@@ -172,7 +173,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     audience = f"{issuer}/api"
     hasher = SecretHasher(secret)
     limits = ThrottleLimits(
-        failures_per_account=settings.login_failures_per_account,
+        failures_per_account_and_ip=settings.login_failures_per_account,
         failures_per_ip=settings.login_failures_per_ip,
         window_seconds=settings.login_failure_window_seconds,
         backoff_base_seconds=settings.login_backoff_base_seconds,

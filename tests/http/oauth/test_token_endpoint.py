@@ -412,7 +412,7 @@ async def test_the_password_grant_is_throttled_like_sign_in(
     for _ in range(limit):
         wrong = await token_request(client, client_id, secret, _password("alice", "guess"))
         oauth_error(wrong, 400, "invalid_grant")
-    # Locked: even the right password no longer gets a token, here or anywhere else.
+    # Refused from this address: even the right password no longer gets a token here.
     right = await token_request(client, client_id, secret, _password("alice", alice.password))
     oauth_error(right, 400, "invalid_grant")
     sign_in = await client.get("/api/token", headers=alice.basic)
