@@ -67,8 +67,8 @@ async def test_registration_returns_the_user_and_its_location(client: httpx.Asyn
     body = response.json()
     assert body == {"id": body["id"], "username": "Carol"}
     assert response.headers["location"] == f"/api/users/{body['id']}"
-    public = await client.get(response.headers["location"])
-    assert public.json() == body  # no hash, no flags: public fields only
+    own = await client.get(response.headers["location"], headers=basic("Carol", PASSWORD))
+    assert own.json() == body  # no hash, no flags: public fields only
 
 
 async def test_registration_names_every_missing_field(client: httpx.AsyncClient) -> None:
@@ -111,8 +111,21 @@ async def test_usernames_are_unique_without_regard_to_case(
     assert problem(response, 409)["type"].endswith("username-taken")
 
 
-async def test_unknown_user_is_404(client: httpx.AsyncClient) -> None:
-    problem(await client.get("/api/users/999"), 404)
+async def test_users_by_id_need_authentication_and_show_only_the_caller(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    anonymous = await client.get(f"/api/users/{alice.id}")
+    problem(anonymous, 401)
+    assert "alice" not in anonymous.text
+    assert "Basic" in anonymous.headers["www-authenticate"]
+    assert (await client.get(f"/api/users/{alice.id}", headers=alice.bearer)).json() == {
+        "id": alice.id,
+        "username": "alice",
+    }
+    # Another user's id and an id nobody has answer alike: ids do not reveal usernames.
+    other = problem(await client.get(f"/api/users/{bob.id}", headers=alice.bearer), 404)
+    nobody = problem(await client.get("/api/users/999", headers=alice.bearer), 404)
+    assert other == nobody
 
 
 async def test_me_answers_with_basic_and_with_bearer(
@@ -262,7 +275,7 @@ async def test_disabling_an_account_stops_its_password_and_tokens(
     problem(await client.get("/api/me", headers=alice.bearer), 401)
     problem(await client.get("/api/me", headers=alice.basic), 401)
     problem(await client.get("/api/token", headers=alice.basic), 401)
-    problem(await client.get(f"/api/users/{alice.id}"), 404)
+    problem(await client.get(f"/api/users/{alice.id}", headers=alice.bearer), 401)
 
 
 async def test_ten_wrong_guesses_from_one_address_get_429_there_but_never_lock_out_the_owner(

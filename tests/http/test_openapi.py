@@ -354,8 +354,9 @@ async def test_every_answer_matches_the_document(
     await walk(409, "POST", "/api/users", "/api/users", json=user)
     await walk(400, "POST", "/api/users", "/api/users", json={"username": "x"})
     await walk(415, "POST", "/api/users", "/api/users", content=b"{}")
-    await walk(200, "GET", "/api/users/{user_id}", f"/api/users/{alice.id}")
-    await walk(404, "GET", "/api/users/{user_id}", "/api/users/2147483647")
+    await walk(200, "GET", "/api/users/{user_id}", f"/api/users/{alice.id}", headers=auth)
+    await walk(404, "GET", "/api/users/{user_id}", "/api/users/2147483647", headers=auth)
+    await walk(401, "GET", "/api/users/{user_id}", f"/api/users/{alice.id}")
 
     activities, activity = "/api/activities", "/api/activities/{id}"
     created = await walk(201, "POST", activities, activities, json={"name": "Work"}, headers=auth)

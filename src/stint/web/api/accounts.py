@@ -31,11 +31,12 @@ async def create_user(request: Request) -> Response:
 
 
 async def get_user(request: Request) -> Response:
-    user_id = object_id(request, "user_id")
-    user = await services(request).accounts.active_user(user_id)
-    if user is None:
+    """The caller's own account: another id is a 404, so ids do not enumerate usernames."""
+    principal = await services(request).authenticate(request)
+    principal.require("profile")
+    if object_id(request, "user_id") != principal.user_id:
         raise ApiProblem(404, "Not Found", "no such user")
-    return JSONResponse({"id": user.id, "username": user.username})
+    return JSONResponse({"id": principal.user_id, "username": principal.username})
 
 
 async def me(request: Request) -> Response:
@@ -105,10 +106,9 @@ OPERATIONS = [
         "GET",
         "/api/users/{user_id:int}",
         get_user,
-        "A user's public fields",
+        "The caller's own account (another user's id is a 404)",
         "accounts",
         response=UserOut,
-        auth=False,
         errors=(404,),
     ),
     Operation("GET", "/api/me", me, "The signed-in user", "accounts", response=UserOut),
