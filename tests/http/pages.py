@@ -30,7 +30,7 @@ def text_of(page: httpx.Response) -> str:
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> str:
-    """Sign ``client`` in through the login form; returns the CSRF field for later forms."""
+    """Sign ``client`` in through the login form; returns the CSRF field of the new session."""
     form = await client.get("/login")
     token = csrf_of(form)
     response = await client.post(
@@ -39,7 +39,9 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASS
     )
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/account"
-    return token
+    signed_in = csrf_of(await client.get("/account"))
+    assert signed_in != token  # the field changes with the session
+    return signed_in
 
 
 def pkce_pair() -> tuple[str, str]:

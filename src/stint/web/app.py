@@ -275,13 +275,11 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             plain_pkce=settings.allow_plain_pkce,
         ),
     )
-    page_context = PageContext(
-        pages=Pages(CsrfProtection(secret, secure=secure_cookies)),
-        sessions=SessionManager(
-            oauth.sessions, hasher, ttl_seconds=settings.session_ttl_seconds, secure=secure_cookies
-        ),
-        accounts=account_service,
+    sessions = SessionManager(
+        oauth.sessions, hasher, ttl_seconds=settings.session_ttl_seconds, secure=secure_cookies
     )
+    csrf = CsrfProtection(secret, secure=secure_cookies, session_cookie=sessions.cookie)
+    page_context = PageContext(pages=Pages(csrf), sessions=sessions, accounts=account_service)
     authorize = AuthorizeDependencies(
         pages=page_context,
         clients=oauth.clients,

@@ -1,7 +1,7 @@
 """Browser sessions: a random cookie whose hash names a row in the database.
 
 A new id is issued at every sign-in (session fixation, OWASP), the cookie is HttpOnly and
-SameSite=Lax, and Secure whenever the issuer is https.
+SameSite=Lax, and Secure with the ``__Host-`` prefix whenever the issuer is https.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from stint.accounts.sessions import Session, SessionStore
 from stint.protocol.secrets import SecretHasher, new_secret
+from stint.web.cookies import host_cookie
 
 __all__ = ["EXPIRY_SWEEP_SECONDS", "SESSION_COOKIE", "SessionEnded", "SessionManager"]
 
@@ -43,6 +44,7 @@ class SessionManager:
         self._hasher = hasher
         self._ttl = timedelta(seconds=ttl_seconds)
         self._secure = secure
+        self.cookie = host_cookie(SESSION_COOKIE, secure=secure)
         self._clock = clock
         self._listeners: list[SessionEnded] = []
 
@@ -60,7 +62,7 @@ class SessionManager:
                 log.exception("a session-ended listener failed")
 
     async def current(self, request: Request) -> Session | None:
-        value = request.cookies.get(SESSION_COOKIE)
+        value = request.cookies.get(self.cookie)
         if not value or len(value) > 100:
             return None
         session = await self._store.get(self._hasher.hash(value))
@@ -84,7 +86,7 @@ class SessionManager:
         )
         await self._store.add(session)
         response.set_cookie(
-            SESSION_COOKIE,
+            self.cookie,
             value,
             max_age=int(self._ttl.total_seconds()),
             httponly=True,
@@ -132,11 +134,11 @@ class SessionManager:
                 log.exception("ending expired sessions failed")
 
     async def end(self, request: Request, response: Response) -> None:
-        value = request.cookies.get(SESSION_COOKIE)
+        value = request.cookies.get(self.cookie)
         if value and len(value) <= 100:
             id_hash = self._hasher.hash(value)
             session = await self._store.get(id_hash) if self._listeners else None
             await self._store.delete(id_hash)
             if session is not None:
                 await self._ended(session)
-        response.delete_cookie(SESSION_COOKIE, path="/", secure=self._secure, httponly=True)
+        response.delete_cookie(self.cookie, path="/", secure=self._secure, httponly=True)

@@ -34,6 +34,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
         if result.status is AuthStatus.OK and result.user is not None:
             response = RedirectResponse(next_url, status_code=303)
             await ctx.sessions.start(request, response, result.user.id)
+            ctx.pages.csrf.forget_pre_session(response)  # forms now carry the session's field
             return response
         if result.status is AuthStatus.THROTTLED:
             message, status = "Too many failed sign-ins. Wait a few minutes and try again.", 429
