@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Sign-in attempts that failed, to one account from one address, before that pair gets 429.
     # Failures from other addresses never lock the owner out; they slow the answers (backoff).
     login_failures_per_account: int = Field(default=10, ge=1, le=10_000)
+    # Failures of one account from every address per window past which each address gets one
+    # attempt per window at that account: slows guessing spread over many addresses.
+    login_account_failure_ceiling: int = Field(default=100, ge=1, le=1_000_000)
     login_failures_per_ip: int = Field(default=50, ge=1, le=100_000)
     login_failure_window_seconds: int = Field(default=300, ge=10, le=86400)
     login_backoff_base_seconds: float = Field(default=0.25, ge=0, le=10)

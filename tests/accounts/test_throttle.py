@@ -15,6 +15,7 @@ LIMITS = ThrottleLimits(
     window_seconds=60,
     backoff_base_seconds=0.25,
     backoff_max_seconds=4.0,
+    account_ceiling=4,
 )
 
 
@@ -42,7 +43,7 @@ async def test_a_success_gives_the_attempt_back_and_forgets_the_addresses_failur
 async def test_failures_from_many_addresses_slow_the_account_down_up_to_a_ceiling() -> None:
     throttle = LoginThrottle(MemoryCounterStore(), LIMITS)
     delays = []
-    for i in range(7):
+    for i in range(7):  # each from a new address: its first attempt passes any ceiling
         assert await throttle.attempt("alice", f"10.0.1.{i}")  # never refused
         delays.append(await throttle.failed("alice"))
     assert delays == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
@@ -57,3 +58,18 @@ async def test_the_window_passing_lifts_the_refusal() -> None:
     assert not await throttle.attempt("alice", "10.0.0.1")
     now[0] += LIMITS.window_seconds
     assert await throttle.attempt("alice", "10.0.0.1")
+
+
+async def test_past_the_account_ceiling_each_address_gets_one_attempt_at_it() -> None:
+    throttle = LoginThrottle(MemoryCounterStore(), LIMITS)
+    for i in range(4):
+        assert await throttle.attempt("alice", f"10.0.1.{i}")
+        await throttle.failed("alice")
+    assert await throttle.attempt("alice", "10.0.2.1")  # a new address: its first attempt
+    assert not await throttle.attempt("alice", "10.0.2.1")
+    assert await throttle.attempt("bob", "10.0.2.1")  # other accounts are not slowed
+    assert await throttle.attempt("bob", "10.0.2.1")
+    # The owner's first attempt goes through; a success keeps the next one a first.
+    assert await throttle.attempt("alice", "192.0.2.1")
+    await throttle.succeeded("alice", "192.0.2.1")
+    assert await throttle.attempt("alice", "192.0.2.1")

@@ -324,6 +324,26 @@ async def test_workers_sharing_a_database_share_the_sign_in_counts(
         problem(await second.get("/api/me", headers=alice.basic), 429)
 
 
+async def test_guesses_from_many_addresses_are_slowed_without_locking_out_the_owner(
+    settings: Settings,
+) -> None:
+    app = create_app(
+        settings.model_copy(update={"login_account_failure_ceiling": 3}), hashing=FAST_HASHING
+    )
+    async with app.router.lifespan_context(app):
+        async with _client(app, "192.0.2.1") as owner:
+            alice = await register(owner, "alice")
+        async with _client(app, "198.51.100.1") as guesser:  # under the ceiling: as usual
+            for _ in range(3):
+                problem(await guesser.get("/api/me", headers=basic("alice", "guess")), 401)
+        async with _client(app, "198.51.100.50") as guesser:
+            problem(await guesser.get("/api/me", headers=basic("alice", "guess")), 401)
+            problem(await guesser.get("/api/me", headers=basic("alice", "guess")), 429)
+        async with _client(app, "192.0.2.1") as owner:
+            for _ in range(3):
+                assert (await owner.get("/api/me", headers=alice.basic)).is_success
+
+
 async def test_signing_in_often_is_never_throttled(
     client: httpx.AsyncClient, alice: Account, settings: Settings
 ) -> None:

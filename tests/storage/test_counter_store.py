@@ -111,6 +111,16 @@ async def test_increment_returns_the_new_count(counters: Counters) -> None:
     assert await counters.one.increment("other", WINDOW) == 1
 
 
+async def test_get_reads_the_live_count_without_changing_it(counters: Counters) -> None:
+    assert await counters.one.get("k") == 0
+    await counters.one.increment("k", WINDOW)
+    await counters.one.increment("k", WINDOW)
+    assert await counters.two.get("k") == 2
+    assert await counters.two.get("k") == 2
+    await counters.advance(WINDOW)
+    assert await counters.two.get("k") == 0
+
+
 async def test_a_count_starts_again_after_the_window_set_by_its_first_increment(
     counters: Counters,
 ) -> None:

@@ -28,6 +28,10 @@ class MemoryCounterStore:
             self._evict(now)
         return count + 1
 
+    async def get(self, key: str) -> int:
+        count, expires = self._counts.get(key, (0, 0.0))
+        return count if expires > self._clock() else 0
+
     async def decrement(self, key: str) -> None:
         count, expires = self._counts.get(key, (0, 0.0))
         if count > 0 and expires > self._clock():

@@ -46,6 +46,10 @@ class CounterStore(Protocol):
         a window of ``window_seconds``; once it has passed, the count starts again from one."""
         ...
 
+    async def get(self, key: str) -> int:
+        """The live count of ``key``; 0 when missing or expired."""
+        ...
+
     async def decrement(self, key: str) -> None:
         """Take one back from a live count, never below zero; a missing key stays missing."""
         ...

@@ -17,6 +17,8 @@ class ThrottleLimits:
     window_seconds: int
     backoff_base_seconds: float = 0.0
     backoff_max_seconds: float = 4.0
+    # Failures of one account, from every address, past which each address gets one attempt.
+    account_ceiling: int | None = None
 
 
 class LoginThrottle:
@@ -28,9 +30,10 @@ class LoginThrottle:
     them failed: at most the limit is ever verified. A success gives its attempt back, so an
     owner signing in often is never throttled by their own successes.
 
-    Failures are never counted against the account alone: that would let anyone lock the owner
-    out from elsewhere. Guesses spread over many addresses are slowed instead: every failed
-    answer for the account waits longer, doubling with the account's failures in the window.
+    No count locks an account for everyone: that would let anyone lock the owner out. Guesses
+    spread over many addresses are slowed instead: each failed answer for the account waits
+    longer (exponential backoff), and past the account's ceiling every address gets only its
+    first attempt per window at the account, so the owner still gets theirs.
     """
 
     def __init__(self, counters: CounterStore, limits: ThrottleLimits) -> None:
@@ -47,7 +50,14 @@ class LoginThrottle:
         if await self._counters.increment(_ip(ip), window) > self._limits.failures_per_ip:
             return False
         tried = await self._counters.increment(_account_ip(username_key, ip), window)
-        return tried <= self._limits.failures_per_account_and_ip
+        if tried > self._limits.failures_per_account_and_ip:
+            return False
+        ceiling = self._limits.account_ceiling
+        return (
+            tried == 1
+            or ceiling is None
+            or await self._counters.get(_account(username_key)) < ceiling
+        )
 
     async def succeeded(self, username_key: str, ip: str) -> None:
         """The password was right: give the attempt back, forget this address's failures."""
@@ -56,17 +66,21 @@ class LoginThrottle:
 
     async def failed(self, username_key: str) -> float:
         """The password was wrong: how long to wait before answering (exponential backoff)."""
+        failures = await self._counters.increment(
+            _account(username_key), self._limits.window_seconds
+        )
         base = self._limits.backoff_base_seconds
         if not base:
             return 0.0
-        failures = await self._counters.increment(
-            f"login:account:{username_key}", self._limits.window_seconds
-        )
         return float(min(base * 2 ** (failures - 1), self._limits.backoff_max_seconds))
 
 
 def _ip(ip: str) -> str:
     return f"login:ip:{ip}"
+
+
+def _account(username_key: str) -> str:
+    return f"login:account:{username_key}"
 
 
 def _account_ip(username_key: str, ip: str) -> str:

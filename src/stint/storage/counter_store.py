@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stint.storage.database import Database
@@ -21,6 +21,9 @@ from stint.storage.tables import login_counters
 __all__ = ["SqlCounterStore"]
 
 _c = login_counters.c
+_GET = select(_c.count).where(
+    (_c.key_hash == bindparam("key_hash")) & (_c.expires_at > bindparam("now"))
+)
 
 
 def _key_hash(key: str) -> str:
@@ -68,6 +71,10 @@ class SqlCounterStore:
                 self._since_purge = 0
                 await conn.execute(delete(login_counters).where(expired))
         return int(count)
+
+    async def get(self, key: str) -> int:
+        row = await self._db.fetch_one(_GET, {"key_hash": _key_hash(key), "now": self._clock()})
+        return int(row[0]) if row is not None else 0
 
     async def decrement(self, key: str) -> None:
         live = (_c.key_hash == _key_hash(key)) & (_c.count > 0) & (_c.expires_at > self._clock())

@@ -30,6 +30,10 @@ class RedisCounterStore:
             count, _ = await pipe.execute()
         return int(count)
 
+    async def get(self, key: str) -> int:
+        value = await self._redis.get(self._prefix + key)
+        return int(value) if value is not None else 0
+
     async def decrement(self, key: str) -> None:
         await self._decrement(keys=[self._prefix + key])
 

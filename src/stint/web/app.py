@@ -177,6 +177,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         failures_per_ip=settings.login_failures_per_ip,
         window_seconds=settings.login_failure_window_seconds,
         backoff_base_seconds=settings.login_backoff_base_seconds,
+        account_ceiling=settings.login_account_failure_ceiling,
     )
     user_store = SqlUserStore(db)
     account_service = AccountService(
