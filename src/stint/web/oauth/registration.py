@@ -41,7 +41,7 @@ class _TooManyRegistrationsError(InvalidRequestError):
 @dataclass(frozen=True, slots=True)
 class RegistrationLimit:
     """At most ``per_address`` registration requests from one address per window, counted in
-    the shared counter store (Redis when configured; otherwise each worker counts its own)."""
+    the shared counter store (Redis when configured, else the database)."""
 
     counters: CounterStore
     per_address: int
