@@ -278,6 +278,24 @@ async def test_disabling_an_account_stops_its_password_and_tokens(
     problem(await client.get(f"/api/users/{alice.id}", headers=alice.bearer), 401)
 
 
+async def test_basic_credentials_verified_before_write_no_sign_in_counts(
+    client: httpx.AsyncClient, app: Starlette, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (await client.get("/api/me", headers=alice.basic)).is_success  # verified, cached
+    counters = app.state.services.accounts.throttle._counters
+    writes: list[str] = []
+
+    async def recorded(key: str, *_args: object) -> int:
+        writes.append(key)
+        return 1
+
+    for name in ("increment", "decrement", "reset"):
+        monkeypatch.setattr(counters, name, recorded)
+    for _ in range(5):
+        assert (await client.get("/api/activities", headers=alice.basic)).is_success
+    assert writes == []
+
+
 async def test_ten_wrong_guesses_from_one_address_get_429_there_but_never_lock_out_the_owner(
     client: httpx.AsyncClient, alice: Account
 ) -> None:

@@ -109,16 +109,20 @@ class AccountService:
 
     async def authenticate(self, username: str, password: str, ip: str) -> AuthResult:
         key = username_key(username)
-        # Counted before anything can confirm a guess, even a right one from the cache.
-        if not await self._throttle.attempt(key, ip):
-            return AuthResult(AuthStatus.THROTTLED)
         fingerprint = self._fingerprint(key, password)
         cached = self._credentials.get(fingerprint)
         if cached is not None and cached[1] > time.monotonic():
+            # Verified before: nothing new is learnt, so nothing is counted (scripts sending
+            # Basic on every request write nothing), but a throttled address is still refused,
+            # or a right guess would get through where the wrong ones are held back.
+            if not await self._throttle.allows(key, ip):
+                return AuthResult(AuthStatus.THROTTLED)
             user = await self.active_user(cached[0])
             if user is not None:
-                await self._throttle.succeeded(key, ip)
                 return AuthResult(AuthStatus.OK, user)
+        # Counted before the password is checked, so a burst verifies at most the limit.
+        if not await self._throttle.attempt(key, ip):
+            return AuthResult(AuthStatus.THROTTLED)
         user = await self._users.by_username_key(key) if len(password) <= 1024 else None
         stored_hash = user.password_hash if user is not None else None
         verdict: PasswordVerdict = await anyio.to_thread.run_sync(

@@ -59,6 +59,15 @@ class LoginThrottle:
             or await self._counters.get(_account(username_key)) < ceiling
         )
 
+    async def allows(self, username_key: str, ip: str) -> bool:
+        """Whether an attempt would be checked now, counting nothing: for credentials already
+        verified (the cache), which confirm no new guess but must not pass a throttled address."""
+        limits = self._limits
+        if await self._counters.get(_ip(ip)) >= limits.failures_per_ip:
+            return False
+        tried = await self._counters.get(_account_ip(username_key, ip))
+        return tried < limits.failures_per_account_and_ip
+
     async def succeeded(self, username_key: str, ip: str) -> None:
         """The password was right: give the attempt back, forget this address's failures."""
         await self._counters.decrement(_ip(ip))
