@@ -29,6 +29,7 @@ __all__ = [
     "metadata",
     "opaque_access_tokens",
     "refresh_tokens",
+    "revocation_events",
     "revoked_tokens",
     "session_clients",
     "sessions",
@@ -260,4 +261,17 @@ logout_deliveries = Table(
     Column("last_error", String(200), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "delivered_at", "next_attempt_at"),
+)
+
+# Every revocation, in the order the database commits them: workers read what is new by ``id``
+# (assigned by the database), never by comparing host clocks. Kept until ``expires_at``, when the
+# revoked tokens would have expired anyway.
+revocation_events = Table(
+    "revocation_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # jti, grant, client, user
+    Column("value", String(128), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
 )
