@@ -29,7 +29,9 @@ class MemoryLog:
         self.gate: asyncio.Event | None = None  # when set, reads wait for it
 
     def record(self, kind: RevocationKind, value: str, expires_at: datetime = LATER) -> None:
-        self.events.append(RevocationEvent(len(self.events) + 1, Revocation(kind, value), expires_at))
+        self.events.append(
+            RevocationEvent(len(self.events) + 1, Revocation(kind, value), expires_at)
+        )
 
     async def since(self, after_id: int, limit: int) -> list[RevocationEvent]:
         self.reads.append(after_id)

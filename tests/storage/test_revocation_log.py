@@ -38,10 +38,14 @@ async def test_listeners_hear_of_a_revocation_once_it_committed_and_never_of_a_r
     log = SqlRevocationLog(db)
     heard: list[Revocation] = []
     log.on_commit(lambda revocation, _expires_at: heard.append(revocation))
-    with pytest.raises(RuntimeError):
+
+    async def failing_change() -> None:
         async with log.write() as tx:
             tx.revoke(JTI, "rolled-back")
             raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_change()
     assert heard == []
     assert await log.since(0, 10) == []
 
@@ -67,3 +71,44 @@ async def test_pruning_forgets_only_events_whose_tokens_expired(db: Database) ->
         tx.revoke(RevocationKind.GRANT, "live")  # kept for keep_seconds
     assert await log.prune(now - timedelta(hours=1)) == 1
     assert [e.revocation.value for e in await log.since(0, 10)] == ["live"]
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_on_postgresql_ids_are_handed_out_in_commit_order(db: Database) -> None:
+    # A transaction that took its id but has not committed must not let a later one commit a
+    # higher id first: a worker reading in between would move past the lower id for good.
+    from sqlalchemy import text
+
+    from stint.storage.revocation_log import _ORDER_LOCK_KEY
+    from stint.storage.tables import revocation_events
+
+    log = SqlRevocationLog(db)
+    async with db.writer.begin() as first:
+        await first.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ORDER_LOCK_KEY})
+        await first.execute(
+            revocation_events.insert().values(
+                kind="jti", value="first", expires_at=datetime.now(UTC)
+            )
+        )
+        second = asyncio.ensure_future(log.record(JTI, "second"))
+
+        async def second_is_waiting() -> bool:
+            async with db.read() as conn:
+                found = await conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND NOT granted AND database ="
+                        " (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    )
+                )
+                return bool(found.scalar())
+
+        deadline = asyncio.get_running_loop().time() + 5
+        while not await second_is_waiting():
+            assert asyncio.get_running_loop().time() < deadline, "the second never waited"
+            await asyncio.sleep(0.01)
+        assert await log.since(0, 10) == [], "nothing is visible before the first commits"
+    await second
+    events = await log.since(0, 10)
+    assert [e.revocation.value for e in events] == ["first", "second"]
+    assert events[0].id < events[1].id

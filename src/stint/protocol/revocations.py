@@ -16,7 +16,7 @@ __all__ = ["Revocation", "RevocationEvent", "RevocationKind", "RevocationLog"]
 
 
 class RevocationKind(StrEnum):
-    ACCESS_TOKEN = "jti"  # one JWT access token, by its ``jti``
+    ACCESS_TOKEN = "jti"  # noqa: S105 (a kind of record, not a secret): one JWT, by its ``jti``
     GRANT = "grant"  # every token issued under a grant
     CLIENT = "client"  # a client was deleted or changed: cached copies must go
     USER = "user"  # an account was disabled or its password changed: cached status must go

@@ -94,9 +94,7 @@ class RevocationPush:
                     await conn.add_listener(NOTIFY_CHANNEL, self._woken)
                     self._subscribed(first)
                     first, attempt = False, 0
-                    closed = asyncio.Event()
-                    conn.add_termination_listener(lambda _conn: closed.set())
-                    await closed.wait()
+                    await _until_closed(conn)
                 finally:
                     conn.terminate()  # synchronous: safe while being cancelled
             except asyncio.CancelledError:
@@ -123,3 +121,10 @@ class RevocationPush:
                 log.warning("listening for revocations on Redis failed; reconnecting")
             await asyncio.sleep(_RECONNECT_SECONDS[min(attempt, len(_RECONNECT_SECONDS) - 1)])
             attempt += 1
+
+
+async def _until_closed(conn: Any) -> None:
+    """Return when the server or the network closes ``conn``."""
+    closed = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: closed.set())
+    await closed.wait()

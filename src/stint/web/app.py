@@ -33,6 +33,7 @@ from stint.protocol.endpoints.introspection import IntrospectionEndpoint
 from stint.protocol.endpoints.metadata import authorization_server_metadata
 from stint.protocol.endpoints.revocation import RevocationEndpoint
 from stint.protocol.endpoints.token import TokenEndpoint
+from stint.protocol.first_party import FirstPartyTokens
 from stint.protocol.grants import GrantHandler
 from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
 from stint.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -52,7 +53,6 @@ from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjects
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import TokenRecords
-from stint.protocol.first_party import FirstPartyTokens
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.secrets import SecretHasher

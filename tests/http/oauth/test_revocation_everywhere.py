@@ -230,38 +230,38 @@ async def test_a_revoked_api_token_is_inactive_at_introspection(
 async def test_an_account_disabled_elsewhere_is_refused_within_a_second(
     settings: Settings, database_url: str
 ) -> None:
-    async with running(settings, **{**SLOW_CACHES, "revocation_cache_seconds": 0.2}) as app:
-        async with http(app) as client:
-            alice: Account = await register(client, "alice")
-            assert await api(client, alice.bearer) == 200
-            elsewhere = Database(database_url)  # `stint users disable alice`, say
-            try:
-                assert await SqlUserStore(elsewhere).set_disabled(alice.id, True)
-            finally:
-                await elsewhere.dispose()
+    polling = {**SLOW_CACHES, "revocation_cache_seconds": 0.2}
+    async with running(settings, **polling) as app, http(app) as client:
+        alice: Account = await register(client, "alice")
+        assert await api(client, alice.bearer) == 200
+        elsewhere = Database(database_url)  # `stint users disable alice`, say
+        try:
+            assert await SqlUserStore(elsewhere).set_disabled(alice.id, True)
+        finally:
+            await elsewhere.dispose()
 
-            async def refused() -> bool:
-                return await api(client, alice.bearer) == 401
+        async def refused() -> bool:
+            return await api(client, alice.bearer) == 401
 
-            await within(1.0, refused)
+        await within(1.0, refused)
 
 
 async def test_a_client_deleted_elsewhere_is_refused_within_a_second(
     settings: Settings, database_url: str
 ) -> None:
-    async with running(settings, **{**SLOW_CACHES, "revocation_cache_seconds": 0.2}) as app:
-        async with http(app) as client:
-            await register(client, "alice")
-            rp = await oidc_client(app, scopes=("profile",))
-            tokens = await signed_in_tokens(app, client, rp)
-            assert await userinfo(client, tokens["access_token"]) == 200
-            elsewhere = Database(database_url)  # `stint clients delete`, say
-            try:
-                assert await SqlClientStore(elsewhere, cache_seconds=0).delete(rp.client_id)
-            finally:
-                await elsewhere.dispose()
+    polling = {**SLOW_CACHES, "revocation_cache_seconds": 0.2}
+    async with running(settings, **polling) as app, http(app) as client:
+        await register(client, "alice")
+        rp = await oidc_client(app, scopes=("profile",))
+        tokens = await signed_in_tokens(app, client, rp)
+        assert await userinfo(client, tokens["access_token"]) == 200
+        elsewhere = Database(database_url)  # `stint clients delete`, say
+        try:
+            assert await SqlClientStore(elsewhere, cache_seconds=0).delete(rp.client_id)
+        finally:
+            await elsewhere.dispose()
 
-            async def refused() -> bool:
-                return await userinfo(client, tokens["access_token"]) == 401
+        async def refused() -> bool:
+            return await userinfo(client, tokens["access_token"]) == 401
 
-            await within(1.0, refused)
+        await within(1.0, refused)
