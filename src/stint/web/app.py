@@ -419,8 +419,8 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
                 "run `stint migrate` first"
             )
         await keys.reload()
-        key_refresh = asyncio.create_task(_refresh_keys(keys, settings.key_refresh_seconds))
         await revocations.catch_up()  # everything revoked so far, before the first request
+        key_refresh = asyncio.create_task(_refresh_keys(keys, settings.key_refresh_seconds))
         push.start(database_url=db.url, redis=redis)
         pruning = asyncio.create_task(_prune_revocations(revocation_log))
         backchannel.start()
