@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     allow_plain_pkce: bool = False
     implicit_enabled: bool = True  # still only for clients that register the implicit grant
     client_cache_seconds: float = Field(default=5.0, ge=0, le=300)
-    revocation_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    # The fallback poll of the revocation log, when no push (NOTIFY, Redis) reaches a worker.
+    revocation_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     # How stale a worker's view of "is this account disabled" may be, on the token hot path.
     account_status_cache_seconds: float = Field(default=5.0, ge=0, le=300)

@@ -265,7 +265,7 @@ async def test_router_serves_exactly_the_documented_operations(
 ) -> None:
     served = router_operations(app)
     documented = {(method, path) for method, path, _ in operations(document)}
-    assert len(documented) == 21
+    assert len(documented) == 22
     assert sorted(served - documented) == [], "served but not documented"
     assert sorted(documented - served) == [], "documented but not served"
 
@@ -424,6 +424,10 @@ async def test_every_answer_matches_the_document(
     await walk(404, "DELETE", entry, one, headers=auth)
     await walk(409, "DELETE", activity, item, headers=auth)  # the stopped timer's entry is on it
     await walk(204, "DELETE", activity, item + "?cascade=true", headers=auth)
+
+    await walk(204, "DELETE", "/api/token", "/api/token", headers=auth)
+    await walk(401, "DELETE", "/api/token", "/api/token", headers=auth)  # revoked just now
+    await walk(204, "DELETE", "/api/token", "/api/token", headers=alice.basic)
 
     documented = {(method, path) for method, path, _ in operations(document)}
     assert set(walk.seen) == documented, "each operation is walked"

@@ -27,6 +27,7 @@ TABLES = {
     "refresh_tokens",
     "opaque_access_tokens",
     "revoked_tokens",
+    "revocation_events",
     "session_clients",
     "logout_deliveries",
     "login_counters",

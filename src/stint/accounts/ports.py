@@ -23,7 +23,13 @@ class UserStore(Protocol):
 
     async def by_username_key(self, username_key: str) -> User | None: ...
 
-    async def update_password_hash(self, user_id: int, password_hash: str) -> None: ...
+    async def update_password_hash(self, user_id: int, password_hash: str) -> None:
+        """The same password, hashed anew (rehash on sign-in): nothing else changes."""
+        ...
+
+    async def replace_password(self, user_id: int, password_hash: str) -> None:
+        """A new password: also revokes every grant the user gave (their tokens stop)."""
+        ...
 
     async def set_disabled(self, user_id: int, disabled: bool) -> bool:
         """Return False when no such user exists."""

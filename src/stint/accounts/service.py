@@ -142,8 +142,9 @@ class AccountService:
     async def change_password(self, user: User, current: str, new: str, ip: str) -> None:
         """Replace the password after checking the current one (throttled like a sign-in).
 
-        Raises PasswordChangeError. Cached Basic credentials of the user are forgotten, so the
-        old password stops working at once in this process.
+        Raises PasswordChangeError. The store revokes every grant the user gave, and every
+        worker forgets the user's cached Basic credentials (``forget``), so the old password and
+        the tokens obtained with it stop working at once.
         """
         result = await self.authenticate(user.username, current, ip)
         if result.status is AuthStatus.THROTTLED:
@@ -158,9 +159,14 @@ class AccountService:
         password_hash = await anyio.to_thread.run_sync(
             self._hashing.hash, new, limiter=self._limiter
         )
-        await self._users.update_password_hash(user.id, password_hash)
-        for fingerprint, (user_id, _expires) in list(self._credentials.items()):
-            if user_id == user.id:
+        await self._users.replace_password(user.id, password_hash)
+        self.forget(user.id)
+
+    def forget(self, user_id: int) -> None:
+        """Drop what this process cached about the user (status, verified Basic credentials)."""
+        self._active_users.pop(user_id, None)
+        for fingerprint, (cached_id, _expires) in list(self._credentials.items()):
+            if cached_id == user_id:
                 del self._credentials[fingerprint]
 
     async def active_user(self, user_id: int) -> User | None:

@@ -10,7 +10,13 @@ import typer
 from rich.table import Column, Table
 
 from stint.accounts.usernames import username_key
-from stint.cli.common import console, err_console, migrated_database, settings_or_exit
+from stint.cli.common import (
+    console,
+    err_console,
+    migrated_database,
+    revocation_log,
+    settings_or_exit,
+)
 from stint.protocol.registration import ClientSpec, ClientSpecError, new_client, rotate_secret
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher
@@ -29,8 +35,8 @@ def _with_store(work: Callable[[SqlClientStore, SecretHasher, Database], Awaitab
     settings = settings_or_exit()
 
     async def go() -> T:
-        async with migrated_database(settings) as db:
-            store = SqlClientStore(db, cache_seconds=0)
+        async with migrated_database(settings) as db, revocation_log(settings, db) as log:
+            store = SqlClientStore(db, cache_seconds=0, revocation_log=log)
             return await work(store, SecretHasher(read_or_create_secret(settings)), db)
 
     return asyncio.run(go())

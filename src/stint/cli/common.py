@@ -11,9 +11,17 @@ from rich.console import Console
 
 from stint.settings import ConfigError, Settings, load_settings
 from stint.storage.database import Database
+from stint.storage.revocation_log import SqlRevocationLog
 from stint.storage.schema import SCHEMA_HEAD, schema_revision
 
-__all__ = ["console", "err_console", "migrated_database", "require_schema", "settings_or_exit"]
+__all__ = [
+    "console",
+    "err_console",
+    "migrated_database",
+    "require_schema",
+    "revocation_log",
+    "settings_or_exit",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,3 +56,23 @@ async def migrated_database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+@asynccontextmanager
+async def revocation_log(settings: Settings, db: Database) -> AsyncIterator[SqlRevocationLog]:
+    """The log a command records revocations in; it also publishes them on Redis when set, so
+    running servers hear of a disabled account or a deleted client at once."""
+    log = SqlRevocationLog(db, keep_seconds=settings.access_token_ttl)
+    if not settings.redis_url:
+        yield log
+        return
+    from redis.asyncio import Redis
+
+    from stint.storage.revocation_push import redis_publisher
+
+    redis = Redis.from_url(settings.redis_url)
+    log.publish_with(redis_publisher(redis))
+    try:
+        yield log
+    finally:
+        await redis.aclose()

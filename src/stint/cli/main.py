@@ -22,6 +22,7 @@ from stint.cli.common import (
     console,
     err_console,
     migrated_database,
+    revocation_log,
     settings_or_exit,
 )
 from stint.cli.keys import keys_app
@@ -219,8 +220,8 @@ def _set_disabled(username: str, disabled: bool) -> None:
     settings = settings_or_exit()
 
     async def go() -> bool:
-        async with migrated_database(settings) as db:
-            store = _accounts(db)[0]
+        async with migrated_database(settings) as db, revocation_log(settings, db) as log:
+            store = SqlUserStore(db, log)
             user = await store.by_username_key(username_key(username))
             if user is None or not await store.set_disabled(user.id, disabled):
                 return False
@@ -238,8 +239,8 @@ def _set_disabled(username: str, disabled: bool) -> None:
 
 @users_app.command("disable")
 def users_disable(username: str) -> None:
-    """Disable an account: its password and tokens stop working within seconds; its browser
-    sessions end, and their apps are told, within a minute."""
+    """Disable an account: its password and tokens stop working on every worker within a
+    second; its browser sessions end, and their apps are told, within a minute."""
     _set_disabled(username, True)
 
 
@@ -288,8 +289,8 @@ def users_profile(
     settings = settings_or_exit()
 
     async def go() -> dict[str, Any] | None:
-        async with migrated_database(settings) as db:
-            store = _accounts(db)[0]
+        async with migrated_database(settings) as db, revocation_log(settings, db) as log:
+            store = SqlUserStore(db, log)
             user = await store.by_username_key(username_key(username))
             if user is None:
                 return None

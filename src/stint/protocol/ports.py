@@ -58,10 +58,6 @@ class GrantStore(Protocol):
 
     async def is_revoked(self, grant_id: str) -> bool: ...
 
-    async def revoked_since(self, since: datetime) -> list[str]:
-        """Ids of grants revoked at or after ``since``: what resource-server caches refresh."""
-        ...
-
 
 @dataclass(frozen=True, slots=True)
 class AuthorizationCode:
@@ -148,8 +144,6 @@ class RevokedTokenStore(Protocol):
     async def add(self, jti: str, expires_at: datetime) -> None: ...
 
     async def contains(self, jti: str) -> bool: ...
-
-    async def added_since(self, since: datetime) -> list[str]: ...
 
 
 @dataclass(frozen=True, slots=True)

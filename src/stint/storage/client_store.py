@@ -11,7 +11,9 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stint.protocol.clients import Client, ClientType
+from stint.protocol.revocations import RevocationKind
 from stint.storage.database import Database
+from stint.storage.revocation_log import SqlRevocationLog
 from stint.storage.tables import clients
 
 __all__ = ["ClientIdTakenError", "SqlClientStore"]
@@ -85,13 +87,24 @@ def _values(client: Client) -> dict[str, Any]:
 
 
 class SqlClientStore:
-    """Clients by id. ``get`` is cached for ``cache_seconds``: a changed secret or a deleted
-    client takes at most that long to be noticed by every worker."""
+    """Clients by id. ``get`` is cached for ``cache_seconds``; a change or a deletion is recorded
+    in the revocation log, whose followers ``forget`` the cached copy (every worker, at once)."""
 
-    def __init__(self, db: Database, *, cache_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        cache_seconds: float = 5.0,
+        revocation_log: SqlRevocationLog | None = None,
+    ) -> None:
         self._db = db
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[Client | None, float]] = {}
+        self._log = revocation_log or SqlRevocationLog(db)
+
+    def forget(self, client_id: str) -> None:
+        """Drop the cached copy: the next ``get`` reads the database."""
+        self._cache.pop(client_id, None)
 
     async def get(self, client_id: str) -> Client | None:
         if "\x00" in client_id:  # no client id holds one: PostgreSQL text cannot even bind it
@@ -126,17 +139,21 @@ class SqlClientStore:
         return found
 
     async def update(self, client: Client) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
+        async with self._log.write() as tx:
+            await tx.conn.execute(
                 update(clients)
                 .where(clients.c.client_id == client.client_id)
                 .values(**_values(client))
             )
+            # A rotated secret or a changed redirect URI must not live on in any worker's cache.
+            tx.revoke(RevocationKind.CLIENT, client.client_id)
         self._cache.pop(client.client_id, None)
 
     async def delete(self, client_id: str) -> bool:
-        async with self._db.write() as conn:
-            result = await conn.execute(delete(clients).where(clients.c.client_id == client_id))
+        async with self._log.write() as tx:
+            result = await tx.conn.execute(delete(clients).where(clients.c.client_id == client_id))
+            if result.rowcount == 1:
+                tx.revoke(RevocationKind.CLIENT, client_id)
         self._cache.pop(client_id, None)
         return result.rowcount == 1
 

@@ -2,33 +2,66 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, select, update
 
 from stint.protocol.ports import Grant
+from stint.protocol.revocations import RevocationKind
+from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
 from stint.storage.database import Database
-from stint.storage.tables import grants
+from stint.storage.revocation_log import RevocationWrite, SqlRevocationLog
+from stint.storage.tables import grants, refresh_tokens
 
-__all__ = ["SqlGrantStore"]
+__all__ = ["SqlGrantStore", "revoke_grants"]
 
 _IS_REVOKED = select(grants.c.revoked_at).where(grants.c.id == bindparam("grant_id"))
 _OIDC = select(grants.c.oidc).where(grants.c.id == bindparam("grant_id"))
-_REVOKED_SINCE = select(grants.c.id).where(grants.c.revoked_at >= bindparam("since"))
+# The first-party client (/api/token) is no row of ``clients``: its grants have no client_id.
+_FIRST_PARTY = (
+    select(grants.c.id)
+    .where(
+        grants.c.user_id == bindparam("user_id"),
+        grants.c.client_id.is_(None),
+        grants.c.revoked_at.is_(None),
+    )
+    .limit(1)
+)
+
+
+async def revoke_grants(
+    tx: RevocationWrite, *where: ColumnElement[bool], refresh_tokens_too: bool = False
+) -> list[str]:
+    """Revoke the live grants matching ``where`` in ``tx``, recording each; their ids."""
+    result = await tx.conn.execute(
+        update(grants)
+        .where(*where, grants.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+        .returning(grants.c.id)
+    )
+    ids = [row[0] for row in result]
+    if ids and refresh_tokens_too:
+        await tx.conn.execute(delete(refresh_tokens).where(refresh_tokens.c.grant_id.in_(ids)))
+    for grant_id in ids:
+        tx.revoke(RevocationKind.GRANT, grant_id)
+    return ids
 
 
 class SqlGrantStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, revocation_log: SqlRevocationLog | None = None) -> None:
         self._db = db
+        self._log = revocation_log or SqlRevocationLog(db)
 
     async def add(self, grant: Grant) -> None:
+        client_id = None if grant.client_id == FIRST_PARTY_CLIENT_ID else grant.client_id
         async with self._db.write() as conn:
             await conn.execute(
                 grants.insert().values(
                     id=grant.id,
-                    client_id=grant.client_id,
+                    client_id=client_id,
                     user_id=grant.user_id,
                     scopes=" ".join(sorted(grant.scopes)),
                     created_at=grant.created_at,
@@ -44,37 +77,35 @@ class SqlGrantStore:
         return value if isinstance(value, dict) else None
 
     async def revoke(self, grant_id: str) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
-                update(grants)
-                .where(grants.c.id == grant_id, grants.c.revoked_at.is_(None))
-                .values(revoked_at=datetime.now(UTC))
-            )
+        async with self._log.write() as tx:
+            await revoke_grants(tx, grants.c.id == grant_id)
 
     async def revoke_for(self, user_id: int, client_id: str) -> list[str]:
         """Revoke every grant a user gave a client (the account page's revoke button)."""
-        async with self._db.write() as conn:
-            result = await conn.execute(
-                update(grants)
-                .where(
-                    grants.c.user_id == user_id,
-                    grants.c.client_id == client_id,
-                    grants.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=datetime.now(UTC))
-                .returning(grants.c.id)
+        async with self._log.write() as tx:
+            return await revoke_grants(
+                tx, grants.c.user_id == user_id, grants.c.client_id == client_id
             )
-            return [row[0] for row in result]
+
+    async def first_party_grant(self, user_id: int) -> str:
+        """The user's live first-party grant (/api/token), created when there is none."""
+        row = await self._db.fetch_one(_FIRST_PARTY, {"user_id": user_id})
+        if row is not None:
+            return str(row[0])
+        grant_id = secrets.token_urlsafe(16)
+        created = Grant(grant_id, FIRST_PARTY_CLIENT_ID, user_id, API_SCOPES, datetime.now(UTC))
+        await self.add(created)
+        return grant_id
+
+    async def revoke_first_party(self, user_id: int) -> None:
+        """Revoke the user's first-party grants: every token /api/token gave out stops."""
+        async with self._log.write() as tx:
+            await revoke_grants(tx, grants.c.user_id == user_id, grants.c.client_id.is_(None))
 
     async def is_revoked(self, grant_id: str) -> bool:
         row = await self._db.fetch_one(_IS_REVOKED, {"grant_id": grant_id})
         # A grant that does not exist (its client was deleted) is as good as revoked.
         return row is None or row[0] is not None
-
-    async def revoked_since(self, since: datetime) -> list[str]:
-        async with self._db.read() as conn:
-            rows = await conn.execute(_REVOKED_SINCE, {"since": since})
-            return [row[0] for row in rows]
 
     async def active_client_ids(self, user_id: int) -> list[tuple[str, datetime]]:
         """Clients this user has live grants for, with the newest grant's time."""

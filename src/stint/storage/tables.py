@@ -30,6 +30,7 @@ __all__ = [
     "metadata",
     "opaque_access_tokens",
     "refresh_tokens",
+    "revocation_events",
     "revoked_tokens",
     "session_clients",
     "sessions",
@@ -270,6 +271,19 @@ login_counters = Table(
     metadata,
     Column("key_hash", String(64), primary_key=True),
     Column("count", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
+)
+
+# Every revocation, in the order the database commits them: workers read what is new by ``id``
+# (assigned by the database), never by comparing host clocks. Kept until ``expires_at``, when the
+# revoked tokens would have expired anyway.
+revocation_events = Table(
+    "revocation_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # jti, grant, client, user
+    Column("value", String(128), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )

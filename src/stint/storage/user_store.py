@@ -11,8 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from stint.accounts.models import User
 from stint.accounts.ports import UsernameTakenError
+from stint.protocol.revocations import RevocationKind
 from stint.storage.database import Database, is_unique_violation
-from stint.storage.tables import users
+from stint.storage.grant_store import revoke_grants
+from stint.storage.revocation_log import SqlRevocationLog
+from stint.storage.tables import grants, users
 
 __all__ = ["SqlUserStore"]
 
@@ -40,8 +43,9 @@ def _user(row: Any) -> User:
 
 
 class SqlUserStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, revocation_log: SqlRevocationLog | None = None) -> None:
         self._db = db
+        self._log = revocation_log or SqlRevocationLog(db)
 
     async def add(self, *, username: str, username_key: str, password_hash: str) -> User:
         created_at = datetime.now(UTC)
@@ -80,11 +84,23 @@ class SqlUserStore:
                 update(users).where(users.c.id == user_id).values(password_hash=password_hash)
             )
 
+    async def replace_password(self, user_id: int, password_hash: str) -> None:
+        """A new password chosen by the user: every grant they gave ends with the old one."""
+        async with self._log.write() as tx:
+            await tx.conn.execute(
+                update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+            )
+            await revoke_grants(tx, grants.c.user_id == user_id, refresh_tokens_too=True)
+            # Every worker forgets the Basic credentials and status it cached for the user.
+            tx.revoke(RevocationKind.USER, str(user_id))
+
     async def set_disabled(self, user_id: int, disabled: bool) -> bool:
-        async with self._db.write() as conn:
-            result = await conn.execute(
+        async with self._log.write() as tx:
+            result = await tx.conn.execute(
                 update(users).where(users.c.id == user_id).values(disabled=disabled)
             )
+            if result.rowcount == 1:
+                tx.revoke(RevocationKind.USER, str(user_id))
         return result.rowcount == 1
 
     async def profile(self, user_id: int) -> tuple[str, dict[str, Any], datetime | None] | None:

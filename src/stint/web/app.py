@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from stint.protocol.endpoints.introspection import IntrospectionEndpoint
 from stint.protocol.endpoints.metadata import authorization_server_metadata
 from stint.protocol.endpoints.revocation import RevocationEndpoint
 from stint.protocol.endpoints.token import TokenEndpoint
+from stint.protocol.first_party import FirstPartyTokens
 from stint.protocol.grants import GrantHandler
 from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
 from stint.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -51,6 +53,7 @@ from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjec
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
+from stint.protocol.revocations import RevocationKind
 from stint.protocol.secrets import SecretHasher
 from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
@@ -65,6 +68,8 @@ from stint.storage.key_store import KeySealer, SqlSigningKeyStore
 from stint.storage.logout_delivery_store import SqlLogoutDeliveryStore
 from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
+from stint.storage.revocation_log import SqlRevocationLog
+from stint.storage.revocation_push import RevocationPush, redis_publisher
 from stint.storage.revoked_token_store import SqlRevokedTokenStore
 from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.session_client_store import SqlSessionClientStore
@@ -117,6 +122,7 @@ def _routing_order(operation: Operation) -> int:
 
 
 STATIC = Path(__file__).with_name("static")
+_PRUNE_EVERY_SECONDS = 600.0
 
 
 class SchemaOutOfDateError(RuntimeError):
@@ -179,7 +185,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         backoff_base_seconds=settings.login_backoff_base_seconds,
         account_ceiling=settings.login_account_failure_ceiling,
     )
-    user_store = SqlUserStore(db)
+    # Every revocation (token, grant, client, account) is recorded here and followed by every
+    # worker: see stint.protocol.revocation_cache.
+    revocation_log = SqlRevocationLog(db, keep_seconds=settings.access_token_ttl)
+    if redis is not None:
+        revocation_log.publish_with(redis_publisher(redis))
+    user_store = SqlUserStore(db, revocation_log)
     account_service = AccountService(
         user_store,
         hashing or PasswordHashing(),
@@ -190,12 +201,14 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         user_cache_seconds=settings.account_status_cache_seconds,
     )
     oauth = OAuthStores(
-        clients=SqlClientStore(db, cache_seconds=settings.client_cache_seconds),
-        grants=SqlGrantStore(db),
+        clients=SqlClientStore(
+            db, cache_seconds=settings.client_cache_seconds, revocation_log=revocation_log
+        ),
+        grants=SqlGrantStore(db, revocation_log),
         codes=SqlAuthorizationCodeStore(db),
         refresh_tokens=SqlRefreshTokenStore(db),
         opaque_tokens=SqlOpaqueTokenStore(db),
-        revoked=SqlRevokedTokenStore(db),
+        revoked=SqlRevokedTokenStore(db, revocation_log),
         consents=SqlConsentStore(db),
         sessions=SqlSessionStore(db),
         session_clients=SqlSessionClientStore(db),
@@ -230,19 +243,13 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         claims_source=claims,
         client_keys=client_keys,
     )
-    revocations = RevocationCache(
-        oauth.grants,
-        oauth.revoked,
-        refresh_seconds=settings.revocation_cache_seconds,
-        max_token_ttl=settings.access_token_ttl,
-    )
+    revocations = RevocationCache(revocation_log, poll_seconds=settings.revocation_cache_seconds)
+    # This worker refuses what it revoked at once: applied when the transaction commits.
+    revocation_log.on_commit(revocations.apply)
+    revocations.subscribe(RevocationKind.CLIENT, oauth.clients.forget)
+    revocations.subscribe(RevocationKind.USER, lambda user_id: account_service.forget(int(user_id)))
+    push = RevocationPush(revocations.catch_up)
     checks = TokenChecks(revocations, oauth.opaque_tokens, oauth.clients, oauth.grants, hasher)
-    services = Services(
-        accounts=account_service,
-        authenticate=Authenticator(account_service, verifier, checks),
-        tokens=jwt_issuer,
-        timetracking=TimeTracking(SqlActivityStore(db), SqlTimeEntryStore(db)),
-    )
     grant_context = GrantContext(
         tokens=tokens,
         grants=oauth.grants,
@@ -263,9 +270,16 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     }
     token_endpoint = TokenEndpoint(oauth.clients, hasher, grant_handlers)
     records = TokenRecords(oauth.grants, oauth.refresh_tokens, oauth.opaque_tokens, oauth.revoked)
+    revocation = RevocationEndpoint(oauth.clients, hasher, records, verifier)
+    services = Services(
+        accounts=account_service,
+        authenticate=Authenticator(account_service, verifier, checks),
+        first_party=FirstPartyTokens(jwt_issuer, oauth.grants, revocation),
+        timetracking=TimeTracking(SqlActivityStore(db), SqlTimeEntryStore(db)),
+    )
     endpoints = OAuthEndpoints(
         token=token_endpoint,
-        revocation=RevocationEndpoint(oauth.clients, hasher, records, verifier),
+        revocation=revocation,
         introspection=IntrospectionEndpoint(
             oauth.clients, hasher, records, verifier, issuer=issuer, users=grant_context.users
         ),
@@ -405,7 +419,10 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
                 "run `stint migrate` first"
             )
         await keys.reload()
+        await revocations.catch_up()  # everything revoked so far, before the first request
         key_refresh = asyncio.create_task(_refresh_keys(keys, settings.key_refresh_seconds))
+        push.start(database_url=db.url, redis=redis)
+        pruning = asyncio.create_task(_prune_revocations(revocation_log))
         backchannel.start()
         session_expiry = asyncio.create_task(page_context.sessions.end_expired_forever())
         # What start-up built lives as long as the worker: keep it out of every GC pass, so a
@@ -417,6 +434,8 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         finally:
             key_refresh.cancel()
             session_expiry.cancel()
+            pruning.cancel()
+            await push.aclose()
             await backchannel.aclose()
             await outbound.aclose()
             if redis is not None:
@@ -439,6 +458,8 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     app.state.runtime = runtime
     app.state.backchannel = backchannel
     app.state.sessions = page_context.sessions
+    app.state.revocations = revocations
+    app.state.revocation_push = push
     app.state.settings = settings
     return app
 
@@ -462,6 +483,16 @@ async def _refresh_keys(keys: KeyRing, interval: float) -> None:
             await keys.reload()
         except Exception:  # a database hiccup: keep the keys we have, try again next time
             log.exception("reloading the signing keys failed")
+
+
+async def _prune_revocations(revocation_log: SqlRevocationLog) -> None:
+    """Forget revocation events once what they revoked has long expired (any worker may)."""
+    while True:
+        await asyncio.sleep(_PRUNE_EVERY_SECONDS)
+        try:
+            await revocation_log.prune(datetime.now(UTC) - timedelta(hours=1))
+        except Exception:  # a database hiccup: try again next time
+            log.exception("pruning the revocation log failed")
 
 
 def _body_too_large(limit: int) -> Any:

@@ -18,7 +18,7 @@ from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.protocol.secrets import SecretHasher
 from stint.web.problems import ApiProblem
 
-__all__ = ["Authenticator", "Principal"]
+__all__ = ["Authenticator", "Principal", "TokenChecks", "presented_token"]
 
 REALM = "stint"
 
@@ -96,7 +96,7 @@ class Authenticator:
         if scheme == "basic":
             username, password = _basic_credentials(credentials)
             # As in the token-auth article: a token may stand in the username, any password.
-            if not password_only and username.count(".") == 2 and len(username) > 64:
+            if not password_only and _is_jwt(username):
                 return await self._from_token(username)
             return await self._from_password(username, password, _client_ip(request))
         raise _unauthorized("use HTTP Basic or a Bearer token")
@@ -163,6 +163,22 @@ class Authenticator:
         if result.user is None:
             raise _unauthorized("wrong username or password")
         return Principal(result.user.id, result.user.username, None, via_password=True)
+
+
+def presented_token(request: Request) -> str | None:
+    """The token a request authenticates with (Bearer, or a JWT as the Basic username)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    if scheme == "bearer":
+        return credentials
+    if scheme == "basic":
+        username, _ = _basic_credentials(credentials)
+        return username if _is_jwt(username) else None
+    return None
+
+
+def _is_jwt(username: str) -> bool:
+    return username.count(".") == 2 and len(username) > 64
 
 
 def _basic_credentials(encoded: str) -> tuple[str, str]:

@@ -36,18 +36,22 @@ class RevocationEndpoint:
         token = request.params.get("token")
         if not token:
             raise InvalidRequestError("token is required")
+        await self.revoke(token, client.client_id)
+
+    async def revoke(self, token: str, client_id: str) -> None:
+        """Revoke ``token`` if ``client_id`` holds it; anything else is left alone."""
         # The hint only orders the look-ups (§2.1); every kind is tried.
         token_hash = self._hasher.hash(token)
         refresh = await self._refresh_tokens.get(token_hash)
         if refresh is not None:
-            if refresh.client_id == client.client_id:
+            if refresh.client_id == client_id:
                 # §2.1: revoking a refresh token also revokes the grant's access tokens.
                 await self._grants.revoke(refresh.grant_id)
                 await self._refresh_tokens.delete_for_grant(refresh.grant_id)
             return
         opaque = await self._opaque_tokens.get(token_hash)
         if opaque is not None:
-            if opaque.client_id == client.client_id:
+            if opaque.client_id == client_id:
                 await self._opaque_tokens.delete(token_hash)
             return
         if token.count(".") == 2:
@@ -55,6 +59,6 @@ class RevocationEndpoint:
                 claims = await self._verifier.verify(token)
             except InvalidTokenError:
                 return  # invalid or expired already: nothing to revoke
-            if claims.client_id == client.client_id:
+            if claims.client_id == client_id:
                 expires_at = datetime.fromtimestamp(claims.expires_at, UTC)
                 await self._revoked.add(claims.jti, expires_at)

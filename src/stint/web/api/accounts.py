@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
+from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.web.api.context import services
 from stint.web.api.http import object_id, read_body
 from stint.web.api.operations import Operation
 from stint.web.api.schemas import ClockOut, GreetingOut, TokenOut, UserCreate, UserOut
 from stint.web.problems import ApiProblem
 from stint.web.responses import JSONResponse
+from stint.web.security import presented_token
 
 __all__ = ["OPERATIONS"]
 
@@ -49,14 +50,22 @@ async def get_token(request: Request) -> Response:
     """A short-lived first-party token. Only a password gets one: a token cannot renew itself."""
     svc = services(request)
     principal = await svc.authenticate(request, password_only=True)
-    issued = svc.tokens.issue(
-        subject=str(principal.user_id),
-        username=principal.username,
-        client_id=FIRST_PARTY_CLIENT_ID,
-        scopes=API_SCOPES,
-    )
+    issued = await svc.first_party.issue(principal.user_id, principal.username)
     body = {"token": issued.value, "token_type": "Bearer", "expires_in": issued.expires_in}
     return JSONResponse(body, headers=_NO_STORE)
+
+
+async def revoke_token(request: Request) -> Response:
+    """Revoke the token the request is made with; made with the password, every token that
+    ``GET /api/token`` gave this user. Either way it stops at once, on every worker."""
+    svc = services(request)
+    principal = await svc.authenticate(request)
+    token = presented_token(request)
+    if principal.via_password or token is None:
+        await svc.first_party.revoke_all(principal.user_id)
+    else:
+        await svc.first_party.revoke(token, principal.client_id or FIRST_PARTY_CLIENT_ID)
+    return Response(status_code=204, headers=_NO_STORE)
 
 
 async def resource(request: Request) -> Response:
@@ -119,6 +128,15 @@ OPERATIONS = [
         "A short-lived access token (HTTP Basic only)",
         "accounts",
         response=TokenOut,
+        errors=(429,),
+    ),
+    Operation(
+        "DELETE",
+        "/api/token",
+        revoke_token,
+        "Revoke the token used (with the password: every token from GET /api/token)",
+        "accounts",
+        status=204,
         errors=(429,),
     ),
     Operation("GET", "/api/time", clock, "The server's time in UTC", "accounts", response=ClockOut),

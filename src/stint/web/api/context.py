@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from stint.accounts.service import AccountService
-from stint.protocol.access_tokens import AccessTokenIssuer
+from stint.protocol.first_party import FirstPartyTokens
 from stint.timetracking.service import TimeTracking
 from stint.web.security import Authenticator
 
@@ -18,7 +18,7 @@ __all__ = ["Services", "services"]
 class Services:
     accounts: AccountService
     authenticate: Authenticator
-    tokens: AccessTokenIssuer
+    first_party: FirstPartyTokens
     timetracking: TimeTracking
 
 
