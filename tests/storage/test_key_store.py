@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
-from stint.protocol.keys import SIGNING_ALGORITHMS, KeyRing
+from stint.protocol.keys import (
+    SIGNING_ALGORITHMS,
+    KeyRing,
+    SigningKey,
+    signing_key_from_private_jwk,
+)
 from stint.storage.database import Database
 from stint.storage.key_store import KeySealer, RotationInProgressError, SqlSigningKeyStore
 from stint.storage.tables import signing_keys
@@ -122,3 +128,30 @@ async def test_rotations_racing_on_separate_workers_make_one_next_key(database_u
     assert all(
         isinstance(r, RotationInProgressError) for r in results if isinstance(r, BaseException)
     )
+
+
+async def test_reloading_imports_only_keys_it_has_not_imported_yet(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Importing an RSA private key costs ~100 ms of CPU with the GIL held (cryptography checks
+    # the key): redone on every periodic reload, it stalled every request of the worker.
+    imported: list[str] = []
+
+    def counting_import(jwk: dict[str, Any], alg: str, **dates: Any) -> SigningKey:
+        imported.append(alg)
+        return signing_key_from_private_jwk(jwk, alg, **dates)
+
+    store = SqlSigningKeyStore(db, KeySealer(SECRET))
+    first = {k.kid: k for k in await store.load_or_create()}
+    monkeypatch.setattr("stint.storage.key_store.signing_key_from_private_jwk", counting_import)
+
+    assert {k.kid for k in await store.load()} == set(first)
+    assert imported == []
+
+    plan = await store.rotate("RS256", publish_seconds=600, retire_after_seconds=900)
+    reloaded = {k.kid: k for k in await store.load()}
+    assert imported == ["RS256"]  # the new key only
+    (old_kid,) = plan.retiring
+    assert reloaded[old_kid].retires_at == plan.retires_at  # a changed date is still seen
+    assert reloaded[old_kid].key is first[old_kid].key
+    assert reloaded[plan.new_kid].activates_at == plan.activates_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,9 +60,15 @@ class RotationPlan:
 
 
 class SqlSigningKeyStore:
+    """Signing keys by kid. Each worker reloads them periodically; a kid names its key material
+    (RFC 7638 thumbprint), so a key imported once is reused and only its dates are re-read:
+    importing an RSA private key costs ~100 ms of CPU with the GIL held, a stall of every
+    request in flight if it were redone on each reload."""
+
     def __init__(self, db: Database, sealer: KeySealer) -> None:
         self._db = db
         self._sealer = sealer
+        self._imported: dict[str, SigningKey] = {}
 
     async def load_or_create(self) -> list[SigningKey]:
         """Every stored key; creates the first key of each algorithm exactly once.
@@ -83,16 +90,21 @@ class SqlSigningKeyStore:
         ).order_by(_k.created_at.desc())
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            signing_key_from_private_jwk(
-                orjson.loads(self._sealer.open(kid, sealed)),
-                alg,
-                created_at=created_at,
-                activates_at=activates_at,
-                retires_at=retires_at,
-            )
-            for kid, alg, sealed, created_at, activates_at, retires_at in rows
-        ]
+        keys = []
+        for kid, alg, sealed, created_at, activates_at, retires_at in rows:
+            dates = {
+                "created_at": created_at,
+                "activates_at": activates_at,
+                "retires_at": retires_at,
+            }
+            known = self._imported.get(kid)
+            if known is not None and known.alg == alg:
+                keys.append(dataclasses.replace(known, **dates))
+            else:
+                opened = orjson.loads(self._sealer.open(kid, sealed))
+                keys.append(signing_key_from_private_jwk(opened, alg, **dates))
+        self._imported = {k.kid: k for k in keys}  # purged keys are forgotten
+        return keys
 
     async def rotate(
         self, alg: str, *, publish_seconds: int, retire_after_seconds: int
