@@ -180,7 +180,8 @@ async def test_a_key_rotated_from_the_cli_is_published_and_used_by_both_hosts(
 
     # Tokens that each host signs from now on carry the new key, and the other host takes them.
     refresh_token = tokens["refresh_token"]
-    for signer, checker in (cluster.hosts, reversed(cluster.hosts)):
+    one, other = cluster.hosts
+    for signer, checker in ((one, other), (other, one)):
         while True:
             answer = await refresh(cluster, signer, refresh_token)
             assert answer.status_code == 200, answer.text
