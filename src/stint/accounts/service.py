@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -18,6 +19,7 @@ from stint.accounts.passwords import PasswordHashing, PasswordVerdict
 from stint.accounts.ports import UserStore
 from stint.accounts.throttle import LoginThrottle
 from stint.accounts.usernames import username_key, username_problem
+from stint.protocol.refreshing_cache import RefreshingCache
 
 __all__ = [
     "AccountService",
@@ -76,6 +78,7 @@ class AccountService:
         hash_concurrency: int = 4,
         credential_cache_seconds: int = 60,
         user_cache_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._users = users
         self._hashing = hashing
@@ -84,8 +87,11 @@ class AccountService:
         self._limiter = anyio.CapacityLimiter(hash_concurrency)
         self._credential_ttl = credential_cache_seconds
         self._credentials: OrderedDict[bytes, tuple[int, float]] = OrderedDict()
-        self._user_ttl = user_cache_seconds
-        self._active_users: dict[int, tuple[User | None, float]] = {}
+        self._clock = clock
+        # A request never waits for an expired status to reload: it is reloaded in the background.
+        self._active_users: RefreshingCache[int, User | None] = RefreshingCache(
+            self._load_active_user, ttl=user_cache_seconds, max_entries=50_000, clock=clock
+        )
 
     @property
     def throttle(self) -> LoginThrottle:
@@ -111,7 +117,7 @@ class AccountService:
         key = username_key(username)
         fingerprint = self._fingerprint(key, password)
         cached = self._credentials.get(fingerprint)
-        if cached is not None and cached[1] > time.monotonic():
+        if cached is not None and cached[1] > self._clock():
             # Verified before: nothing new is learnt, so nothing is counted (scripts sending
             # Basic on every request write nothing), but a throttled address is still refused,
             # or a right guess would get through where the wrong ones are held back.
@@ -164,24 +170,18 @@ class AccountService:
 
     def forget(self, user_id: int) -> None:
         """Drop what this process cached about the user (status, verified Basic credentials)."""
-        self._active_users.pop(user_id, None)
+        self._active_users.forget(user_id)
         for fingerprint, (cached_id, _expires) in list(self._credentials.items()):
             if cached_id == user_id:
                 del self._credentials[fingerprint]
 
     async def active_user(self, user_id: int) -> User | None:
         """The user if it exists and is not disabled; cached for a few seconds per process."""
-        now = time.monotonic()
-        hit = self._active_users.get(user_id)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        return await self._active_users.get(user_id)
+
+    async def _load_active_user(self, user_id: int) -> User | None:
         user = await self._users.by_id(user_id)
-        if user is not None and user.disabled:
-            user = None
-        if len(self._active_users) > 50_000:
-            self._active_users.clear()
-        self._active_users[user_id] = (user, now + self._user_ttl)
-        return user
+        return None if user is None or user.disabled else user
 
     def _fingerprint(self, key: str, password: str) -> bytes:
         message = key.encode() + b"\0" + password.encode("utf-8", "surrogatepass")
@@ -190,7 +190,7 @@ class AccountService:
     def _remember(self, fingerprint: bytes, user_id: int) -> None:
         if self._credential_ttl <= 0:
             return
-        self._credentials[fingerprint] = (user_id, time.monotonic() + self._credential_ttl)
+        self._credentials[fingerprint] = (user_id, self._clock() + self._credential_ttl)
         self._credentials.move_to_end(fingerprint)
         if len(self._credentials) > 10_000:
             self._credentials.popitem(last=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stint.protocol.clients import Client, ClientType
+from stint.protocol.refreshing_cache import RefreshingCache
 from stint.protocol.revocations import RevocationKind
 from stint.storage.database import Database
 from stint.storage.revocation_log import SqlRevocationLog
@@ -88,7 +90,9 @@ def _values(client: Client) -> dict[str, Any]:
 
 class SqlClientStore:
     """Clients by id. ``get`` is cached for ``cache_seconds``; a change or a deletion is recorded
-    in the revocation log, whose followers ``forget`` the cached copy (every worker, at once)."""
+    in the revocation log, whose followers ``forget`` the cached copy (every worker, at once).
+    An expired copy is reloaded in the background while requests go on with it, so no request
+    waits for that read."""
 
     def __init__(
         self,
@@ -96,30 +100,26 @@ class SqlClientStore:
         *,
         cache_seconds: float = 5.0,
         revocation_log: SqlRevocationLog | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
-        self._cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[Client | None, float]] = {}
+        self._cache: RefreshingCache[str, Client | None] = RefreshingCache(
+            self._load, ttl=cache_seconds, clock=clock
+        )
         self._log = revocation_log or SqlRevocationLog(db)
 
     def forget(self, client_id: str) -> None:
         """Drop the cached copy: the next ``get`` reads the database."""
-        self._cache.pop(client_id, None)
+        self._cache.forget(client_id)
 
     async def get(self, client_id: str) -> Client | None:
         if "\x00" in client_id:  # no client id holds one: PostgreSQL text cannot even bind it
             return None
-        now = time.monotonic()
-        hit = self._cache.get(client_id)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        return await self._cache.get(client_id)
+
+    async def _load(self, client_id: str) -> Client | None:
         row = await self._db.fetch_one(_GET, {"client_id": client_id})
-        client = _client(row) if row is not None else None
-        if self._cache_seconds > 0:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[client_id] = (client, now + self._cache_seconds)
-        return client
+        return _client(row) if row is not None else None
 
     async def add(self, client: Client) -> Client:
         created_at = datetime.now(UTC)
@@ -132,7 +132,7 @@ class SqlClientStore:
                 )
         except IntegrityError:
             raise ClientIdTakenError(client.client_id) from None
-        self._cache.pop(client.client_id, None)
+        self._cache.forget(client.client_id)
         found = await self.get(client.client_id)
         if found is None:
             raise RuntimeError("the client vanished after it was added")
@@ -147,14 +147,14 @@ class SqlClientStore:
             )
             # A rotated secret or a changed redirect URI must not live on in any worker's cache.
             tx.revoke(RevocationKind.CLIENT, client.client_id)
-        self._cache.pop(client.client_id, None)
+        self._cache.forget(client.client_id)
 
     async def delete(self, client_id: str) -> bool:
         async with self._log.write() as tx:
             result = await tx.conn.execute(delete(clients).where(clients.c.client_id == client_id))
             if result.rowcount == 1:
                 tx.revoke(RevocationKind.CLIENT, client_id)
-        self._cache.pop(client_id, None)
+        self._cache.forget(client_id)
         return result.rowcount == 1
 
     async def by_owner(self, owner_id: int) -> list[Client]:
