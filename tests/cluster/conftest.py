@@ -152,6 +152,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+# Not tests.conftest.running_server: that one is a single SQLite host with test-only settings
+# (no revocation or client cache), started one at a time; a cluster runs on the defaults.
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     nginx = _nginx()
@@ -173,7 +175,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "STINT_WORKERS": "2",
         "STINT_KEY_REFRESH_SECONDS": str(KEY_REFRESH_SECONDS),
     }
-    operator = LiveServer(url, shared)
+    operator = LiveServer(url, shared, folder / "operator.log")
     processes: list[subprocess.Popen[bytes]] = []
     try:
         _run(_migrate(shared["STINT_DATABASE_URL"]))
