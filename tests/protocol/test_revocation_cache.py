@@ -79,9 +79,33 @@ async def test_the_poll_reads_only_events_after_the_last_one_read() -> None:
     clock.now += 0.5
     assert not await cache.is_revoked(token()), "the poll is not due yet"
     clock.now += 0.5
+    await cache.is_revoked(token())  # due: starts the read
+    await cache.settle()
     assert await cache.is_revoked(token())
     assert log.reads == [0, 1]
     assert cache.last_id == 2
+
+
+async def test_a_due_poll_reads_in_the_background_while_requests_answer_from_memory() -> None:
+    log, clock = MemoryLog(), Clock()
+    cache = RevocationCache(log, poll_seconds=1, monotonic=clock)
+    await cache.catch_up()
+    cache.apply(Revocation(RevocationKind.ACCESS_TOKEN, "known"), LATER)
+    log.record(RevocationKind.ACCESS_TOKEN, "jti-1")
+    log.gate = asyncio.Event()  # the database is slow to answer
+    clock.now += 1
+
+    # Neither the request that finds the poll due nor the ones after it wait for the read.
+    answers = [
+        await asyncio.wait_for(cache.is_revoked(token(jti)), timeout=1)
+        for jti in ("jti-1", "known", "jti-1")
+    ]
+    assert answers == [False, True, False]
+    assert log.reads == [0, 0], "one read under way, not one per request"
+
+    log.gate.set()
+    await cache.settle()
+    assert await cache.is_revoked(token())
 
 
 async def test_a_host_whose_clock_runs_ahead_does_not_miss_a_revocation() -> None:
@@ -140,6 +164,8 @@ async def test_an_unreadable_log_keeps_what_is_known_and_tries_again() -> None:
     log.fail = False
     log.record(RevocationKind.GRANT, "grant-2")
     clock.now += 1
+    await cache.is_revoked(token("other", "grant-2"))  # due: starts the read
+    await cache.settle()
     assert await cache.is_revoked(token("other", "grant-2"))
 
 

@@ -5,11 +5,13 @@ sequence: it asks for the events after the last ``id`` it read. A revocation rea
 
 - the worker that made it at once (``apply``, called when its transaction commits);
 - every other worker as soon as a push arrives (PostgreSQL NOTIFY or Redis pub/sub call
-  ``catch_up``), and at the latest ``poll_seconds`` later, since a request that finds the last
-  read older than that reads the log first.
+  ``catch_up``), and at the latest ``poll_seconds`` and one read later: a request that finds the
+  last read older than that starts a read in the background and answers from memory, so no
+  request waits on the database (a read awaited inline stalled its request under load).
 
-With ``poll_seconds=0`` every check reads the log. Events about clients and accounts are handed
-to the subscribers of their kind (the client and account-status caches forget the entry).
+With ``poll_seconds=0`` every check reads the log before it answers. Events about clients and
+accounts are handed to the subscribers of their kind (the client and account-status caches forget
+the entry).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class RevocationCache:
         self._lock = asyncio.Lock()
         self._next_poll = 0.0
         self._next_sweep = 0.0
+        self._polling: asyncio.Task[None] | None = None
 
     @property
     def last_id(self) -> int:
@@ -94,10 +97,25 @@ class RevocationCache:
 
     async def is_revoked(self, token: AccessToken) -> bool:
         if self._monotonic() >= self._next_poll:
-            await self._poll()
+            if self._poll_seconds <= 0:
+                await self._poll()
+            elif self._polling is None:
+                self._next_poll = self._monotonic() + self._poll_seconds
+                self._polling = asyncio.get_running_loop().create_task(self._poll_in_background())
         return token.jti in self._revoked[RevocationKind.ACCESS_TOKEN] or (
             token.grant_id is not None and self.is_grant_revoked(token.grant_id)
         )
+
+    async def settle(self) -> None:
+        """Wait for a background read under way, if any (shutdown, tests)."""
+        if self._polling is not None:
+            await asyncio.shield(self._polling)
+
+    async def _poll_in_background(self) -> None:
+        try:
+            await self._poll()
+        finally:
+            self._polling = None
 
     async def _poll(self) -> None:
         if self._lock.locked() and self._poll_seconds > 0:

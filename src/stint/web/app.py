@@ -436,6 +436,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
             session_expiry.cancel()
             pruning.cancel()
             await push.aclose()
+            await revocations.settle()
             await backchannel.aclose()
             await outbound.aclose()
             if redis is not None:
