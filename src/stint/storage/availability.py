@@ -25,4 +25,4 @@ def is_unavailable(exc: BaseException) -> bool:
         # connection; any other DBAPI error after which the pool dropped its connection.
         return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
     # OSError: connection refused or reset, DNS, TimeoutError (asyncio's is one since 3.11).
-    return isinstance(exc, OSError | _DRIVER_UNAVAILABLE)
+    return isinstance(exc, (OSError, *_DRIVER_UNAVAILABLE))
