@@ -83,7 +83,7 @@ def _basic(credentials: bytes) -> bytes:
 
 
 @pytest.fixture
-async def known(app: Starlette, alice: Account) -> Known:
+async def known(app: Starlette, client: httpx.AsyncClient, alice: Account) -> Known:
     client_id, secret = await make_client(
         app,
         name="Fuzzed",
@@ -91,6 +91,8 @@ async def known(app: Starlette, alice: Account) -> Known:
         grant_types=["authorization_code", "refresh_token", "client_credentials", "password"],
     )
     assert secret is not None
+    created = await client.post("/api/activities", json={"name": "Fuzzed"}, headers=alice.bearer)
+    assert created.status_code == 201, created.text
     return Known(client_id, secret, alice)
 
 
@@ -234,3 +236,59 @@ async def test_registration_never_answers_5xx(
     _assert_no_server_error(await client.post("/o/register", content=raw, headers=headers))
     path = "/o/register/" + quote_from_bytes(client_id.encode("utf-8", "surrogatepass"))
     _assert_no_server_error(await client.get(path, headers={"authorization": "Bearer x"}))
+
+
+_API_CALLS = st.sampled_from(
+    [
+        ("GET", "/api/me"),
+        ("GET", "/api/activities"),
+        ("POST", "/api/activities"),
+        ("PUT", "/api/activities/1"),
+        ("PATCH", "/api/activities/1"),
+        ("DELETE", "/api/activities/1"),
+        ("GET", "/api/time-entries"),
+        ("POST", "/api/time-entries/1/stop"),
+        ("PATCH", "/api/time-entries/1"),
+        ("GET", "/api/reports/summary"),
+        ("POST", "/api/users"),
+    ]
+)
+_API_HEADERS = st.lists(
+    st.tuples(
+        st.sampled_from([b"if-match", b"if-none-match", b"accept", b"content-type"]),
+        st.one_of(_RAW_HEADER, st.sampled_from([b'"v\xb2"', b'"v' + b"9" * 4301 + b'"', b"*"])),
+    ),
+    max_size=3,
+)
+
+
+@BOUNDED
+@given(
+    call=_API_CALLS,
+    query=QUERY,
+    body=st.one_of(VALUE, st.binary(max_size=200)),
+    authorization=st.lists(_AUTHORIZATION, max_size=2),
+    headers=_API_HEADERS,
+)
+@example(  # issue #8: a Unicode digit in If-Match
+    call=("PUT", "/api/activities/1"),
+    query="",
+    body=b'{"name": "x"}',
+    authorization=[b"Bearer @token"],
+    headers=[(b"if-match", b'"v\xb2"'), (b"content-type", b"application/json")],
+)
+async def test_the_api_never_answers_5xx_to_bytes(
+    client: httpx.AsyncClient,
+    known: Known,
+    call: tuple[str, str],
+    query: str,
+    body: bytes,
+    authorization: list[bytes],
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """Raw bytes where Schemathesis sends only text: headers, bodies, credentials."""
+    method, path = call
+    sent = known.headers(headers + [(b"authorization", a) for a in authorization])
+    url = f"{path}?{known.fill(query.encode()).decode()}"
+    response = await client.request(method, url, content=known.fill(body), headers=sent)
+    _assert_no_server_error(response)
