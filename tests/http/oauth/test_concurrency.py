@@ -106,4 +106,5 @@ async def test_eight_approvals_of_one_consent_at_once_each_get_a_code(
         answers = await asyncio.gather(*(decide(tab, consent_page) for _ in range(8)))
     for answer in answers:
         assert "code" in redirected_to(answer), answer.headers.get("location")
-    assert await app.state.runtime.oauth.consents.scopes(alice.id, client_id) == {"activities:read"}
+    granted = await app.state.runtime.oauth.consents.granted(alice.id, client_id)
+    assert granted.scopes == {"activities:read"}
