@@ -173,8 +173,8 @@ def sync_database_url(backend: str, postgres_template: str) -> Iterator[str]:
 def test_a_live_server_keeps_the_connection_through_an_outage_and_recovers(
     sync_database_url: str, proxy: TcpProxy, tmp_path: Path
 ) -> None:
-    extra = {"STINT_DATABASE_URL": _through(proxy, sync_database_url)}
-    with running_server(tmp_path, **extra) as server:
+    proxied = _through(proxy, sync_database_url)
+    with running_server(tmp_path, STINT_DATABASE_URL=proxied) as server:
         port = urlsplit(server.base_url).port
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         auth = basic("ada", PASSWORD)
