@@ -177,6 +177,22 @@ async def test_if_match_with_another_etag_fails_and_changes_nothing(
         assert await _state(client, alice) == before
 
 
+@pytest.mark.parametrize("write", WRITES)
+async def test_if_match_with_a_unicode_digit_or_a_huge_number_is_412_not_a_crash(
+    client: httpx.AsyncClient, alice: Account, objects: dict[str, Any], write: str
+) -> None:
+    method, url, body = _writes(objects)[write]
+    before = await _state(client, alice)
+    # "²" passes str.isdigit() but not int(); Python refuses int() of 4,301 digits; a version
+    # past 32 bits cannot even be bound on PostgreSQL. None names a version we sent.
+    for if_match in (b'"v\xb2"', b'"v' + b"1" * 4301 + b'"', b'"v99999999999"', b'"v\xb21"'):
+        token = alice.bearer["Authorization"].encode()
+        headers = {b"authorization": token, b"if-match": if_match}
+        response = await client.request(method, url, json=body, headers=headers)
+        assert problem(response, 412)["type"] == "/api/problems/stale-version", if_match[:10]
+        assert await _state(client, alice) == before
+
+
 async def test_two_devices_editing_the_same_activity(
     client: httpx.AsyncClient, alice: Account
 ) -> None:

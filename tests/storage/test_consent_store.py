@@ -1,6 +1,9 @@
-"""SqlConsentStore contract, on SQLite and PostgreSQL: scopes and claims agreed to, merged."""
+"""SqlConsentStore contract, on SQLite and PostgreSQL: scopes and claims agreed to, merged, even
+when approvals arrive at the same time."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -50,3 +53,17 @@ async def test_removing_a_consent_forgets_its_claims_too(db: Database) -> None:
     await store.add(user_id, client_id, Consent(frozenset({"openid"}), frozenset({"email"})))
     await store.remove(user_id, client_id)
     assert await store.granted(user_id, client_id) == Consent()
+
+
+async def test_eight_approvals_of_the_same_consent_at_once_all_succeed(db: Database) -> None:
+    # A double click or two tabs: before, delete-then-insert raced into a unique violation.
+    user_id, client_id = await _user_and_client(db)
+    store = SqlConsentStore(db)
+    asked = [
+        Consent(frozenset({"openid", f"scope{i % 3}"}), frozenset({f"claim{i % 2}"}))
+        for i in range(8)
+    ]
+    await asyncio.gather(*(store.add(user_id, client_id, consent) for consent in asked))
+    assert await store.granted(user_id, client_id) == Consent(
+        frozenset({"openid", "scope0", "scope1", "scope2"}), frozenset({"claim0", "claim1"})
+    )

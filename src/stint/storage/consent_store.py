@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from stint.protocol.consent import Consent
-from stint.storage.database import Database
+from stint.storage.database import Database, dialect_insert
 from stint.storage.tables import consents
 
 __all__ = ["SqlConsentStore"]
@@ -28,25 +28,32 @@ class SqlConsentStore:
         return _consent(row) if row is not None else Consent()
 
     async def add(self, user_id: int, client_id: str, consent: Consent) -> None:
+        """Add ``consent`` to what the user agreed to; two approvals at once both succeed."""
+        insert = dialect_insert(self._db.dialect)(consents).values(
+            user_id=user_id,
+            client_id=client_id,
+            scopes=" ".join(sorted(consent.scopes)),
+            claims=" ".join(sorted(consent.claims)),
+            granted_at=datetime.now(UTC),
+        )
+        # One atomic upsert: it inserts, or locks the row a concurrent approval made and returns
+        # what it holds (a delete-then-insert raced into a unique violation on PostgreSQL).
+        upsert = insert.on_conflict_do_update(
+            index_elements=[consents.c.user_id, consents.c.client_id],
+            set_={"granted_at": insert.excluded.granted_at},
+        ).returning(consents.c.scopes, consents.c.claims)
         async with self._db.write() as conn:
-            found = (
-                await conn.execute(_GRANTED, {"user_id": user_id, "client_id": client_id})
-            ).first()
-            merged = consent | _consent(found) if found is not None else consent
-            await conn.execute(
-                delete(consents).where(
-                    consents.c.user_id == user_id, consents.c.client_id == client_id
+            stored = _consent((await conn.execute(upsert)).one())
+            merged = stored | consent
+            if merged != stored:  # the row was there already: keep what it holds, add this
+                await conn.execute(
+                    update(consents)
+                    .where(consents.c.user_id == user_id, consents.c.client_id == client_id)
+                    .values(
+                        scopes=" ".join(sorted(merged.scopes)),
+                        claims=" ".join(sorted(merged.claims)),
+                    )
                 )
-            )
-            await conn.execute(
-                consents.insert().values(
-                    user_id=user_id,
-                    client_id=client_id,
-                    scopes=" ".join(sorted(merged.scopes)),
-                    claims=" ".join(sorted(merged.claims)),
-                    granted_at=datetime.now(UTC),
-                )
-            )
 
     async def remove(self, user_id: int, client_id: str) -> None:
         async with self._db.write() as conn:

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from stint.storage.inline_sqlite import InlineSqliteReader
 
-__all__ = ["Database", "async_url", "is_unique_violation"]
+__all__ = ["Database", "async_url", "dialect_insert", "is_unique_violation"]
 
 
 def async_url(url: str) -> str:
@@ -129,3 +130,8 @@ def is_unique_violation(exc: DBAPIError, name: str, table: str, *columns: str) -
     message = str(exc.orig)
     sqlite_form = "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
     return f'"{name}"' in message or message.endswith(sqlite_form)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_update`` (PostgreSQL and SQLite alike)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -142,11 +142,6 @@ async def _on_oauth_error(_request: Request, exc: Exception) -> Response:
     return ProblemResponse(exc.status_code, exc.error, detail=exc.description)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return ProblemResponse(500, "Internal Server Error")
-
-
 def exception_handlers() -> dict[Any, Any]:
     domain = (
         ValidationProblem,
@@ -161,5 +156,4 @@ def exception_handlers() -> dict[Any, Any]:
     handlers: dict[Any, Any] = {ApiProblem: _on_api_problem, HTTPException: _on_http_exception}
     handlers.update(dict.fromkeys(domain, _on_domain_error))
     handlers[OAuthError] = _on_oauth_error
-    handlers[Exception] = _on_unexpected
     return handlers

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,11 +9,13 @@ from starlette.requests import Request
 
 from stint.accounts.service import AccountService, AuthStatus
 from stint.protocol.access_tokens import AccessTokenVerifier
-from stint.protocol.errors import InvalidTokenError
+from stint.protocol.basic_credentials import MalformedBasicError, decode_basic
+from stint.protocol.errors import InvalidRequestError, InvalidTokenError
 from stint.protocol.ports import ClientStore, GrantStore, OpaqueAccessToken, OpaqueTokenStore
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.protocol.secrets import SecretHasher
+from stint.web.authorization import authorization_header
 from stint.web.problems import ApiProblem
 
 __all__ = ["Authenticator", "Principal", "TokenChecks", "presented_token"]
@@ -79,13 +79,13 @@ class Authenticator:
 
     async def client_or_user(self, request: Request) -> Principal | str:
         """A user principal, or the client id of a token a client holds for itself."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        scheme, _, token = (_authorization(request) or "").partition(" ")
         if scheme.lower() == "bearer":
             return await self._resolve_token(token.strip())
         return await self(request)
 
     async def __call__(self, request: Request, *, password_only: bool = False) -> Principal:
-        header = request.headers.get("authorization")
+        header = _authorization(request)
         if not header:
             raise _unauthorized("authentication is required")
         scheme, _, credentials = header.partition(" ")
@@ -167,7 +167,7 @@ class Authenticator:
 
 def presented_token(request: Request) -> str | None:
     """The token a request authenticates with (Bearer, or a JWT as the Basic username)."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    scheme, _, credentials = (_authorization(request) or "").partition(" ")
     scheme, credentials = scheme.lower(), credentials.strip()
     if scheme == "bearer":
         return credentials
@@ -181,16 +181,20 @@ def _is_jwt(username: str) -> bool:
     return username.count(".") == 2 and len(username) > 64
 
 
-def _basic_credentials(encoded: str) -> tuple[str, str]:
-    """RFC 7617 §2: base64 of ``user-id:password``, UTF-8 (we announce charset="UTF-8")."""
+def _authorization(request: Request) -> str | None:
+    """The one Authorization header; a repeated one is a 400 problem."""
     try:
-        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise _unauthorized("malformed Basic credentials") from None
-    username, sep, password = decoded.partition(":")
-    if not sep or not username or len(username) > 4096:
-        raise _unauthorized("malformed Basic credentials")
-    return username, password
+        return authorization_header(request.headers.raw)
+    except InvalidRequestError as exc:
+        raise ApiProblem(400, "Bad Request", exc.description) from None
+
+
+def _basic_credentials(encoded: str) -> tuple[str, str]:
+    """RFC 7617 §2, by the one decoder the OAuth endpoints use too."""
+    try:
+        return decode_basic(encoded)
+    except MalformedBasicError as exc:
+        raise _unauthorized(str(exc)) from None
 
 
 def _client_ip(request: Request) -> str:

@@ -1,4 +1,4 @@
-"""Races at the token endpoint, on SQLite and PostgreSQL: one code, one rotation, never a 500.
+"""Races at the token endpoint and the consent page, on SQLite and PostgreSQL: never a 500.
 
 The store's conditional UPDATE is the arbiter. SQLite serialises the writers, PostgreSQL runs them
 side by side on separate connections; either way exactly one request may win.
@@ -16,11 +16,15 @@ from starlette.applications import Starlette
 from tests.conftest import Account, make_client
 from tests.http.oauth.flow import (
     REDIRECT_URI,
+    authorize_query,
     bearer,
     browser,
+    decide,
     get_code,
     new_pkce,
+    open_authorize,
     redeem,
+    redirected_to,
     refresh,
     tokens,
 )
@@ -87,3 +91,20 @@ async def test_concurrent_redemptions_of_different_codes_all_succeed(
     )
 
     assert _outcomes(list(answers)) == Counter({"ok": 8})
+
+
+async def test_eight_approvals_of_one_consent_at_once_each_get_a_code(
+    app: Starlette, alice: Account
+) -> None:
+    # A double click, or two tabs: before, delete-then-insert of the consent raced into a
+    # unique violation on PostgreSQL (3 to 5 of 8 approvals answered 500).
+    client_id, _ = await make_client(app, name="App", redirect_uris=[REDIRECT_URI])
+    pkce = new_pkce()
+    url = authorize_query(client_id, pkce=pkce)
+    async with browser(app) as tab:
+        consent_page = await open_authorize(tab, url, alice.username)
+        answers = await asyncio.gather(*(decide(tab, consent_page) for _ in range(8)))
+    for answer in answers:
+        assert "code" in redirected_to(answer), answer.headers.get("location")
+    granted = await app.state.runtime.oauth.consents.granted(alice.id, client_id)
+    assert granted.scopes == {"activities:read"}

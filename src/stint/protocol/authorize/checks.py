@@ -34,6 +34,7 @@ from stint.protocol.oidc.claims import OIDC_SCOPES, ClaimsRequest
 from stint.protocol.oidc.reauthentication import ReauthenticationMarkers
 from stint.protocol.ports import ClientStore
 from stint.protocol.scopes import granted_scopes
+from stint.protocol.text import has_control_character
 
 __all__ = ["CHECKS", "AuthorizePolicy", "IdTokenHints", "RequestObjectsPort", "validate"]
 
@@ -204,6 +205,19 @@ async def openid_parameters(state: _State) -> None:
         state.hint = await state.hints.verify(hint)
 
 
+# The authorization code keeps the nonce until the token request (a varchar(512) column).
+MAX_NONCE = 512
+
+
+async def nonce_fits(state: _State) -> None:
+    # OIDC Core §3.1.2.1: the nonce is opaque to us, but it is stored and echoed in ID tokens.
+    nonce = state.params.get("nonce")
+    if nonce is not None and (len(nonce) > MAX_NONCE or has_control_character(nonce)):
+        raise InvalidRequestError(
+            f"nonce must be at most {MAX_NONCE} characters, without control characters"
+        )
+
+
 async def proof_key(state: _State) -> None:
     assert state.client is not None
     if "code" not in state.response_type.split():
@@ -238,6 +252,7 @@ CHECKS: tuple[Check, ...] = (
     supported_response_mode,
     allowed_scopes,
     openid_parameters,
+    nonce_fits,
     proof_key,
     reauthentication_marker,
 )

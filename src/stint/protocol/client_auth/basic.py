@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from urllib.parse import unquote_plus
 
+from stint.protocol.basic_credentials import MalformedBasicError, decode_basic
 from stint.protocol.errors import InvalidClientError
+from stint.protocol.text import has_control_character
 
 __all__ = ["from_basic_header"]
 
@@ -19,11 +19,11 @@ def from_basic_header(header: str | None) -> tuple[str, str] | None:
     if scheme.lower() != "basic":
         return None
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise InvalidClientError("malformed Basic credentials") from None
-    client_id, sep, secret = decoded.partition(":")
-    if not sep or not client_id:
-        raise InvalidClientError("malformed Basic credentials")
+        client_id, secret = decode_basic(encoded)
+    except MalformedBasicError as exc:
+        raise InvalidClientError(str(exc)) from None
     # §2.3.1: both parts are application/x-www-form-urlencoded before Basic encoding.
-    return unquote_plus(client_id), unquote_plus(secret)
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    if has_control_character(client_id) or has_control_character(secret):
+        raise InvalidClientError("Basic credentials must not contain control characters")
+    return client_id, secret

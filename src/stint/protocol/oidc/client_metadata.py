@@ -23,6 +23,7 @@ from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES
 from stint.protocol.oidc.jwe import CONTENT_ENCRYPTIONS, KEY_ALGORITHMS, SYMMETRIC_KEY_ALGORITHMS
 from stint.protocol.scopes import API_SCOPES
+from stint.protocol.text import has_control_character
 
 __all__ = [
     "DYNAMIC_GRANT_TYPES",
@@ -59,6 +60,8 @@ def _text(max_length: int, name: str, value: Any, _loopback: bool) -> str:
         raise _bad(name, "must be a non-empty string")
     if len(value) > max_length:
         raise _bad(name, f"must be at most {max_length} characters")
+    if has_control_character(value):  # NUL among them: PostgreSQL text cannot hold it
+        raise _bad(name, "must not contain control characters")
     return value.strip()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -63,6 +64,9 @@ def object_id(request: Request, name: str = "id") -> int:
     return value
 
 
+_OUR_ETAG = re.compile(r'"v([0-9]{1,10})"', re.ASCII)
+
+
 def etag_for(version: int) -> str:
     return f'"v{version}"'
 
@@ -78,10 +82,12 @@ def if_match_versions(request: Request) -> frozenset[int] | None:
         return None
     versions = set()
     for tag in header.split(","):
-        tag = tag.strip()
         # Weak tags never match for If-Match: it uses the strong comparison (RFC 9110 §8.8.3.2).
-        if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit():
-            versions.add(int(tag[2:-1]))
+        # Only tags of the form we send count; any other (a Unicode digit, a 4,000-digit number,
+        # a version no row can reach) names no version, and the write gets 412.
+        match = _OUR_ETAG.fullmatch(tag.strip())
+        if match is not None and int(match[1]) <= MAX_ID:
+            versions.add(int(match[1]))
     return frozenset(versions)
 
 

@@ -20,6 +20,7 @@ from stint.protocol.endpoints.revocation import RevocationEndpoint
 from stint.protocol.endpoints.token import TokenEndpoint
 from stint.protocol.errors import OAuthError
 from stint.protocol.messages import EndpointRequest
+from stint.web.authorization import authorization_header
 from stint.web.middleware import BodyTooLargeError
 from stint.web.oauth.forms import endpoint_request
 from stint.web.oauth.responses import RawResponse, oauth_error, oauth_json
@@ -83,15 +84,15 @@ class OAuthEndpointsDispatch:
         except BodyTooLargeError:
             await ProblemResponse(413, "Content Too Large")(scope, receive, send)
             return
-        content_type, authorization = "", None
+        content_type = ""
         for name, value in scope["headers"]:
             if name == b"content-type":
                 content_type = value.decode("latin-1")
-            elif name == b"authorization":
-                authorization = value.decode("latin-1")
+                break
         client = scope.get("client")
         ip = client[0] if client else "unknown"
         try:
+            authorization = authorization_header(scope["headers"])
             status, headers, content = await handler(
                 endpoint_request(content_type, authorization, body, ip)
             )

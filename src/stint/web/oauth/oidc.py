@@ -17,6 +17,7 @@ from stint.protocol.oidc.context import AuthContext
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.ports import ClaimsSource
 from stint.protocol.ports import ClientStore, GrantStore
+from stint.web.authorization import authorization_header
 from stint.web.pages.common import read_form
 from stint.web.problems import ApiProblem
 from stint.web.responses import JSONResponse
@@ -96,7 +97,11 @@ def oidc_routes(deps: OidcDependencies) -> list[BaseRoute]:
 
 async def _access_token(request: Request) -> str | Response:
     """RFC 6750 §2.1 (header) or §2.2 (form body, POST only); never both (§2)."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    try:
+        header = authorization_header(request.headers.raw)
+    except InvalidRequestError as exc:
+        return _bearer_error(400, exc.error, exc.description)
+    scheme, _, value = (header or "").partition(" ")
     from_header = value.strip() if scheme.lower() == "bearer" else None
     from_body = None
     if request.method == "POST" and request.headers.get("content-type", "").startswith(

@@ -19,6 +19,7 @@ from stint.protocol.errors import (
     OAuthError,
 )
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
+from stint.web.authorization import authorization_header
 from stint.web.oauth.responses import RawResponse, oauth_error, oauth_json
 
 __all__ = ["RegistrationLimit", "registration_routes"]
@@ -76,7 +77,7 @@ def _error(exc: OAuthError, access_token: str | None) -> Response:
 
 def _bearer(request: Request) -> str | None:
     """RFC 6750 §2.1: the token from ``Authorization: Bearer``; None if there is none."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = (authorization_header(request.headers.raw) or "").partition(" ")
     return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
@@ -99,8 +100,9 @@ Handler = Callable[[Request, str | None], Awaitable[Response]]
 
 def _answering_errors(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        access_token = _bearer(request)
+        access_token = None
         try:
+            access_token = _bearer(request)
             return await handler(request, access_token)
         except OAuthError as exc:
             return _error(exc, access_token)

@@ -1,0 +1,28 @@
+"""Whether an error means the database cannot be reached now (down, restarting, connection lost).
+
+Such a request did nothing wrong and may succeed when retried: the web layer answers 503.
+"""
+
+from __future__ import annotations
+
+from asyncpg import exceptions as pg
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+__all__ = ["is_unavailable"]
+
+# Raised by asyncpg itself while connecting, before SQLAlchemy can wrap anything.
+_DRIVER_UNAVAILABLE = (
+    pg.PostgresConnectionError,
+    pg.InterfaceError,
+    pg.OperatorInterventionError,  # 57P01 admin shutdown, 57P03 cannot connect now, ...
+    pg.InsufficientResourcesError,  # 53300 too many connections
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        # OperationalError: refused, reset, "database is locked"; InterfaceError: a closed
+        # connection; any other DBAPI error after which the pool dropped its connection.
+        return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+    # OSError: connection refused or reset, DNS, TimeoutError (asyncio's is one since 3.11).
+    return isinstance(exc, (OSError, *_DRIVER_UNAVAILABLE))
