@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -178,3 +179,18 @@ async def test_entries_are_forgotten_long_after_their_tokens_expired() -> None:
     await cache.catch_up()
     assert not await cache.is_revoked(token("jti-1", None))
     assert await cache.is_revoked(token("jti-2", None))
+
+
+async def test_a_log_that_stays_unreadable_is_reported_once_per_interval_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Down(MemoryLog):
+        async def since(self, after_id: int, limit: int) -> list[RevocationEvent]:
+            raise ConnectionRefusedError(111, "Connect call failed")
+
+    cache = RevocationCache(Down(), poll_seconds=0, monotonic=Clock())
+    with caplog.at_level(logging.ERROR, logger="stint.revocations"):
+        for _ in range(50):  # every check reads the log: every one fails
+            assert not await cache.is_revoked(token())
+    assert len(caplog.records) == 1
+    assert caplog.records[0].exc_info is None

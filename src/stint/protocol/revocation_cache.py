@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from stint.failure_log import FailureLog
 from stint.protocol.access_tokens import AccessToken
 from stint.protocol.revocations import Revocation, RevocationEvent, RevocationKind, RevocationLog
 
@@ -60,6 +61,7 @@ class RevocationCache:
         self._next_poll = 0.0
         self._next_sweep = 0.0
         self._polling: asyncio.Task[None] | None = None
+        self._failures = FailureLog(log, "reading the revocation log failed")
 
     @property
     def last_id(self) -> int:
@@ -122,8 +124,8 @@ class RevocationCache:
             return  # a read is under way; its answer will be in memory in a moment
         try:
             await self.catch_up()
-        except Exception:  # the database is unreachable: keep what we know, retry at next poll
-            log.exception("reading the revocation log failed")
+        except Exception as exc:  # the database is unreachable: keep what we know, retry soon
+            self._failures.failed(exc)
 
     def _sweep(self) -> None:
         if self._monotonic() < self._next_sweep:

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from stint.failure_log import FailureLog
 from stint.storage.revocation_log import NOTIFY_CHANNEL
 
 __all__ = ["REDIS_CHANNEL", "RevocationPush", "redis_publisher"]
@@ -44,6 +45,7 @@ class RevocationPush:
         self._tasks: list[asyncio.Task[None]] = []
         self.listening = asyncio.Event()  # set once every channel is subscribed (tests wait on it)
         self._pending = 0
+        self._failures = FailureLog(log, "catching up on revocations failed")
 
     def start(self, *, database_url: str | None = None, redis: Any = None) -> None:
         """Listen to PostgreSQL (a ``postgresql`` URL) and/or Redis; nothing when neither."""
@@ -81,8 +83,8 @@ class RevocationPush:
             self._wake.clear()
             try:
                 await self._catch_up()
-            except Exception:  # the poll retries soon; the next push too
-                log.exception("catching up on revocations failed")
+            except Exception as exc:  # the poll retries soon; the next push too
+                self._failures.failed(exc)
 
     async def _postgres(self, database_url: str) -> None:
         dsn = make_url(database_url).set(drivername="postgresql")

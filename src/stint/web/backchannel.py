@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stint.accounts.sessions import Session
+from stint.failure_log import FailureLog
 from stint.outbound.fetch import FetchError, OutboundHttp
 from stint.protocol.oidc.logout_token import LogoutTokens
 from stint.protocol.oidc.ports import SessionClients
@@ -54,6 +55,7 @@ class BackchannelLogout:
         self._clock = clock
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
+        self._failures = FailureLog(log, "retrying back-channel logouts failed")
 
     async def session_ended(self, session: Session) -> None:
         """Queue a logout token for each app that got an ID token in ``session``, and send them."""
@@ -143,5 +145,5 @@ class BackchannelLogout:
                 if time.monotonic() - cleaned > _CLEANUP_SECONDS:
                     cleaned = time.monotonic()
                     await self._deliveries.delete_finished(self._clock() - _KEEP_FINISHED)
-            except Exception:  # a database hiccup: try again at the next tick
-                log.exception("retrying back-channel logouts failed")
+            except Exception as exc:  # a database hiccup: try again at the next tick
+                self._failures.failed(exc)
