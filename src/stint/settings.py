@@ -64,11 +64,18 @@ class Settings(BaseSettings):
     login_backoff_base_seconds: float = Field(default=0.25, ge=0, le=10)
     # OAuth 2.0
     refresh_token_ttl: int = Field(default=30 * 86400, ge=60, le=366 * 86400)
-    refresh_grace_seconds: int = Field(default=10, ge=0, le=120)
+    # RFC 9700 §4.14.2: 0, so any replay of a rotated refresh token ends its family. Above 0,
+    # a replay this soon after the rotation gets the same successor (two tabs, a lost answer).
+    refresh_grace_seconds: int = Field(default=0, ge=0, le=120)
+    # Every refresh token of one grant stops working this long after the grant began.
+    refresh_family_lifetime_seconds: int = Field(default=90 * 86400, ge=3600, le=5 * 366 * 86400)
     session_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=90 * 86400)
     pkce_required: bool = True  # for every client; public clients always need it
     allow_plain_pkce: bool = False
-    implicit_enabled: bool = True  # still only for clients that register the implicit grant
+    # RFC 9700 §2.1.2: response types that return an access token from the authorization
+    # endpoint (token, id_token token, code token, code id_token token); still only for clients
+    # that register them.
+    implicit_enabled: bool = False
     client_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # The fallback poll of the revocation log, when no push (NOTIFY, Redis) reaches a worker.
     revocation_cache_seconds: float = Field(default=1.0, ge=0, le=60)
@@ -126,6 +133,14 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must be an http(s) URL without query or fragment")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refresh_tokens_within_their_family(self) -> Settings:
+        if self.refresh_token_ttl > self.refresh_family_lifetime_seconds:
+            raise ValueError(
+                "STINT_REFRESH_TOKEN_TTL must not exceed STINT_REFRESH_FAMILY_LIFETIME_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:

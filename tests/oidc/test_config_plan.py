@@ -37,6 +37,14 @@ from tests.oidc.support import (
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Discovery is held to every response type, front-channel access tokens included, which
+    the operator must enable (off by default, RFC 9700 §2.1.2)."""
+    return settings.model_copy(update={"implicit_enabled": True})
+
+
 DISCOVERY = "/.well-known/openid-configuration"
 # OIDC Discovery §3: REQUIRED members (plus RECOMMENDED ones the suite warns about).
 REQUIRED = (
@@ -51,6 +59,7 @@ REQUIRED = (
 RECOMMENDED = ("userinfo_endpoint", "registration_endpoint", "scopes_supported", "claims_supported")
 # RFC 7517 §4, RFC 7518 §6.2.2, §6.3.2: the private members of EC and RSA keys.
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+FRONT_CHANNEL_TOKEN_TYPES = ("token", "id_token token", "code token", "code id_token token")
 ALL_RESPONSE_TYPES = (
     "code",
     "token",
@@ -180,23 +189,37 @@ async def test_discovery_response_types_are_exactly_the_accepted_ones(
             assert params["error"] == "unsupported_response_type", (unlisted, params)
 
 
-async def test_with_implicit_disabled_discovery_lists_and_accepts_only_code(
+async def test_by_default_front_channel_access_tokens_are_neither_listed_nor_accepted(
     settings: Settings, alice: Account
 ) -> None:
-    strict = create_app(
-        settings.model_copy(update={"implicit_enabled": False}), hashing=FAST_HASHING
+    """RFC 9700 §2.1.2: response types that return an access token from the authorization
+    endpoint are off unless the operator enables them; the rest are listed and work."""
+    default = Settings.model_fields["implicit_enabled"].default
+    plain = create_app(
+        settings.model_copy(update={"implicit_enabled": default}), hashing=FAST_HASHING
     )
-    async with strict.router.lifespan_context(strict):
-        transport = httpx.ASGITransport(app=strict)
+    async with plain.router.lifespan_context(plain):
+        transport = httpx.ASGITransport(app=plain)
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
             document = await _discovery(client)
-            assert document["response_types_supported"] == ["code"]
-            assert "implicit" not in document["grant_types_supported"]
-            rp = await oidc_client(strict, response_types=ALL_RESPONSE_TYPES)
-            async with browser(strict) as b:
+            rp = await oidc_client(plain, response_types=ALL_RESPONSE_TYPES)
+            async with browser(plain) as b:
                 await sign_in(b, "alice")
-                answer = await b.get(authorization_url(rp.client_id, response_type="code id_token"))
-    assert redirect_params(answer, mode="fragment")["error"] == "unsupported_response_type"
+                accepted = {
+                    rt: await b.get(authorization_url(rp.client_id, response_type=rt))
+                    for rt in document["response_types_supported"]
+                }
+                refused = {
+                    rt: await b.get(authorization_url(rp.client_id, response_type=rt))
+                    for rt in FRONT_CHANNEL_TOKEN_TYPES
+                }
+    assert document["response_types_supported"] == ["code", "id_token", "code id_token"]
+    assert "implicit" in document["grant_types_supported"]  # id_token (RFC 7591 §2.1)
+    for response_type, answer in accepted.items():
+        assert answer.status_code == 200, (response_type, answer.text)  # the consent page
+    for response_type, answer in refused.items():
+        error = redirect_params(answer, mode="fragment")["error"]
+        assert error == "unsupported_response_type", response_type
 
 
 async def test_discovery_claims_supported_covers_what_is_released(

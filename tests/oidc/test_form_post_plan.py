@@ -27,6 +27,7 @@ from joserfc.jwk import KeySet
 from playwright.sync_api import ConsoleMessage, Playwright, expect
 from starlette.applications import Starlette
 
+from stint.settings import Settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.conftest import playwright as playwright  # the module-scoped fixture
 from tests.browser.support import fill_login_form
@@ -54,6 +55,14 @@ from tests.oidc.support import (
 )
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The Form Post plan runs every response type, front-channel access tokens included,
+    which the operator must enable (off by default, RFC 9700 §2.1.2)."""
+    return settings.model_copy(update={"implicit_enabled": True})
+
 
 FORM_POST_SCRIPT = "/static/form_post.js"
 FORM_ID = "form-post-response"  # what the script submits

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from stint.settings import Settings
 from tests.conftest import Account
 from tests.http.oauth.flow import browser, new_pkce, oauth_error
 from tests.oidc.flows_support import (
@@ -45,6 +46,14 @@ from tests.oidc.support import (
 )
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The Hybrid plan runs code token and code id_token token: access tokens in the front
+    channel, which the operator must enable (off by default, RFC 9700 §2.1.2)."""
+    return settings.model_copy(update={"implicit_enabled": True})
+
 
 by_response_type = pytest.mark.parametrize("response_type", HYBRID_TYPES)
 # The types that return an ID token from the authorization endpoint.

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from stint.settings import Settings
 from tests.conftest import Account
 from tests.http.oauth.flow import browser
 from tests.oidc.flows_support import (
@@ -38,6 +39,14 @@ from tests.oidc.support import (
 )
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The Implicit plan runs id_token token: an access token in the front channel, which the
+    operator must enable (off by default, RFC 9700 §2.1.2)."""
+    return settings.model_copy(update={"implicit_enabled": True})
+
 
 by_response_type = pytest.mark.parametrize("response_type", IMPLICIT_TYPES)
 

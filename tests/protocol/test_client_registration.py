@@ -26,7 +26,8 @@ pytestmark = pytest.mark.anyio
 WEB = "https://app.example/callback"
 OTHER_HOST = "https://other.example/callback"
 SECTOR = "https://app.example/sector.json"
-POLICY = RegistrationPolicy()
+# Most tests register every response type, so front-channel access tokens are enabled here.
+POLICY = RegistrationPolicy(implicit_enabled=True)
 
 
 class Documents:
@@ -231,9 +232,23 @@ async def test_grant_and_response_types_must_agree(body: dict[str, Any], field: 
     assert description.startswith(field), description
 
 
-async def test_implicit_is_refused_when_the_server_disables_it() -> None:
-    body = {"redirect_uris": [WEB], "response_types": ["id_token"]}
-    assert "not enabled" in await refused(body, policy=RegistrationPolicy(implicit_enabled=False))
+@pytest.mark.parametrize(
+    "response_type", ["token", "id_token token", "code token", "code id_token token"]
+)
+async def test_front_channel_access_tokens_are_refused_by_default(response_type: str) -> None:
+    # RFC 9700 §2.1.2: off unless the operator enables them.
+    body = {"redirect_uris": [WEB], "response_types": [response_type]}
+    description = await refused(body, policy=RegistrationPolicy())
+    assert description.startswith("response_types") and "not enabled" in description
+
+
+@pytest.mark.parametrize("response_type", ["code", "id_token", "code id_token"])
+async def test_response_types_without_a_front_channel_access_token_register_by_default(
+    response_type: str,
+) -> None:
+    body = {"redirect_uris": [WEB], "response_types": [response_type]}
+    checked = await check(body, RegistrationPolicy())
+    assert checked.metadata["response_types"] == [response_type]
 
 
 async def test_a_public_client_cannot_use_client_credentials() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ __all__ = [
     "Rotation",
     "TokenRecords",
     "UserDirectory",
+    "rotation_of_rotated",
 ]
 
 
@@ -47,6 +48,8 @@ class Grant:
 
 class GrantStore(Protocol):
     async def add(self, grant: Grant) -> None: ...
+
+    async def get(self, grant_id: str) -> Grant | None: ...
 
     async def oidc_context(self, grant_id: str) -> dict[str, Any] | None:
         """The OpenID Connect authentication context stored with the grant, if any."""
@@ -78,6 +81,10 @@ class AuthorizationCode:
 class AuthorizationCodeStore(Protocol):
     async def add(self, code: AuthorizationCode) -> None: ...
 
+    async def get(self, code_hash: str) -> AuthorizationCode | None:
+        """The code, used or not: read to check who presents it before it is consumed."""
+        ...
+
     async def consume(self, code_hash: str) -> tuple[AuthorizationCode | None, bool]:
         """Mark the code used, atomically: (code, True) the first time, (code, False) after.
 
@@ -103,6 +110,13 @@ class Rotation(Enum):
     JUST_ROTATED = "just_rotated"  # another call rotated it within the grace period
     REUSED = "reused"  # rotated before the grace period: a replayed, probably stolen token
     UNKNOWN = "unknown"
+
+
+def rotation_of_rotated(rotated_at: datetime, now: datetime, grace_seconds: int) -> Rotation:
+    """What presenting an already rotated token is: a replay, unless within a nonzero grace."""
+    if grace_seconds > 0 and now - rotated_at <= timedelta(seconds=grace_seconds):
+        return Rotation.JUST_ROTATED
+    return Rotation.REUSED
 
 
 class RefreshTokenStore(Protocol):

@@ -6,6 +6,7 @@ password hash would, in a microsecond (DESIGN.md, principle 7).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -23,9 +24,16 @@ class SecretHasher:
 
     def __init__(self, key: bytes) -> None:
         self._key = hashlib.sha256(b"stint/secret-hash/v1\0" + key).digest()
+        # A key of its own, so a stored hash never equals a derived secret.
+        self._derive_key = hashlib.sha256(b"stint/derived-secret/v1\0" + key).digest()
 
     def hash(self, value: str) -> str:
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+    def derived_secret(self, value: str) -> str:
+        """A 256-bit secret that ``value`` always yields, and only the instance secret's holder."""
+        digest = hmac.new(self._derive_key, value.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def matches(self, value: str, expected_hash: str) -> bool:
         return hmac.compare_digest(self.hash(value), expected_hash)

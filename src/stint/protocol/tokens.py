@@ -109,11 +109,22 @@ class TokenFactory:
         return value, self._jwt.ttl
 
     def refresh_token(
-        self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str
+        self,
+        client: Client,
+        subject: Subject,
+        scopes: frozenset[str],
+        grant_id: str,
+        *,
+        value: str | None = None,
+        not_after: datetime | None = None,
     ) -> tuple[str, RefreshToken]:
-        """A new refresh token and the record to store (by hash) for it."""
-        value = new_secret()
+        """A refresh token (new, or ``value``) and the record to store (by hash) for it.
+
+        It expires after the refresh TTL, or at ``not_after`` (its family's end) if sooner.
+        """
+        value = value or new_secret()
         now = self._clock()
+        expires_at = now + timedelta(seconds=self._refresh_ttl)
         record = RefreshToken(
             token_hash=self._hasher.hash(value),
             grant_id=grant_id,
@@ -121,7 +132,7 @@ class TokenFactory:
             user_id=subject.user_id,
             scopes=scopes,
             created_at=now,
-            expires_at=now + timedelta(seconds=self._refresh_ttl),
+            expires_at=min(expires_at, not_after) if not_after is not None else expires_at,
         )
         return value, record
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from stint.protocol.ports import AuthorizationCode
 from stint.storage.database import Database
@@ -29,6 +29,8 @@ _COLUMNS = (
     _c.nonce,
     _c.oidc,
 )
+
+_GET = select(*_COLUMNS).where(_c.code_hash == bindparam("code_hash"))
 
 
 def _code(row: Any) -> AuthorizationCode:
@@ -60,6 +62,10 @@ class SqlAuthorizationCodeStore:
                     expires_at=code.expires_at,
                 )
             )
+
+    async def get(self, code_hash: str) -> AuthorizationCode | None:
+        row = await self._db.fetch_one(_GET, {"code_hash": code_hash})
+        return _code(row) if row is not None else None
 
     async def consume(self, code_hash: str) -> tuple[AuthorizationCode | None, bool]:
         # The conditional UPDATE is the arbiter: of many concurrent redemptions, one sets used_at.

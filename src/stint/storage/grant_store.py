@@ -18,6 +18,10 @@ from stint.storage.tables import grants, refresh_tokens
 
 __all__ = ["SqlGrantStore", "revoke_grants"]
 
+_g = grants.c
+_GET = select(
+    _g.id, _g.client_id, _g.user_id, _g.scopes, _g.created_at, _g.revoked_at, _g.oidc
+).where(_g.id == bindparam("grant_id"))
 _IS_REVOKED = select(grants.c.revoked_at).where(grants.c.id == bindparam("grant_id"))
 _OIDC = select(grants.c.oidc).where(grants.c.id == bindparam("grant_id"))
 # The first-party client (/api/token) is no row of ``clients``: its grants have no client_id.
@@ -68,6 +72,20 @@ class SqlGrantStore:
                     oidc=orjson.dumps(grant.oidc).decode() if grant.oidc is not None else None,
                 )
             )
+
+    async def get(self, grant_id: str) -> Grant | None:
+        row = await self._db.fetch_one(_GET, {"grant_id": grant_id})
+        if row is None:
+            return None
+        return Grant(
+            id=row[0],
+            client_id=row[1],
+            user_id=row[2],
+            scopes=frozenset(row[3].split()),
+            created_at=row[4],
+            revoked_at=row[5],
+            oidc=orjson.loads(row[6]) if row[6] else None,
+        )
 
     async def oidc_context(self, grant_id: str) -> dict[str, Any] | None:
         row = await self._db.fetch_one(_OIDC, {"grant_id": grant_id})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
-from stint.protocol.ports import RefreshToken, Rotation
+from stint.protocol.ports import RefreshToken, Rotation, rotation_of_rotated
 from stint.storage.database import Database
 from stint.storage.tables import refresh_tokens
 
@@ -74,10 +74,7 @@ class SqlRefreshTokenStore:
             row = (await conn.execute(query)).first()
         if row is None or row[0] is None:
             return Rotation.UNKNOWN
-        rotated_at: datetime = row[0]
-        if now - rotated_at <= timedelta(seconds=grace_seconds):
-            return Rotation.JUST_ROTATED
-        return Rotation.REUSED
+        return rotation_of_rotated(row[0], now, grace_seconds)
 
     async def delete_for_grant(self, grant_id: str) -> None:
         async with self._db.write() as conn:

@@ -258,6 +258,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         refresh_tokens=oauth.refresh_tokens,
         users=AccountDirectory(account_service),
         refresh_grace_seconds=settings.refresh_grace_seconds,
+        refresh_family_seconds=settings.refresh_family_lifetime_seconds,
         id_tokens=id_tokens,
     )
     grant_handlers: dict[str, GrantHandler] = {

@@ -19,6 +19,7 @@ from stint.protocol.authorize.response_types import (
     default_mode,
     normalise,
     required_grants,
+    returns_access_token,
 )
 from stint.protocol.clients import Client
 from stint.protocol.errors import (
@@ -55,7 +56,7 @@ class IdTokenHints(Protocol):
 class AuthorizePolicy:
     require_pkce: bool = True  # PKCE for every client, not only public ones (RFC 9700 §2.1.1)
     allow_plain_pkce: bool = False
-    implicit_enabled: bool = False
+    implicit_enabled: bool = False  # response types that return an access token (RFC 9700 §2.1.2)
 
 
 @dataclass
@@ -149,7 +150,9 @@ async def supported_response_type(state: _State) -> None:
         raise InvalidRequestError("response_type is required")
     response_type = normalise(raw)
     grants = required_grants(response_type)
-    if grants is None or ("implicit" in grants and not state.policy.implicit_enabled):
+    # RFC 9700 §2.1.2: access tokens in the front channel only where the operator enabled them.
+    front_channel_token = returns_access_token(response_type)
+    if grants is None or (front_channel_token and not state.policy.implicit_enabled):
         raise UnsupportedResponseTypeError(f"response_type {raw!r} is not supported")
     if response_type not in client_response_types(state.client) or not all(
         state.client.allows_grant(g) for g in grants

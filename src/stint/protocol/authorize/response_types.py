@@ -13,8 +13,10 @@ __all__ = [
     "RESPONSE_TYPES",
     "client_response_types",
     "default_mode",
+    "enabled_response_types",
     "normalise",
     "required_grants",
+    "returns_access_token",
 ]
 
 _ORDER = {"code": 0, "id_token": 1, "token": 2}
@@ -36,6 +38,16 @@ def normalise(response_type: str) -> str:
     if any(v not in _ORDER for v in values) or len(set(values)) != len(values):
         return response_type  # unknown: left as sent, and refused by the check
     return " ".join(sorted(values, key=_ORDER.__getitem__))
+
+
+def returns_access_token(response_type: str) -> bool:
+    """Whether the authorization endpoint itself hands out an access token (RFC 9700 §2.1.2)."""
+    return "token" in response_type.split(" ")
+
+
+def enabled_response_types(*, implicit_enabled: bool) -> list[str]:
+    """The response types this deployment accepts: front-channel access tokens only if enabled."""
+    return [rt for rt in RESPONSE_TYPES if implicit_enabled or not returns_access_token(rt)]
 
 
 def required_grants(response_type: str) -> frozenset[str] | None:

@@ -27,18 +27,13 @@ class AuthorizationCodeGrant:
         if not value:
             raise InvalidRequestError("code is required")
         code_hash = self._ctx.tokens.hasher.hash(value)
-        code, first_use = await self._ctx.codes.consume(code_hash)
+        # Whoever presents the code proves they may redeem it before it is used up: a leaked
+        # code in another client's hands (or without the PKCE verifier) burns nothing.
+        code = await self._ctx.codes.get(code_hash)
         if code is None:
             raise InvalidGrantError("unknown authorization code")
-        if not first_use:
-            # RFC 6749 §4.1.2: a reused code revokes every token issued from it.
-            await self._ctx.grants.revoke(code.grant_id)
-            await self._ctx.refresh_tokens.delete_for_grant(code.grant_id)
-            raise InvalidGrantError("the authorization code was already used")
         if code.client_id != client.client_id:
             raise InvalidGrantError("the code was issued to another client")
-        if code.expires_at <= self._ctx.tokens.now():
-            raise InvalidGrantError("the authorization code expired")
         # §4.1.3: redirect_uri must repeat the authorization request's exactly.
         if code.redirect_uri is not None and params.get("redirect_uri") != code.redirect_uri:
             raise InvalidGrantError("redirect_uri differs from the authorization request's")
@@ -48,6 +43,14 @@ class AuthorizationCodeGrant:
         elif verifier is not None:
             # RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade.
             raise InvalidGrantError("code_verifier sent for a code issued without PKCE")
+        _, first_use = await self._ctx.codes.consume(code_hash)
+        if not first_use:
+            # RFC 6749 §4.1.2: a reused code revokes every token issued from it.
+            await self._ctx.grants.revoke(code.grant_id)
+            await self._ctx.refresh_tokens.delete_for_grant(code.grant_id)
+            raise InvalidGrantError("the authorization code was already used")
+        if code.expires_at <= self._ctx.tokens.now():
+            raise InvalidGrantError("the authorization code expired")
         username = await self._ctx.users.active_username(code.user_id)
         if username is None:
             raise InvalidGrantError("the user is no longer active")

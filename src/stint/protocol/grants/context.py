@@ -23,5 +23,8 @@ class GrantContext:
     codes: AuthorizationCodeStore
     refresh_tokens: RefreshTokenStore
     users: UserDirectory
-    refresh_grace_seconds: int = 10
+    # RFC 9700 §4.14.2: by default any replay of a rotated refresh token ends its family.
+    refresh_grace_seconds: int = 0
+    # A family (every refresh token of one grant) ends this long after the grant began.
+    refresh_family_seconds: int = 90 * 86400
     id_tokens: IdTokenIssuer | None = None  # None: an OAuth-only deployment

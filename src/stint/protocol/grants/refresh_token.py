@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from stint.protocol.clients import Client
@@ -9,7 +10,7 @@ from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.context import AuthContext
-from stint.protocol.ports import Rotation
+from stint.protocol.ports import RefreshToken, Rotation
 from stint.protocol.scopes import granted_scopes
 from stint.protocol.tokens import Subject
 
@@ -28,13 +29,19 @@ class RefreshTokenGrant:
         if not value:
             raise InvalidRequestError("refresh_token is required")
         tokens = self._ctx.tokens
+        now = tokens.now()
         current = await self._ctx.refresh_tokens.get(tokens.hasher.hash(value))
         if current is None or current.client_id != client.client_id:
             raise InvalidGrantError("unknown refresh token")
-        if current.expires_at <= tokens.now():
+        if current.expires_at <= now:
             raise InvalidGrantError("the refresh token expired")
-        if await self._ctx.grants.is_revoked(current.grant_id):
+        grant = await self._ctx.grants.get(current.grant_id)
+        if grant is None or grant.revoked_at is not None:
             raise InvalidGrantError("the refresh token was revoked")
+        # A stolen family cannot live for ever: it ends a fixed time after the grant began.
+        family_ends = grant.created_at + timedelta(seconds=self._ctx.refresh_family_seconds)
+        if family_ends <= now:
+            raise InvalidGrantError("the grant reached its longest lifetime; authorize again")
         # §6: a narrower scope may be asked for, never a wider one.
         scopes = granted_scopes(params.get("scope"), current.scopes)
         username = ""
@@ -45,38 +52,53 @@ class RefreshTokenGrant:
             username = found
         subject = Subject(current.user_id, username)
         # The successor keeps the grant's full scope, so narrowing one access token loses nothing.
+        # It is derived from the token, so a replay within the grace period gets the same one.
         successor_value, successor = tokens.refresh_token(
-            client, subject, current.scopes, current.grant_id
+            client,
+            subject,
+            current.scopes,
+            current.grant_id,
+            value=tokens.hasher.derived_secret(value),
+            not_after=family_ends,
         )
         outcome = await self._ctx.refresh_tokens.rotate(
             current.token_hash,
             successor,
-            now=tokens.now(),
+            now=now,
             grace_seconds=self._ctx.refresh_grace_seconds,
         )
+        if outcome is Rotation.JUST_ROTATED and not await self._successor_stands(successor, now):
+            outcome = Rotation.REUSED  # the successor moved on: this copy is not a retry
         if outcome is Rotation.REUSED:
-            # A rotated token came back: someone holds a copy. End the whole family.
+            # RFC 9700 §4.14.2: a rotated token came back, so someone holds a copy. End the family.
             await self._ctx.grants.revoke(current.grant_id)
             await self._ctx.refresh_tokens.delete_for_grant(current.grant_id)
             raise InvalidGrantError("the refresh token was already used")
-        if outcome is Rotation.JUST_ROTATED:
-            # A concurrent refresh of the same token won moments ago; the family stays valid.
-            raise InvalidGrantError("the refresh token was just rotated by a concurrent request")
-        if outcome is not Rotation.ROTATED:
+        if outcome is Rotation.UNKNOWN:
             raise InvalidGrantError("unknown refresh token")
+        # ROTATED, or a replay within the operator's grace: the same successor, nothing new
+        # stored and no later expiry, so a replay never extends the family.
         body = await tokens.response(
             client, subject, scopes, current.grant_id, refresh_value=successor_value
         )
         id_tokens = self._ctx.id_tokens
-        if "openid" in scopes and current.user_id is not None and id_tokens is not None:
-            context = await self._ctx.grants.oidc_context(current.grant_id)
-            if context is not None:
-                # OIDC Core §12.2: same sub and auth_time, new iat; no nonce this time.
-                body["id_token"] = await id_tokens.issue(
-                    client,
-                    current.user_id,
-                    AuthContext.from_json(context),
-                    access_token=body["access_token"],
-                    with_nonce=False,
-                )
+        if (
+            "openid" in scopes
+            and current.user_id is not None
+            and id_tokens is not None
+            and grant.oidc is not None
+        ):
+            # OIDC Core §12.2: same sub and auth_time, new iat; no nonce this time.
+            body["id_token"] = await id_tokens.issue(
+                client,
+                current.user_id,
+                AuthContext.from_json(grant.oidc),
+                access_token=body["access_token"],
+                with_nonce=False,
+            )
         return body
+
+    async def _successor_stands(self, successor: RefreshToken, now: datetime) -> bool:
+        """Whether the successor a grace-period replay would get is stored, unused and live."""
+        stored = await self._ctx.refresh_tokens.get(successor.token_hash)
+        return stored is not None and stored.rotated_at is None and stored.expires_at > now

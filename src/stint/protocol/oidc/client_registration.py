@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from stint.protocol.authorize.response_types import RESPONSE_TYPES
+from stint.protocol.authorize.response_types import RESPONSE_TYPES, returns_access_token
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidClientMetadataError, InvalidRedirectUriMetadataError
 from stint.protocol.oidc.client_metadata import (
@@ -37,7 +37,7 @@ _NO_SECRET = "none"  # noqa: S105 (the auth method of public clients, RFC 7591 ย
 
 @dataclass(frozen=True, slots=True)
 class RegistrationPolicy:
-    implicit_enabled: bool = True
+    implicit_enabled: bool = False  # response types that return an access token (RFC 9700 ยง2.1.2)
     # Development only: URLs we fetch or call (sector_identifier_uri, jwks_uri, request_uris,
     # backchannel_logout_uri, ...) may use http on this host.
     loopback_urls: bool = False
@@ -121,8 +121,9 @@ def _grant_and_response_types(fields: dict[str, Any], policy: RegistrationPolicy
     for grant in _REDIRECTING_GRANTS:
         if grant in grants and grant not in used:
             raise _bad("grant_types", f"{grant} needs a response type that uses it")
-    if "implicit" in grants and not policy.implicit_enabled:
-        raise _bad("grant_types", "implicit is not enabled on this server")
+    for response_type in response_types:
+        if returns_access_token(response_type) and not policy.implicit_enabled:
+            raise _bad("response_types", f"{response_type!r} is not enabled on this server")
     fields["grant_types"], fields["response_types"] = grants, response_types
 
 
