@@ -16,7 +16,6 @@ import functools
 import os
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +44,7 @@ from tests.oidc.support import (
     unverified,
     verify_id_token,
 )
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.anyio
 
@@ -198,14 +198,6 @@ async def test_rotating_rs256_moves_the_clients_that_registered_it(
 
 
 # --- on a clock the test moves -----------------------------------------------------------------
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
