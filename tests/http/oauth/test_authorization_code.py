@@ -33,6 +33,7 @@ from tests.http.oauth.flow import (
     sign_in,
     tokens,
 )
+from tests.support.apps import app_with
 
 pytestmark = pytest.mark.anyio
 
@@ -327,7 +328,8 @@ async def test_a_malformed_code_challenge_is_refused(app: Starlette, alice: Acco
 @pytest.mark.parametrize(
     ("query", "error"),
     [
-        ("response_type=token", "unauthorized_client"),  # implicit is per client, opt-in
+        # Front-channel access tokens: off unless the operator enables them (RFC 9700 §2.1.2).
+        ("response_type=token", "unsupported_response_type"),
         ("response_type=id_token&scope=openid&nonce=n", "unauthorized_client"),
         ("response_type=code+device", "unsupported_response_type"),
         ("scope=activities:read+admin", "invalid_scope"),
@@ -367,16 +369,43 @@ async def test_a_wrong_or_missing_code_verifier_is_invalid_grant(
     oauth_error(answer, 400, "invalid_grant")
 
 
-async def test_a_code_redeemed_by_another_client_is_invalid_grant(
+async def test_a_code_redeemed_by_another_client_is_invalid_grant_and_not_used_up(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    client_id, _ = await _web_client(app)
+    """A leaked code in another client's hands neither burns it nor revokes the victim's grant."""
+    client_id, secret = await _web_client(app)
     other_id, other_secret = await _web_client(app)
     pkce = new_pkce()
     async with browser(app) as b:
         code = await get_code(b, client_id, "alice", pkce=pkce)
     answer = await redeem(client, other_id, other_secret, code, verifier=pkce.verifier)
     oauth_error(answer, 400, "invalid_grant")
+
+    mine = await redeem(client, client_id, secret, code, verifier=pkce.verifier)
+
+    assert mine.status_code == 200, mine.text
+    api = await client.get("/api/activities", headers=bearer(mine.json()["access_token"]))
+    assert api.status_code == 200
+
+
+async def test_a_public_clients_code_without_the_verifier_is_not_used_up(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    """A public client's id proves nothing: only the PKCE verifier may use its code up."""
+    client_id = await _native_client(app)
+    pkce = new_pkce()
+    async with browser(app) as b:
+        code = await get_code(b, client_id, "alice", pkce=pkce, redirect_uri=NATIVE_REDIRECT)
+    guessed = await redeem(
+        client, client_id, None, code, verifier=new_pkce().verifier, redirect_uri=NATIVE_REDIRECT
+    )
+    oauth_error(guessed, 400, "invalid_grant")
+
+    mine = await redeem(
+        client, client_id, None, code, verifier=pkce.verifier, redirect_uri=NATIVE_REDIRECT
+    )
+
+    assert mine.status_code == 200, mine.text
 
 
 async def test_an_unknown_code_is_invalid_grant(app: Starlette, client: httpx.AsyncClient) -> None:
@@ -620,8 +649,8 @@ async def test_the_authorization_request_may_be_sent_by_post(
     assert answer.status_code == 200, answer.text
 
 
-async def test_an_implicit_client_gets_its_token_in_the_fragment(
-    app: Starlette, client: httpx.AsyncClient, alice: Account
+async def test_by_default_an_implicit_client_gets_no_token_in_the_front_channel(
+    app: Starlette, alice: Account
 ) -> None:
     client_id, _ = await make_client(
         app,
@@ -632,18 +661,40 @@ async def test_an_implicit_client_gets_its_token_in_the_fragment(
     )
     url = authorize_query(client_id, response_type="token", pkce=None)
     async with browser(app) as b:
-        answer = await decide(b, await open_authorize(b, url, "alice"))
-    assert answer.status_code == 303
+        answer = await open_authorize(b, url, "alice")
+    assert answer.status_code in (302, 303), answer.text
     base, _, fragment = answer.headers["location"].partition("#")
     assert base == REDIRECT_URI
     params = {k: v[0] for k, v in parse_qs(fragment).items()}
-    assert params["token_type"] == "Bearer"
-    assert params["state"] == "xyz"
-    assert params["iss"] == ISSUER
-    assert params["scope"] == "activities:read"
-    assert "refresh_token" not in params and "code" not in params
-    api = await client.get("/api/activities", headers=bearer(params["access_token"]))
-    assert api.status_code == 200
+    assert params["error"] == "unsupported_response_type"
+    assert "access_token" not in params
+
+
+async def test_an_implicit_client_gets_its_token_in_the_fragment_where_enabled(
+    settings: Settings, alice: Account
+) -> None:
+    async with app_with(settings, implicit_enabled=True) as (app, client):
+        client_id, _ = await make_client(
+            app,
+            name="Legacy SPA",
+            client_type="public",
+            redirect_uris=[REDIRECT_URI],
+            grant_types=["implicit"],
+        )
+        url = authorize_query(client_id, response_type="token", pkce=None)
+        async with browser(app) as b:
+            answer = await decide(b, await open_authorize(b, url, "alice"))
+        assert answer.status_code == 303
+        base, _, fragment = answer.headers["location"].partition("#")
+        assert base == REDIRECT_URI
+        params = {k: v[0] for k, v in parse_qs(fragment).items()}
+        assert params["token_type"] == "Bearer"
+        assert params["state"] == "xyz"
+        assert params["iss"] == ISSUER
+        assert params["scope"] == "activities:read"
+        assert "refresh_token" not in params and "code" not in params
+        api = await client.get("/api/activities", headers=bearer(params["access_token"]))
+        assert api.status_code == 200
 
 
 @pytest.fixture

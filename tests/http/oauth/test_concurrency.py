@@ -11,8 +11,11 @@ from collections import Counter
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from stint.settings import Settings
+from stint.storage.tables import refresh_tokens
 from tests.conftest import Account, make_client
 from tests.http.oauth.flow import (
     REDIRECT_URI,
@@ -28,6 +31,7 @@ from tests.http.oauth.flow import (
     refresh,
     tokens,
 )
+from tests.support.apps import app_with
 
 pytestmark = pytest.mark.anyio
 
@@ -56,9 +60,10 @@ async def test_a_code_redeemed_20_times_at_once_is_redeemed_exactly_once(
     assert _outcomes(list(answers)) == Counter({"ok": 1, "invalid_grant": 19})
 
 
-async def test_a_refresh_token_used_10_times_at_once_rotates_exactly_once(
+async def test_a_refresh_token_used_10_times_at_once_rotates_once_and_the_replays_end_it(
     backend: str, app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
+    """With no grace (the default), the losers are replays: RFC 9700 §4.14.2 ends the family."""
     client_id, secret = await make_client(app, name="Web", redirect_uris=[REDIRECT_URI])
     async with browser(app) as b:
         first = await tokens(client, b, client_id, secret, "alice")
@@ -68,11 +73,42 @@ async def test_a_refresh_token_used_10_times_at_once_rotates_exactly_once(
     )
 
     assert _outcomes(list(answers)) == Counter({"ok": 1, "invalid_grant": 9})
-    # The losers came within the grace period: a race, not a replay, so the family lives on.
     winner = next(a.json() for a in answers if a.status_code == 200)
     api = await client.get("/api/activities", headers=bearer(winner["access_token"]))
-    assert api.status_code == 200
-    assert (await refresh(client, client_id, secret, winner["refresh_token"])).status_code == 200
+    assert api.status_code == 401
+    assert (await refresh(client, client_id, secret, winner["refresh_token"])).status_code == 400
+
+
+@pytest.mark.parametrize("rotated_first", [False, True], ids=["racing", "replayed"])
+async def test_within_a_grace_10_refreshes_at_once_all_get_the_one_successor(
+    backend: str, settings: Settings, alice: Account, rotated_first: bool
+) -> None:
+    """Racing the rotation itself, or replaying a rotated token side by side: one successor."""
+    async with app_with(settings, refresh_grace_seconds=60) as (app, client):
+        client_id, secret = await make_client(app, name="Web", redirect_uris=[REDIRECT_URI])
+        async with browser(app) as b:
+            first = await tokens(client, b, client_id, secret, "alice")
+        value = first["refresh_token"]
+        successor = None
+        if rotated_first:
+            successor = (await refresh(client, client_id, secret, value)).json()["refresh_token"]
+
+        answers = await asyncio.gather(
+            *(refresh(client, client_id, secret, value) for _ in range(10))
+        )
+
+        assert _outcomes(list(answers)) == Counter({"ok": 10})
+        successors = {a.json()["refresh_token"] for a in answers}
+        assert len(successors) == 1
+        assert successor in (None, *successors)
+        runtime = app.state.runtime
+        grant_id = (await runtime.oauth.refresh_tokens.get(runtime.hasher.hash(value))).grant_id
+        count = select(func.count()).where(refresh_tokens.c.grant_id == grant_id)
+        assert (await runtime.db.fetch_one(count, {}))[0] == 2  # the first token and its successor
+        for answer in answers:
+            api = await client.get("/api/activities", headers=bearer(answer.json()["access_token"]))
+            assert api.status_code == 200
+        assert (await refresh(client, client_id, secret, successors.pop())).status_code == 200
 
 
 async def test_concurrent_redemptions_of_different_codes_all_succeed(

@@ -8,6 +8,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from stint.settings import Settings
+from tests.support.apps import app_with
+
 pytestmark = pytest.mark.anyio
 
 ISSUER = "http://testserver"
@@ -51,11 +54,11 @@ async def test_only_s256_pkce_is_offered(client: httpx.AsyncClient) -> None:
 
 async def test_the_supported_values_are_the_deployments(client: httpx.AsyncClient) -> None:
     body = await _metadata(client)
-    assert body["response_types_supported"] == ["code", "token"]  # implicit: on, per client
+    # RFC 9700 §2.1.2: no access token in the front channel unless the operator enables it.
+    assert body["response_types_supported"] == ["code"]
     assert set(body["grant_types_supported"]) == {
         "authorization_code",
         "client_credentials",
-        "implicit",
         "password",
         "refresh_token",
     }
@@ -85,3 +88,12 @@ async def test_every_url_in_the_document_is_under_the_issuer(client: httpx.Async
     urls = [v for k, v in body.items() if k.endswith(("_endpoint", "_documentation"))]
     assert urls
     assert all(url.startswith(f"{ISSUER}/") for url in urls)
+
+
+async def test_an_operator_who_enables_front_channel_tokens_sees_them_advertised(
+    settings: Settings,
+) -> None:
+    async with app_with(settings, implicit_enabled=True) as (_, client):
+        body = await _metadata(client)
+    assert body["response_types_supported"] == ["code", "token"]
+    assert "implicit" in body["grant_types_supported"]
