@@ -40,9 +40,10 @@ def test_register_an_app_and_see_its_secret_once(
     expect(page.get_by_role("heading", name="Register an app")).to_be_visible()
     expect(page.get_by_label("Authorization code")).to_be_checked()
     expect(page.get_by_label("Refresh token")).to_be_checked()
-    for legacy in ("Resource owner password", "Implicit"):
-        expect(page.get_by_label(legacy)).not_to_be_checked()
-        expect(page.locator("label", has_text=legacy)).to_contain_text("legacy")
+    expect(page.get_by_label("Implicit")).not_to_be_checked()
+    expect(page.locator("label", has_text="Implicit")).to_contain_text("legacy")
+    # RFC 9700 §2.4: the password grant is an operator's to give, not a developer's choice.
+    expect(page.get_by_label("Resource owner password")).to_have_count(0)
     screenshot(page, "stint-developer-new.png", tmp_path)
 
     page.get_by_label("App name").fill("Invoice Robot")

@@ -253,3 +253,14 @@ def test_an_unmigrated_database_is_refused_with_the_remedy(
         code, out = run(fresh, "clients", *args)
         assert code == 1, out
         assert "run `stint migrate` first" in said(out)
+
+
+def test_an_operator_gives_a_client_the_password_grant(env: dict[str, str]) -> None:
+    """RFC 9700 §2.4: the one way to the password grant, kept for migrating old clients."""
+    code, out = run(env, "clients", "create", "Legacy CLI", "--grant-type", "password")
+    assert code == 0, out
+    client_id = field(out, "client_id")
+    assert client_id
+    client = stored(env, client_id)
+    assert client is not None
+    assert client.grant_types == {"password"}

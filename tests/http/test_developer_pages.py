@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 from stint.protocol.clients import Client, ClientType
-from tests.conftest import Account
+from tests.conftest import Account, make_client
 from tests.http.pages import client_credentials, csrf_of, sign_in, text_of
 
 pytestmark = pytest.mark.anyio
@@ -79,10 +79,12 @@ async def test_the_new_app_form_starts_with_safe_defaults(
     html = page.text
     for grant in ("authorization_code", "refresh_token"):
         assert re.search(rf'name="grant_{grant}" value="on"\s+checked', html), grant
-    for grant in ("client_credentials", "password", "implicit"):
+    for grant in ("client_credentials", "implicit"):
         assert not re.search(rf'name="grant_{grant}" value="on"\s+checked', html), grant
     legacy = re.findall(r'<label for="grant_(\w+)">[^<]*<span class="badge">legacy</span>', html)
-    assert sorted(legacy) == ["implicit", "password"]
+    assert sorted(legacy) == ["implicit"]
+    # RFC 9700 §2.4: the password grant is an operator's to give, never self-service.
+    assert 'name="grant_password"' not in html
     assert re.search(r'value="confidential"\s+checked', html)
     assert re.search(r'value="jwt"\s+checked', html)
     assert "<script" not in html and "style=" not in html
@@ -191,7 +193,7 @@ async def test_invalid_registrations_show_each_problem_by_its_field(
     assert "must use https" in text_of(page)
 
 
-async def test_legacy_grants_can_be_chosen(
+async def test_the_implicit_grant_can_be_chosen_but_the_password_grant_cannot(
     client: httpx.AsyncClient, app: Starlette, alice: Account
 ) -> None:
     csrf = await sign_in(client, "alice")
@@ -200,8 +202,41 @@ async def test_legacy_grants_can_be_chosen(
     )
     registered = await stored(app, client_id)
     assert registered is not None
-    assert {"password", "implicit"} <= registered.grant_types
+    assert "implicit" in registered.grant_types
+    assert "password" not in registered.grant_types  # a forged checkbox changes nothing
     assert registered.opaque_access_tokens
+    edited = await client.post(
+        f"/developer/apps/{client_id}", data=app_form(csrf, grant_password="on")
+    )
+    assert edited.status_code == 303
+    after = await stored(app, client_id)
+    assert after is not None and "password" not in after.grant_types
+
+
+async def test_an_operator_given_password_grant_is_shown_and_survives_an_edit(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    client_id, _ = await make_client(
+        app,
+        name="Legacy CLI",
+        grant_types=["password", "refresh_token"],
+        owner_id=alice.id,
+    )
+    csrf = await sign_in(client, "alice")
+    page = await client.get(f"/developer/apps/{client_id}")
+    assert "Given by an operator" in text_of(page)
+    assert 'name="grant_password"' not in page.text
+
+    saved = await client.post(
+        f"/developer/apps/{client_id}",
+        data=app_form(csrf, name="Legacy CLI 2", redirect_uris="", grant_authorization_code=None),
+    )
+
+    assert saved.status_code == 303, saved.text
+    after = await stored(app, client_id)
+    assert after is not None
+    assert after.name == "Legacy CLI 2"
+    assert after.grant_types == {"password", "refresh_token", "client_credentials"}
 
 
 async def test_another_users_app_is_not_found(

@@ -17,6 +17,7 @@ from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher, new_secret
 
 __all__ = [
+    "OPERATOR_ONLY_GRANTS",
     "ClientSpec",
     "ClientSpecError",
     "new_client",
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 DEFAULT_GRANTS = frozenset({"authorization_code", "refresh_token"})
+# RFC 9700 §2.4: the password grant MUST NOT be used; only an operator may still give it to a
+# client (stint clients create), never a developer page or dynamic registration.
+OPERATOR_ONLY_GRANTS = frozenset({"password"})
 _CONFIDENTIAL_ONLY = frozenset({"client_credentials", "password"})
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
 

@@ -22,6 +22,7 @@ from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES
 from stint.protocol.oidc.jwe import CONTENT_ENCRYPTIONS, KEY_ALGORITHMS, SYMMETRIC_KEY_ALGORITHMS
+from stint.protocol.registration import OPERATOR_ONLY_GRANTS
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.text import has_control_character
 
@@ -35,7 +36,7 @@ __all__ = [
     "url_problem",
 ]
 
-# The password grant stays with clients an operator creates (RFC 9700 §2.4: must not be used).
+# The password grant stays with clients an operator creates (OPERATOR_ONLY_GRANTS).
 DYNAMIC_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
 # Symmetric algs derive the key from the client secret, which we keep only as a hash.
 ENCRYPTION_ALGORITHMS = tuple(a for a in KEY_ALGORITHMS if a not in SYMMETRIC_KEY_ALGORITHMS)
@@ -171,8 +172,8 @@ def _response_types(name: str, value: Any, _loopback: bool) -> list[str]:
 def _grant_types(name: str, value: Any, _loopback: bool) -> list[str]:
     values = _strings(name, value, 100)
     for grant in values:
-        if grant == "password":
-            raise _bad(name, "password is not available to registered clients (RFC 9700 §2.4)")
+        if grant in OPERATOR_ONLY_GRANTS:
+            raise _bad(name, f"{grant} is not available to registered clients (RFC 9700 §2.4)")
         if grant not in DYNAMIC_GRANT_TYPES:
             raise _bad(name, f"{grant!r} is not supported")
     return values

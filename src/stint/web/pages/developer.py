@@ -18,6 +18,7 @@ from stint.accounts.models import User
 from stint.protocol.clients import Client
 from stint.protocol.registration import (
     DEFAULT_GRANTS,
+    OPERATOR_ONLY_GRANTS,
     ClientSpec,
     ClientSpecError,
     new_client,
@@ -44,6 +45,7 @@ class GrantChoice:
     legacy: bool = False
 
 
+# The password grant is not among them: only an operator gives it (RFC 9700 §2.4).
 GRANT_CHOICES = (
     GrantChoice(
         "authorization_code",
@@ -55,12 +57,6 @@ GRANT_CHOICES = (
         "client_credentials",
         "Client credentials",
         "Your app acts as you, with no user present. Confidential apps only.",
-    ),
-    GrantChoice(
-        "password",
-        "Resource owner password",
-        "Your app handles users' passwords. Confidential apps only. Avoid it (RFC 9700).",
-        legacy=True,
     ),
     GrantChoice(
         "implicit",
@@ -86,16 +82,19 @@ class AppForm:
     scopes: frozenset[str] = API_SCOPES
     access_format: str = "jwt"
     auth_method: str = "client_secret_basic"
+    operator_grants: frozenset[str] = frozenset()  # shown, kept, not changeable here
 
     @classmethod
-    def submitted(cls, form: dict[str, str], *, client_type: str | None = None) -> AppForm:
+    def submitted(cls, form: dict[str, str], *, app: Client | None = None) -> AppForm:
+        """What was posted; for an existing ``app``, its type and operator-given grants stay."""
         return cls(
             name=form.get("name", "")[:200],
-            client_type=client_type or form.get("client_type", ""),
+            client_type=app.client_type.value if app else form.get("client_type", ""),
             redirect_uris=form.get("redirect_uris", "")[:20_000],
             grant_types=frozenset(
                 c.value for c in GRANT_CHOICES if form.get(f"grant_{c.value}") == "on"
             ),
+            operator_grants=app.grant_types & OPERATOR_ONLY_GRANTS if app else frozenset(),
             scopes=frozenset(s for s in SCOPE_DESCRIPTIONS if form.get(f"scope_{s}") == "on"),
             access_format=form.get("token_format", "jwt"),
             auth_method=form.get("auth_method", "client_secret_basic"),
@@ -111,6 +110,7 @@ class AppForm:
             scopes=client.scopes,
             access_format="opaque" if client.opaque_access_tokens else "jwt",
             auth_method=client.token_endpoint_auth_method,
+            operator_grants=client.grant_types & OPERATOR_ONLY_GRANTS,
         )
 
     def spec(self, owner: User) -> ClientSpec:
@@ -121,7 +121,7 @@ class AppForm:
             redirect_uris=tuple(
                 line.strip() for line in self.redirect_uris.splitlines() if line.strip()
             ),
-            grant_types=self.grant_types,
+            grant_types=self.grant_types | self.operator_grants,
             scopes=self.scopes,
             token_endpoint_auth_method=None if public else self.auth_method,
             opaque_access_tokens=self.access_format == "opaque",
@@ -253,7 +253,7 @@ def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         if isinstance(checked, Response):
             return checked
         form, user, client = checked
-        submitted = AppForm.submitted(form, client_type=client.client_type.value)
+        submitted = AppForm.submitted(form, app=client)
         try:
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
