@@ -37,6 +37,7 @@ def test_environment_overrides_the_toml_file(
         ("port = 70000\n", "port"),
         ('database_url = "mysql://x"\n', "database_url"),
         ('environment = "production"\n', "https"),
+        ("refresh_token_ttl = 8000000\n", "REFRESH_FAMILY_LIFETIME"),  # beyond 90 days
     ],
 )
 def test_bad_configuration_stops_start_up_naming_the_key(
@@ -136,3 +137,10 @@ def test_production_registers_clients_only_with_an_initial_access_token_unless_o
 
 def test_outside_production_registration_stays_open_by_default() -> None:
     assert Settings(environment="development").effective_registration_open
+
+
+def test_rfc_9700_defaults() -> None:
+    settings = load_settings()
+    assert settings.refresh_grace_seconds == 0  # §4.14.2: any replay ends the family
+    assert settings.refresh_family_lifetime_seconds == 90 * 86400
+    assert settings.implicit_enabled is False  # §2.1.2: no access token in the front channel
