@@ -111,9 +111,6 @@ def test_code_flow_refresh_introspect_revoke_with_client_secret_basic(
     assert renewed["refresh_token"] != first["refresh_token"]
     assert renewed["access_token"] != first["access_token"]
     assert me(oauth, live_server).status_code == 200
-    with pytest.raises(OAuthError) as reused:
-        oauth.refresh_token(metadata["token_endpoint"], refresh_token=first["refresh_token"])
-    assert reused.value.error == "invalid_grant"
 
     access = renewed["access_token"]
     seen = oauth.introspect_token(metadata["introspection_endpoint"], token=access)
@@ -128,6 +125,14 @@ def test_code_flow_refresh_introspect_revoke_with_client_secret_basic(
     assert me(oauth, live_server).status_code == 401
     gone = oauth.introspect_token(metadata["introspection_endpoint"], token=access)
     assert gone.json() == {"active": False}
+
+    # RFC 9700 §4.14.2: the spent refresh token comes back, and the whole family ends with it.
+    with pytest.raises(OAuthError) as reused:
+        oauth.refresh_token(metadata["token_endpoint"], refresh_token=first["refresh_token"])
+    assert reused.value.error == "invalid_grant"
+    with pytest.raises(OAuthError) as ended:
+        oauth.refresh_token(metadata["token_endpoint"], refresh_token=renewed["refresh_token"])
+    assert ended.value.error == "invalid_grant"
 
 
 def test_client_secret_post(live_server: LiveServer, metadata: dict[str, Any]) -> None:

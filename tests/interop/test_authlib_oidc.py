@@ -350,10 +350,6 @@ def refresh(
         assert claims[name] == first[name], name
     assert claims["iat"] >= first["iat"]
     assert claims["jti"] != first["jti"]
-    # The old refresh token is spent (rotation).
-    with pytest.raises(OAuthError) as reused:
-        oauth.refresh_token(rp.metadata["token_endpoint"], refresh_token=token["refresh_token"])
-    assert reused.value.error == "invalid_grant"
     return renewed
 
 
@@ -402,6 +398,14 @@ def test_es256_confidential_client(
         }
         # The API agrees: /api/me needs the profile scope this token no longer has.
         assert oauth.get(f"{live_server.base_url}/api/me").status_code == 403
+
+        # RFC 9700 §4.14.2: a spent refresh token comes back, and its whole family ends.
+        with pytest.raises(OAuthError) as reused:
+            oauth.refresh_token(rp.metadata["token_endpoint"], refresh_token=token["refresh_token"])
+        assert reused.value.error == "invalid_grant"
+        with pytest.raises(OAuthError) as ended:
+            oauth.refresh_token(rp.metadata["token_endpoint"])
+        assert ended.value.error == "invalid_grant"
     assert browser.errors == []
 
 
