@@ -1,9 +1,11 @@
-"""Whether an error means the database cannot be reached now (down, restarting, connection lost).
+"""Whether an error means the database (or Redis) cannot be reached now: down, restarting, lost.
 
 Such a request did nothing wrong and may succeed when retried: the web layer answers 503.
 """
 
 from __future__ import annotations
+
+import sys
 
 from asyncpg import exceptions as pg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -24,5 +26,11 @@ def is_unavailable(exc: BaseException) -> bool:
         # OperationalError: refused, reset, "database is locked"; InterfaceError: a closed
         # connection; any other DBAPI error after which the pool dropped its connection.
         return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+    # Redis is imported only by deployments that configure it: look for it, never import it.
+    redis_errors = sys.modules.get("redis.exceptions")
+    if redis_errors is not None and isinstance(
+        exc, redis_errors.ConnectionError | redis_errors.TimeoutError
+    ):
+        return True
     # OSError: connection refused or reset, DNS, TimeoutError (asyncio's is one since 3.11).
     return isinstance(exc, (OSError, *_DRIVER_UNAVAILABLE))
