@@ -39,6 +39,13 @@ def test_docs_page_renders_every_operation_and_runs_one(
     user_id = browser.context.request.get(
         f"{live_server.base_url}/api/me", headers=basic("docs-reader", PASSWORD)
     ).json()["id"]
+    # The user signs in the way the page offers: its Authorize dialog, HTTP Basic.
+    page.locator(".btn.authorize").first.click()
+    dialog = page.locator(".modal-ux")
+    dialog.locator("#auth-basic-username").fill("docs-reader")
+    dialog.locator("#auth-basic-password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Apply credentials").first.click()
+    dialog.get_by_role("button", name="Close").first.click()
     operation = page.locator("#operations-accounts-get_get_user")
     operation.locator(".opblock-summary").click()
     operation.get_by_role("button", name="Try it out").click()

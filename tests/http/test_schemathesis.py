@@ -38,7 +38,7 @@ CHECKS = [
 ]
 # Fewer on PostgreSQL, whose run is slower: what differs there is what the database refuses.
 EXAMPLES_PER_OPERATION = {"sqlite": 60, "postgres": 30}
-OPERATIONS = 21
+OPERATIONS = 22
 BIN = Path(sys.executable).parent
 
 

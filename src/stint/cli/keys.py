@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from stint.cli.common import console, err_console, migrated_database, settings_or_exit
 from stint.protocol.keys import SIGNING_ALGORITHMS
@@ -42,7 +42,14 @@ def list_keys() -> None:
 
     async def work(store: SqlSigningKeyStore, _settings: Settings) -> None:
         now = datetime.now(UTC)
-        table = Table("kid", "alg", "state", "signs from", "retires")
+        # A kid is copied into other commands: never cut it, however narrow the terminal.
+        table = Table(
+            Column("kid", no_wrap=True, min_width=43),
+            Column("alg", no_wrap=True, min_width=5),
+            Column("state", no_wrap=True, min_width=8),
+            "signs from",
+            "retires",
+        )
         for key in sorted(await store.load_or_create(), key=lambda k: (k.alg, k.signs_from)):
             state = (
                 "retired"
