@@ -38,9 +38,10 @@ contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
 # scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get).
+# Tests run on every core (pytest-xdist), a module per worker so module fixtures start once.
 pytest: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest
 
