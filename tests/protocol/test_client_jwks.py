@@ -7,9 +7,10 @@ from typing import Any
 import orjson
 import pytest
 
-from stint.protocol.clients import Client, ClientType
+from stint.protocol.clients import Client
 from stint.protocol.oidc.client_jwks import JWKS_ACCEPT, ClientJwks
 from stint.protocol.oidc.ports import FetchFailedError
+from tests.support.clients import relying_party
 
 pytestmark = pytest.mark.anyio
 
@@ -38,16 +39,7 @@ class Clock:
 
 
 def _client(**metadata: Any) -> Client:
-    return Client(
-        client_id="rp",
-        name="RP",
-        client_type=ClientType.CONFIDENTIAL,
-        redirect_uris=("https://rp.example/cb",),
-        grant_types=frozenset({"authorization_code"}),
-        scopes=frozenset(),
-        token_endpoint_auth_method="client_secret_basic",
-        metadata=metadata,
-    )
+    return relying_party(metadata=metadata)
 
 
 async def test_registered_jwks_is_returned_without_fetching() -> None:

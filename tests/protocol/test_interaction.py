@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
-from stint.protocol.clients import Client, ClientType
 from stint.protocol.consent import Consent
 from stint.protocol.errors import ConsentRequiredError
 from stint.protocol.oidc.claims import ClaimsRequest
 from stint.protocol.oidc.interaction import Step, next_step
+from tests.support.clients import relying_party
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 OPENID = frozenset({"openid"})
@@ -20,16 +20,7 @@ CONTACT = ClaimsRequest(userinfo={"email": None, "phone_number": None})
 
 
 def _request(*, first_party: bool = False, **fields: Any) -> AuthorizationRequest:
-    client = Client(
-        client_id="rp",
-        name="RP",
-        client_type=ClientType.CONFIDENTIAL,
-        redirect_uris=("https://rp.example/cb",),
-        grant_types=frozenset({"authorization_code"}),
-        scopes=frozenset(),
-        token_endpoint_auth_method="client_secret_basic",
-        first_party=first_party,
-    )
+    client = relying_party(first_party=first_party)
     defaults: dict[str, Any] = {
         "client": client,
         "target": RedirectTarget("https://rp.example/cb", "query", "s"),

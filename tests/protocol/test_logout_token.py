@@ -9,11 +9,12 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from stint.protocol.clients import Client, ClientType
+from stint.protocol.clients import Client
 from stint.protocol.keys import SIGNING_ALGORITHMS, KeyRing, SigningKey, generate_signing_key
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.logout_token import BACKCHANNEL_LOGOUT_EVENT, LogoutTokens
 from stint.protocol.oidc.subject import SubjectIdentifiers
+from tests.support.clients import relying_party
 
 pytestmark = pytest.mark.anyio
 
@@ -22,16 +23,7 @@ KEYS = [generate_signing_key(alg) for alg in SIGNING_ALGORITHMS]
 
 
 def _client(**metadata: Any) -> Client:
-    return Client(
-        client_id="rp",
-        name="RP",
-        client_type=ClientType.CONFIDENTIAL,
-        redirect_uris=("https://rp.example/cb",),
-        grant_types=frozenset({"authorization_code"}),
-        scopes=frozenset(),
-        token_endpoint_auth_method="client_secret_basic",
-        metadata=metadata,
-    )
+    return relying_party(metadata=metadata)
 
 
 async def _tokens(clock: Callable[[], float] = lambda: 1_900_000_000.0) -> LogoutTokens:

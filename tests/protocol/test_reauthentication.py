@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stint.protocol.authorize import AuthorizePolicy, validate
-from stint.protocol.clients import Client, ClientType
+from stint.protocol.clients import Client
 from stint.protocol.oidc.reauthentication import MARKER_PARAM, MARKER_TTL, ReauthenticationMarkers
+from tests.support.clients import relying_party
 
 pytestmark = pytest.mark.anyio
 
@@ -101,15 +102,7 @@ class Clients:
 
 
 async def test_the_authorize_checks_settle_when_a_marked_request_was_sent_to_sign_in() -> None:
-    client = Client(
-        client_id="rp",
-        name="RP",
-        client_type=ClientType.CONFIDENTIAL,
-        redirect_uris=("https://rp.example/cb",),
-        grant_types=frozenset({"authorization_code"}),
-        scopes=frozenset(),
-        token_endpoint_auth_method="client_secret_basic",
-    )
+    client = relying_party()
     markers = _markers(Clock(SENT))
     clients = Clients(client)
     marked = await validate(_marked(markers, PARAMS), clients, AuthorizePolicy(), markers=markers)

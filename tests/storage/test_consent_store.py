@@ -7,27 +7,19 @@ import asyncio
 
 import pytest
 
-from stint.protocol.clients import Client, ClientType
 from stint.protocol.consent import Consent
 from stint.storage.client_store import SqlClientStore
 from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
 from stint.storage.user_store import SqlUserStore
+from tests.support.clients import relying_party
 
 pytestmark = pytest.mark.anyio
 
 
 async def _user_and_client(db: Database) -> tuple[int, str]:
     user = await SqlUserStore(db).add(username="Alice", username_key="alice", password_hash="h")
-    client = Client(
-        client_id="rp",
-        name="RP",
-        client_type=ClientType.CONFIDENTIAL,
-        redirect_uris=("https://rp.example/cb",),
-        grant_types=frozenset({"authorization_code"}),
-        scopes=frozenset(),
-        token_endpoint_auth_method="client_secret_basic",
-    )
+    client = relying_party()
     await SqlClientStore(db).add(client)
     return user.id, client.client_id
 
