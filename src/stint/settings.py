@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=256)
+    # The proxies whose X-Forwarded-For/-Proto name the client (comma-separated addresses or
+    # networks, "*" for any): behind a load balancer elsewhere, sign-in throttling and the
+    # registration limit must see each client's own address, not the balancer's.
+    forwarded_allow_ips: str = "127.0.0.1"
     secret_key: str = Field(default="", repr=False)
     access_token_ttl: int = Field(default=600, ge=30, le=86400)
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)

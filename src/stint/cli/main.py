@@ -119,6 +119,7 @@ def serve(
             log_level=settings.log_level,
             access_log=access_log,
             proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
             server_header=False,
         )
         return
@@ -143,6 +144,8 @@ def serve(
         "--log-level",
         settings.log_level,
         "--proxy-headers",
+        "--forwarded-allow-ips",
+        settings.forwarded_allow_ips,
         "--no-server-header",
     ]
     if not access_log:
