@@ -84,7 +84,6 @@ from stint.web.api.openapi import openapi_document
 from stint.web.api.operations import Operation, starlette_routes
 from stint.web.backchannel import BackchannelLogout
 from stint.web.csrf import CsrfProtection
-from stint.web.error_boundary import ErrorBoundary
 from stint.web.memory import return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
@@ -452,7 +451,6 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         middleware=[
             # Outermost ours: every answer, errors included, gets the security headers.
             Middleware(SecurityHeaders),
-            Middleware(ErrorBoundary),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(OAuthEndpointsDispatch, endpoints=endpoints),
         ],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Scope
 
 from stint.failure_log import FailureLog
 from stint.storage.availability import is_unavailable
@@ -24,38 +25,23 @@ RETRY_AFTER_SECONDS = 5
 
 
 class ErrorBoundary:
-    """Database unreachable: 503 problem with Retry-After. Anything else: one logged 500."""
+    """Database unreachable: 503 problem with Retry-After. Anything else: one logged 500.
 
-    def __init__(self, app: ASGIApp, outage_log: FailureLog | None = None) -> None:
-        self.app = app
+    Called by SecurityHeaders (one ASGI layer for both) for an exception raised before any
+    response started; after that, only dropping the connection can end the response.
+    """
+
+    def __init__(self, outage_log: FailureLog | None = None) -> None:
         self.outage_log = outage_log or FailureLog(log, "database unavailable, answering 503")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as exc:
-            if started:  # half a response is out: only dropping the connection can end it
-                raise
-            if is_unavailable(exc):
-                self.outage_log.failed(exc, f"{scope['method']} {scope['path']}")
-                response = ProblemResponse(
-                    503,
-                    "Service Unavailable",
-                    detail="the database is unreachable; try again shortly",
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                )
-            else:
-                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                response = ProblemResponse(500, "Internal Server Error")
-            await response(scope, receive, send)
+    def response_for(self, scope: Scope, exc: Exception) -> Response:
+        if is_unavailable(exc):
+            self.outage_log.failed(exc, f"{scope['method']} {scope['path']}")
+            return ProblemResponse(
+                503,
+                "Service Unavailable",
+                detail="the database is unreachable; try again shortly",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+        return ProblemResponse(500, "Internal Server Error")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from stint.web.error_boundary import ErrorBoundary
 from stint.web.responses import ProblemResponse
 
 __all__ = ["BodySizeLimit", "BodyTooLargeError", "SecurityHeaders"]
@@ -22,16 +23,24 @@ _HEADERS = [
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """The security headers on every response, an error's included: the error boundary answers
+    inside this layer (Starlette's ServerErrorMiddleware, outside it, would send them bare, then
+    re-raise, so uvicorn logs a second traceback and drops the keep-alive connection)."""
+
+    def __init__(self, app: ASGIApp, boundary: ErrorBoundary | None = None) -> None:
         self.app = app
+        self.boundary = boundary or ErrorBoundary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [*message.get("headers", ()), *_HEADERS]
                 # A page that needs a looser policy sets its own; everything else gets ours.
                 if not any(name == b"content-security-policy" for name, _ in headers):
@@ -39,7 +48,12 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if started:  # half a response is out: only dropping the connection can end it
+                raise
+            await self.boundary.response_for(scope, exc)(scope, receive, send_with_headers)
 
 
 class BodyTooLargeError(Exception):
