@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import logging
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,9 +20,7 @@ import pytest
 from starlette.applications import Starlette
 
 from stint.settings import Settings
-from stint.web.app import create_app
 from tests.conftest import (
-    FAST_HASHING,
     PASSWORD,
     POSTGRES_URL,
     _create_database,
@@ -60,20 +58,9 @@ def proxy() -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-async def proxied_app(
-    settings: Settings, database_url: str, proxy: TcpProxy
-) -> AsyncIterator[Starlette]:
-    proxied = settings.model_copy(update={"database_url": _through(proxy, database_url)})
-    application = create_app(proxied, hashing=FAST_HASHING)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def proxied_client(proxied_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=proxied_app, client=("203.0.113.7", 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
+def settings(settings: Settings, database_url: str, proxy: TcpProxy) -> Settings:
+    """The shared settings, with the database reached through the proxy (so `app`, `client`)."""
+    return settings.model_copy(update={"database_url": _through(proxy, database_url)})
 
 
 def _assert_unavailable(response: httpx.Response) -> None:
@@ -87,29 +74,25 @@ def _assert_unavailable(response: httpx.Response) -> None:
 
 @pytest.mark.anyio
 async def test_an_unreachable_database_is_a_503_with_retry_after_until_it_comes_back(
-    proxied_app: Starlette,
-    proxied_client: httpx.AsyncClient,
+    app: Starlette,
+    client: httpx.AsyncClient,
     proxy: TcpProxy,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    alice = await register(proxied_client, "alice")
-    client_id, secret = await make_client(
-        proxied_app, name="Service", grant_types=["client_credentials"]
-    )
+    alice = await register(client, "alice")
+    client_id, secret = await make_client(app, name="Service", grant_types=["client_credentials"])
     assert secret is not None
 
     async def calls() -> list[httpx.Response]:
         return [
-            await proxied_client.get("/api/activities", headers=alice.basic),
-            await proxied_client.post(
-                "/api/activities", json={"name": "Writing"}, headers=alice.bearer
-            ),
-            await proxied_client.post(
+            await client.get("/api/activities", headers=alice.basic),
+            await client.post("/api/activities", json={"name": "Writing"}, headers=alice.bearer),
+            await client.post(
                 "/o/token/",
                 data={"grant_type": "client_credentials"},
                 headers=basic(client_id, secret),
             ),
-            await proxied_client.get(f"/o/authorize/?client_id={client_id}x"),  # a page
+            await client.get(f"/o/authorize/?client_id={client_id}x"),  # a page
         ]
 
     proxy.stop()
@@ -142,19 +125,19 @@ async def test_an_unreachable_database_is_a_503_with_retry_after_until_it_comes_
 
 @pytest.mark.anyio
 async def test_an_unexpected_error_is_one_logged_500_with_the_security_headers(
-    proxied_app: Starlette,
-    proxied_client: httpx.AsyncClient,
+    app: Starlette,
+    client: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    alice = await register(proxied_client, "alice")
+    alice = await register(client, "alice")
 
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(proxied_app.state.services.timetracking, "activities", broken)
+    monkeypatch.setattr(app.state.services.timetracking, "activities", broken)
     with caplog.at_level(logging.ERROR):
-        response = await proxied_client.get("/api/activities", headers=alice.basic)
+        response = await client.get("/api/activities", headers=alice.basic)
     assert response.status_code == 500
     assert response.json() == {
         "type": "about:blank",
