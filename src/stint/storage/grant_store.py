@@ -79,7 +79,7 @@ class SqlGrantStore:
             return None
         return Grant(
             id=row[0],
-            client_id=row[1],
+            client_id=row[1] or FIRST_PARTY_CLIENT_ID,  # stored as NULL: no clients row
             user_id=row[2],
             scopes=frozenset(row[3].split()),
             created_at=row[4],

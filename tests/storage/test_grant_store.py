@@ -1,0 +1,115 @@
+"""GrantStore contract, on SQLite, PostgreSQL and the in-memory fake; then what only
+SqlGrantStore does: revoking a user's grants to a client, the first-party grant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from stint.protocol.ports import Grant
+from stint.protocol.revocations import RevocationKind
+from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
+from stint.storage.client_store import SqlClientStore
+from stint.storage.database import Database
+from stint.storage.grant_store import SqlGrantStore
+from stint.storage.revocation_log import SqlRevocationLog
+from tests.conftest import BACKENDS
+from tests.storage.conftest import WITH_MEMORY, OAuthStores
+from tests.support.oauth_memory import web_client
+
+pytestmark = pytest.mark.anyio
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SCOPES = frozenset({"openid", "profile"})
+
+
+@pytest.fixture(params=WITH_MEMORY)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _grant(oauth: OAuthStores, grant_id: str = "g1", **oidc: object) -> Grant:
+    return Grant(grant_id, oauth.client_id, oauth.user_id, SCOPES, NOW, oidc=oidc or None)
+
+
+async def test_a_grant_reads_back_whole_with_its_authentication(oauth: OAuthStores) -> None:
+    grant = _grant(oauth, auth_time=1, acr="1", amr=["pwd"])
+    await oauth.grants.add(grant)
+    assert await oauth.grants.get(grant.id) == grant
+    assert await oauth.grants.oidc_context(grant.id) == {"auth_time": 1, "acr": "1", "amr": ["pwd"]}
+    assert await oauth.grants.get("no-such-grant") is None
+    assert await oauth.grants.oidc_context("no-such-grant") is None
+
+
+async def test_a_grant_without_authentication_context_has_none(oauth: OAuthStores) -> None:
+    await oauth.grants.add(_grant(oauth))
+    assert await oauth.grants.oidc_context("g1") is None
+
+
+async def test_a_revoked_grant_stays_revoked_from_its_first_revocation(
+    oauth: OAuthStores,
+) -> None:
+    await oauth.grants.add(_grant(oauth))
+    assert not await oauth.grants.is_revoked("g1")
+    await oauth.grants.revoke("g1")
+    first = await oauth.grants.get("g1")
+    assert first is not None and first.revoked_at is not None
+    assert await oauth.grants.is_revoked("g1")
+    await oauth.grants.revoke("g1")
+    again = await oauth.grants.get("g1")
+    assert again is not None and again.revoked_at == first.revoked_at
+
+
+async def test_a_grant_that_does_not_exist_counts_as_revoked(oauth: OAuthStores) -> None:
+    # Its client was deleted, and the grant with it: its tokens must stop.
+    assert await oauth.grants.is_revoked("no-such-grant")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_revoking_a_users_grants_to_a_client_ends_only_those_and_records_each(
+    db: Database, oauth: OAuthStores
+) -> None:
+    log = SqlRevocationLog(db)
+    store = SqlGrantStore(db, log)
+    other = await SqlClientStore(db, cache_seconds=0).add(web_client("other"))
+    for grant_id, client_id in [
+        ("a", oauth.client_id),
+        ("b", oauth.client_id),
+        ("c", other.client_id),
+    ]:
+        await store.add(Grant(grant_id, client_id, oauth.user_id, SCOPES, NOW))
+    await store.revoke("a")
+    assert sorted(await store.revoke_for(oauth.user_id, oauth.client_id)) == ["b"]
+    assert await store.revoke_for(oauth.user_id, oauth.client_id) == []
+    assert [e.revocation.value for e in await log.since(0, 10)] == ["a", "b"]
+    assert {e.revocation.kind for e in await log.since(0, 10)} == {RevocationKind.GRANT}
+    assert not await store.is_revoked("c")
+    assert [client for client, _ in await store.active_client_ids(oauth.user_id)] == ["other"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_client_listed_by_its_newest_live_grant(db: Database, oauth: OAuthStores) -> None:
+    store = SqlGrantStore(db)
+    later = NOW.replace(hour=10)
+    await store.add(Grant("old", oauth.client_id, oauth.user_id, SCOPES, NOW))
+    await store.add(Grant("new", oauth.client_id, oauth.user_id, SCOPES, later))
+    await store.first_party_grant(oauth.user_id)  # no client: not listed
+    assert await store.active_client_ids(oauth.user_id) == [(oauth.client_id, later)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_first_party_grant_is_made_once_and_ends_with_its_revocation(
+    db: Database, oauth: OAuthStores
+) -> None:
+    store = SqlGrantStore(db)
+    first = await store.first_party_grant(oauth.user_id)
+    assert await store.first_party_grant(oauth.user_id) == first
+    made = await store.get(first)
+    assert made is not None
+    assert (made.client_id, made.user_id) == (FIRST_PARTY_CLIENT_ID, oauth.user_id)
+    await store.add(Grant("theirs", oauth.client_id, oauth.user_id, SCOPES, NOW))
+    await store.revoke_first_party(oauth.user_id)
+    assert await store.is_revoked(first)
+    assert not await store.is_revoked("theirs")
+    assert await store.first_party_grant(oauth.user_id) != first
