@@ -1,8 +1,10 @@
-"""SqlSessionStore contract, on SQLite and PostgreSQL: taking the sessions that ran out."""
+"""SqlSessionStore contract, on SQLite and PostgreSQL: sessions by cookie hash and by ``sid``,
+signed out everywhere at once, and the ones that ran out taken by one sweeper each."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -63,3 +65,48 @@ async def test_workers_sweeping_at_once_each_take_a_session_at_most_once(db: Dat
     assert len(taken) == len(set(taken))
     rest = await SqlSessionStore(db).take_expired(T0, 10)
     assert len(taken) + len(rest) == 8
+
+
+async def test_a_session_reads_back_whole_by_hash_and_by_sid(db: Database) -> None:
+    store = SqlSessionStore(db)
+    (made,) = await _sessions(db, T0)
+    full = Session(
+        id_hash="f" * 64,
+        user_id=made.user_id,
+        created_at=T0,
+        auth_time=T0 - timedelta(minutes=1),
+        expires_at=T0 + timedelta(hours=1),
+        user_agent="Firefox",
+        sid="sid-full",
+        amr="pwd otp",
+        acr="urn:stint:acr:mfa",
+    )
+    await store.add(full)
+    assert await store.get(full.id_hash) == full
+    assert await store.by_sid("sid-full") == full
+    assert await store.get("0" * 63 + "9") is None
+    assert await store.by_sid("no-such-sid") is None
+    await store.delete(full.id_hash)
+    assert await store.get(full.id_hash) is None
+    assert await store.get(made.id_hash) == made
+
+
+async def test_a_session_without_sid_reads_back_with_an_empty_one(db: Database) -> None:
+    store = SqlSessionStore(db)
+    (made,) = await _sessions(db, T0)
+    bare = replace(made, id_hash="e" * 64, sid="")
+    await store.add(bare)
+    assert await store.get(bare.id_hash) == bare
+
+
+async def test_a_users_sessions_newest_first_all_run_out_at_once(db: Database) -> None:
+    store = SqlSessionStore(db)
+    ended, _older, newer = await _sessions(
+        db, T0 - timedelta(minutes=1), T0 + timedelta(hours=1), T0 + timedelta(hours=2)
+    )
+    await store.add(replace(newer, id_hash="n" * 64, sid="sid-new", created_at=T0))
+    listed = await store.for_user(newer.user_id)
+    assert listed[0].id_hash == "n" * 64 and len(listed) == 4
+    assert await store.expire_for_user(newer.user_id, T0) == 3  # the one that ended stays as is
+    assert {s.expires_at for s in await store.for_user(newer.user_id)} == {T0, ended.expires_at}
+    assert await store.for_user(newer.user_id + 100) == []

@@ -1,16 +1,27 @@
-"""SqlUserStore contract, on SQLite and PostgreSQL."""
+"""SqlUserStore contract, on SQLite and PostgreSQL: one account per name, a new password ends
+every grant, a disabled account has no profile, and every change reaches the other workers."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from stint.accounts.ports import UsernameTakenError
+from stint.protocol.ports import Grant, RefreshToken
+from stint.protocol.revocations import RevocationKind
+from stint.storage.client_store import SqlClientStore
 from stint.storage.database import Database
+from stint.storage.grant_store import SqlGrantStore
+from stint.storage.refresh_token_store import SqlRefreshTokenStore
+from stint.storage.revocation_log import SqlRevocationLog
 from stint.storage.user_store import SqlUserStore
+from tests.support.oauth_memory import web_client
 
 pytestmark = pytest.mark.anyio
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 async def test_add_and_find_by_id_and_key(db: Database) -> None:
@@ -20,6 +31,8 @@ async def test_add_and_find_by_id_and_key(db: Database) -> None:
     assert await store.by_username_key("alice") == user
     assert user.created_at.tzinfo is not None
     assert await store.by_id(user.id + 1) is None
+    assert await store.by_username_key("bob") is None
+    assert await store.by_username_key("alice\x00") is None  # PostgreSQL text cannot hold it
 
 
 async def test_concurrent_registrations_of_one_name_admit_exactly_one(db: Database) -> None:
@@ -47,3 +60,72 @@ async def test_disable_update_hash_and_page(db: Database) -> None:
     first = await store.page(after_id=0, limit=3)
     rest = await store.page(after_id=first[-1].id, limit=3)
     assert [u.username for u in first + rest] == [f"u{i}" for i in range(5)]
+
+
+async def test_a_new_password_ends_every_grant_and_its_refresh_tokens(db: Database) -> None:
+    log = SqlRevocationLog(db)
+    store, grants = SqlUserStore(db, log), SqlGrantStore(db, log)
+    user = await store.add(username="Alice", username_key="alice", password_hash="old")
+    other = await store.add(username="Bob", username_key="bob", password_hash="h")
+    client = await SqlClientStore(db, cache_seconds=0).add(web_client())
+    refresh = SqlRefreshTokenStore(db)
+    for grant_id, owner in [("alices", user.id), ("bobs", other.id)]:
+        await grants.add(Grant(grant_id, client.client_id, owner, frozenset(), NOW))
+        await refresh.add(
+            RefreshToken(grant_id, grant_id, client.client_id, owner, frozenset(), NOW, NOW)
+        )
+    first_party = await grants.first_party_grant(user.id)
+
+    await store.replace_password(user.id, "new")
+
+    found = await store.by_id(user.id)
+    assert found is not None and found.password_hash == "new"
+    assert await grants.is_revoked("alices") and await grants.is_revoked(first_party)
+    assert await refresh.get("alices") is None
+    assert not await grants.is_revoked("bobs") and await refresh.get("bobs") is not None
+    revoked = {(e.revocation.kind, e.revocation.value) for e in await log.since(0, 10)}
+    assert revoked == {
+        (RevocationKind.GRANT, "alices"),
+        (RevocationKind.GRANT, first_party),
+        (RevocationKind.USER, str(user.id)),  # every worker forgets the cached credentials
+    }
+
+
+async def test_a_rehash_changes_the_hash_and_nothing_else(db: Database) -> None:
+    log = SqlRevocationLog(db)
+    store = SqlUserStore(db, log)
+    user = await store.add(username="Alice", username_key="alice", password_hash="old")
+    await store.update_password_hash(user.id, "same password, new parameters")
+    found = await store.by_id(user.id)
+    assert found is not None and found.password_hash == "same password, new parameters"
+    assert await log.since(0, 10) == []
+
+
+async def test_disabling_is_announced_and_hides_the_profile(db: Database) -> None:
+    log = SqlRevocationLog(db)
+    store = SqlUserStore(db, log)
+    user = await store.add(username="Alice", username_key="alice", password_hash="h")
+    assert await store.set_disabled(user.id, True)
+    disabled = await store.by_id(user.id)
+    assert disabled is not None and disabled.disabled
+    assert await store.profile(user.id) is None
+    assert await store.set_disabled(user.id, False)
+    assert not await store.set_disabled(user.id + 100, True)
+    events = await log.since(0, 10)
+    assert [(e.revocation.kind, e.revocation.value) for e in events] == [
+        (RevocationKind.USER, str(user.id))
+    ] * 2
+
+
+async def test_a_profile_reads_back_with_when_it_changed(db: Database) -> None:
+    store = SqlUserStore(db)
+    user = await store.add(username="Alice", username_key="alice", password_hash="h")
+    assert await store.profile(user.id) == ("Alice", {}, None)
+    before = datetime.now(UTC)
+    await store.set_profile(user.id, {"given_name": "Ada", "locale": "en-GB"})
+    found = await store.profile(user.id)
+    assert found is not None
+    username, claims, updated_at = found
+    assert (username, claims) == ("Alice", {"given_name": "Ada", "locale": "en-GB"})
+    assert updated_at is not None and updated_at >= before - timedelta(seconds=1)
+    assert await store.profile(user.id + 100) is None
