@@ -73,6 +73,37 @@ async def test_pruning_forgets_only_events_whose_tokens_expired(db: Database) ->
     assert [e.revocation.value for e in await log.since(0, 10)] == ["live"]
 
 
+async def test_the_last_id_is_the_newest_events(db: Database) -> None:
+    log = SqlRevocationLog(db)
+    assert await log.last_id() == 0
+    await log.record(JTI, "a")
+    await log.record(JTI, "b")
+    assert await log.last_id() == (await log.since(0, 10))[-1].id
+
+
+async def test_after_a_commit_the_publishers_get_its_last_id_and_a_failing_one_is_logged(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = SqlRevocationLog(db)
+    published: list[int] = []
+
+    async def failing(_last_id: int) -> None:
+        raise ConnectionError("Redis went away")
+
+    async def publish(last_id: int) -> None:
+        published.append(last_id)
+
+    log.publish_with(failing)
+    log.publish_with(publish)
+    async with log.write() as tx:
+        tx.revoke(JTI, "a")
+        tx.revoke(JTI, "b")
+    async with log.write():
+        pass  # nothing revoked: nothing published
+    assert published == [await log.last_id()]
+    assert [r.message for r in caplog.records] == ["publishing a revocation failed"]
+
+
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
 async def test_on_postgresql_ids_are_handed_out_in_commit_order(db: Database) -> None:
     # A transaction that took its id but has not committed must not let a later one commit a

@@ -1,0 +1,136 @@
+"""RevocationPush: a revocation committed by one worker wakes the others, through PostgreSQL
+LISTEN/NOTIFY or Redis pub/sub, and again after the connection was lost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import text
+
+from stint.protocol.revocations import RevocationKind
+from stint.storage.database import Database
+from stint.storage.revocation_log import SqlRevocationLog
+from stint.storage.revocation_push import RevocationPush, redis_publisher
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.anyio
+
+REDIS_URL = os.environ.get("STINT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+class Woken:
+    """The catch-up a push runs: counts its calls; the first ``failures`` of them fail."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.calls = 0
+        self.failures = failures
+        self._called = asyncio.Condition()
+
+    async def __call__(self) -> None:
+        async with self._called:
+            self.calls += 1
+            self._called.notify_all()
+        if self.calls <= self.failures:
+            raise ConnectionError("the database went away")
+
+    async def called(self, times: int) -> None:
+        """Return once it was called ``times`` times in all."""
+        async with self._called:
+            await asyncio.wait_for(self._called.wait_for(lambda: self.calls >= times), 5)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisConnectionError, OSError):
+        await client.aclose()
+        if IN_CI:
+            pytest.fail(f"CI=true needs Redis, and none answers at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL} (set STINT_TEST_REDIS_URL)")
+    yield client
+    await client.aclose()
+
+
+async def _listening(database_url: str, woken: Woken) -> RevocationPush:
+    push = RevocationPush(woken)
+    push.start(database_url=database_url)
+    await asyncio.wait_for(push.listening.wait(), timeout=5)
+    await woken.called(1)  # the catch-up after subscribing
+    return push
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+async def test_a_commit_on_another_connection_wakes_the_listener(
+    db: Database, database_url: str
+) -> None:
+    woken = Woken()
+    push = await _listening(database_url, woken)
+    try:
+        await SqlRevocationLog(db).record(RevocationKind.GRANT, "g1")
+        await woken.called(2)
+    finally:
+        await push.aclose()
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+async def test_a_failed_catch_up_does_not_stop_the_listener(
+    db: Database, database_url: str
+) -> None:
+    woken = Woken(failures=1)  # the catch-up after subscribing fails
+    push = await _listening(database_url, woken)
+    try:
+        await SqlRevocationLog(db).record(RevocationKind.GRANT, "g1")
+        await woken.called(2)
+    finally:
+        await push.aclose()
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+async def test_a_listener_whose_connection_was_cut_listens_again_and_catches_up(
+    db: Database, database_url: str
+) -> None:
+    woken = Woken()
+    push = await _listening(database_url, woken)
+    try:
+        async with db.read() as conn:
+            cut = await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            )
+            assert cut.all() == [(True,)]
+        await woken.called(2)  # reconnected: catches up on what it may have missed
+        await SqlRevocationLog(db).record(RevocationKind.GRANT, "g1")
+        await woken.called(3)
+    finally:
+        await push.aclose()
+
+
+async def test_on_sqlite_nothing_listens(database_url: str) -> None:
+    push = RevocationPush(Woken())
+    push.start(database_url=database_url)
+    assert not push.listening.is_set()
+    await push.aclose()
+
+
+@pytest.mark.redis
+async def test_a_redis_publication_wakes_the_listener(redis: Redis) -> None:
+    woken = Woken()
+    push = RevocationPush(woken)
+    push.start(redis=redis)
+    try:
+        await asyncio.wait_for(push.listening.wait(), timeout=5)
+        await woken.called(1)
+        await redis_publisher(redis)(42)
+        await woken.called(2)
+    finally:
+        await push.aclose()
