@@ -94,3 +94,11 @@ def test_the_servers_schema_head_is_alembics_head() -> None:
     from stint.storage.schema import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD
+
+
+async def test_the_server_reads_the_databases_revision_without_alembic(empty_db: Database) -> None:
+    from stint.storage.schema import SCHEMA_HEAD, schema_revision
+
+    assert await schema_revision(empty_db) is None  # never migrated: no alembic_version table
+    await migrate(empty_db)
+    assert await schema_revision(empty_db) == SCHEMA_HEAD

@@ -22,6 +22,7 @@ from stint.timetracking.models import ActivityFields, EntryFields, EntryOrdering
 
 pytestmark = pytest.mark.anyio
 
+POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
@@ -206,3 +207,26 @@ async def test_overlapping_reports_every_entry_in_range_running_ones_included(
     found = await store.overlapping(user_id, T0 + HOUR, T0 + 3 * HOUR)
     assert sorted(e.id for e in found) == [ids[2], ids[3]]
     assert await store.overlapping(user_id, T0 - 2 * HOUR, T0) == []
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+async def test_an_activity_deleted_after_it_was_checked_is_an_unknown_activity(
+    db: Database, user_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PostgreSQL another worker may delete the activity between the check and the write:
+    # its foreign key refuses the write, which must read as an unknown activity, not a 500.
+    store = SqlTimeEntryStore(db)
+    activity = await _activity(db, user_id)
+    entry = await store.add(user_id, EntryFields(activity, T0, T0 + HOUR))
+    other = await _activity(db, user_id, "Reading")
+    await SqlActivityStore(db).delete(user_id, other, cascade=False, expected_version=None)
+
+    async def checked_before_the_deletion(*_args: object) -> None:
+        return None
+
+    monkeypatch.setattr(SqlTimeEntryStore, "_require_activity", checked_before_the_deletion)
+    with pytest.raises(UnknownActivityError):
+        await store.add(user_id, EntryFields(other, T0, T0 + HOUR))
+    with pytest.raises(UnknownActivityError):
+        await store.update(user_id, entry.id, EntryFields(other, T0, T0 + HOUR), 1)
+    assert await store.get(user_id, entry.id) == entry
