@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from stint.protocol.keys import (
     SIGNING_ALGORITHMS,
     KeyRing,
     SigningKey,
+    generate_signing_key,
     signing_key_from_private_jwk,
 )
 from stint.storage.database import Database
@@ -23,6 +25,23 @@ from stint.storage.tables import signing_keys
 pytestmark = pytest.mark.anyio
 
 SECRET = b"k" * 48
+_GENERATED: dict[str, list[SigningKey]] = {alg: [] for alg in SIGNING_ALGORITHMS}
+
+
+@pytest.fixture(autouse=True)
+def reused_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets distinct fresh keys, made once for every test: an RSA key takes ~100 ms to
+    generate, and the tests here generate dozens (every database starts empty, so none clash)."""
+    handed_out = dict.fromkeys(SIGNING_ALGORITHMS, 0)
+
+    def generate(alg: str = "ES256", created_at: datetime | None = None) -> SigningKey:
+        n = handed_out[alg]
+        handed_out[alg] += 1
+        if n == len(_GENERATED[alg]):
+            _GENERATED[alg].append(generate_signing_key(alg))
+        return dataclasses.replace(_GENERATED[alg][n], created_at=created_at or datetime.now(UTC))
+
+    monkeypatch.setattr("stint.storage.key_store.generate_signing_key", generate)
 
 
 async def test_workers_starting_together_agree_on_one_key_per_algorithm(
