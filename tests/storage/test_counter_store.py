@@ -45,12 +45,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def sql_db(backend: str, request: pytest.FixtureRequest) -> Database | None:
-    """The test database when the backend is one (async fixtures cannot ask for it by name)."""
-    return request.getfixturevalue("db") if backend in ("sqlite", "postgres") else None
-
-
-@pytest.fixture
 async def counters(backend: str, sql_db: Database | None) -> AsyncIterator[Counters]:
     if backend == "redis":
         async for made in _redis_counters():
