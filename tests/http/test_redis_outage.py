@@ -6,24 +6,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 
 from stint.settings import Settings
-from stint.storage.availability import is_unavailable
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, _free_port, basic, problem
 
 pytestmark = pytest.mark.anyio
-
-
-def test_redis_connection_errors_mean_unavailable_and_other_redis_errors_do_not() -> None:
-    from redis.exceptions import ResponseError
-
-    assert is_unavailable(RedisConnectionError("Connection refused"))
-    assert is_unavailable(RedisTimeoutError("Timeout reading from socket"))
-    assert not is_unavailable(ResponseError("WRONGTYPE"))
 
 
 @pytest.fixture

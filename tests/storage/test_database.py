@@ -4,6 +4,9 @@ the database cannot be reached now (a 503, not a 500), on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -68,3 +71,9 @@ async def test_a_connection_the_server_closed_is_unavailable(db: Database) -> No
         with pytest.raises(DBAPIError) as raised:
             await conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
     assert is_unavailable(raised.value)
+
+
+def test_redis_that_does_not_answer_is_unavailable_and_a_redis_error_is_not() -> None:
+    assert is_unavailable(RedisConnectionError("Connection refused"))
+    assert is_unavailable(RedisTimeoutError("Timeout reading from socket"))
+    assert not is_unavailable(ResponseError("WRONGTYPE"))

@@ -115,6 +115,33 @@ async def test_a_listener_whose_connection_was_cut_listens_again_and_catches_up(
         await push.aclose()
 
 
+@pytest.mark.parametrize("source", ["postgres", "redis"])
+async def test_a_listener_that_cannot_connect_says_so_and_keeps_trying(
+    source: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens on port 1: the first attempt fails at once, the next waits its back-off.
+    push = RevocationPush(Woken())
+    redis = Redis.from_url("redis://127.0.0.1:1/0") if source == "redis" else None
+    nowhere = "postgresql://postgres@127.0.0.1:1/stint" if source == "postgres" else None
+    push.start(database_url=nowhere, redis=redis)
+    try:
+
+        def warned() -> bool:
+            expected = "on PostgreSQL" if source == "postgres" else "on Redis"
+            return any(f"{expected} failed; reconnecting" in r.message for r in caplog.records)
+
+        deadline = asyncio.get_running_loop().time() + 5
+        while not warned():
+            assert asyncio.get_running_loop().time() < deadline, "no warning"
+            await asyncio.sleep(0.01)
+        assert not any(task.done() for task in push._tasks), "a listener gave up"
+        assert not push.listening.is_set()
+    finally:
+        await push.aclose()
+        if redis is not None:
+            await redis.aclose()
+
+
 async def test_on_sqlite_nothing_listens(database_url: str) -> None:
     push = RevocationPush(Woken())
     push.start(database_url=database_url)
