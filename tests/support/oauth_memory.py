@@ -1,8 +1,8 @@
 """In-memory OAuth stores (the ports of ``stint.protocol.ports``) and a grant context over them.
 
 They keep the stores' contracts (a code is consumed once, a token rotated once) without a
-database, so the grant rules are tested in microseconds; the SQL stores are held to the same
-contracts on SQLite and PostgreSQL by the HTTP and storage tests.
+database, so the grant rules are tested in microseconds. tests/storage runs each store contract
+against these fakes as well as the SQL stores on SQLite and PostgreSQL: a fake that drifts fails.
 """
 
 from __future__ import annotations
