@@ -20,6 +20,7 @@ from stint.protocol.ports import (
     Grant,
     OpaqueAccessToken,
     RefreshToken,
+    RevokedBecause,
     Rotation,
     rotation_of_rotated,
 )
@@ -40,9 +41,11 @@ __all__ = [
 
 
 class MemoryGrants:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, refresh_tokens: MemoryRefreshTokens) -> None:
         self.grants: dict[str, Grant] = {}
+        self.revocations: list[tuple[str, RevokedBecause]] = []
         self._clock = clock
+        self._refresh_tokens = refresh_tokens
 
     async def add(self, grant: Grant) -> None:
         self.grants[grant.id] = grant
@@ -54,10 +57,14 @@ class MemoryGrants:
         grant = self.grants.get(grant_id)
         return grant.oidc if grant is not None else None
 
-    async def revoke(self, grant_id: str) -> None:
+    async def revoke(self, grant_id: str, reason: RevokedBecause) -> None:
+        """Like SqlGrantStore: the grant and its refresh tokens end together, recorded once."""
         grant = self.grants.get(grant_id)
-        if grant is not None and grant.revoked_at is None:
-            self.grants[grant_id] = replace(grant, revoked_at=self._clock())
+        if grant is None or grant.revoked_at is not None:
+            return
+        self.grants[grant_id] = replace(grant, revoked_at=self._clock())
+        self._refresh_tokens.remove_grant(grant_id)
+        self.revocations.append((grant_id, reason))
 
     async def is_revoked(self, grant_id: str) -> bool:
         grant = self.grants.get(grant_id)
@@ -111,7 +118,7 @@ class MemoryRefreshTokens:
         self.tokens[successor.token_hash] = successor
         return Rotation.ROTATED
 
-    async def delete_for_grant(self, grant_id: str) -> None:
+    def remove_grant(self, grant_id: str) -> None:
         for token_hash in [h for h, t in self.tokens.items() if t.grant_id == grant_id]:
             del self.tokens[token_hash]
 
@@ -181,7 +188,8 @@ async def memory_oauth(*, refresh_ttl: int = 30 * 86400) -> MemoryOAuth:
     keys = KeyRing(load, clock=clock)
     await keys.reload()
     hasher = SecretHasher(b"memory-oauth-" + b"x" * 40)
-    grants, refresh_tokens = MemoryGrants(clock), MemoryRefreshTokens()
+    refresh_tokens = MemoryRefreshTokens()
+    grants = MemoryGrants(clock, refresh_tokens)
     jwt = AccessTokenIssuer(keys, issuer="https://as.example", audience="https://as/api", ttl=600)
     tokens = TokenFactory(
         jwt,

@@ -21,6 +21,7 @@ __all__ = [
     "OpaqueTokenStore",
     "RefreshToken",
     "RefreshTokenStore",
+    "RevokedBecause",
     "RevokedTokenStore",
     "Rotation",
     "TokenRecords",
@@ -46,6 +47,17 @@ class Grant:
     oidc: dict[str, Any] | None = None  # the authentication behind it (OIDC AuthContext JSON)
 
 
+class RevokedBecause(Enum):
+    """Why a grant was revoked: logged with the revocation, for whoever audits it."""
+
+    CODE_REUSED = "code_reused"  # RFC 6749 §4.1.2
+    REFRESH_REPLAYED = "refresh_replayed"  # RFC 9700 §4.14.2
+    REFRESH_REVOKED = "refresh_revoked"  # RFC 7009 §2.1
+    USER_REVOKED = "user_revoked"  # the account page's revoke button
+    FIRST_PARTY_REVOKED = "first_party_revoked"  # DELETE /api/token with the password
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
+
+
 class GrantStore(Protocol):
     async def add(self, grant: Grant) -> None: ...
 
@@ -55,8 +67,10 @@ class GrantStore(Protocol):
         """The OpenID Connect authentication context stored with the grant, if any."""
         ...
 
-    async def revoke(self, grant_id: str) -> None:
-        """Revoke the grant: every token issued under it stops working."""
+    async def revoke(self, grant_id: str, reason: RevokedBecause) -> None:
+        """Revoke the grant in one transaction: it is marked revoked, its refresh tokens are
+        deleted and the revocation is recorded for every worker, or nothing changes. Every
+        token issued under it stops working (opaque ones through their grant)."""
         ...
 
     async def is_revoked(self, grant_id: str) -> bool: ...
@@ -129,8 +143,6 @@ class RefreshTokenStore(Protocol):
     ) -> Rotation:
         """Retire ``token_hash`` and store ``successor``, atomically, once per token."""
         ...
-
-    async def delete_for_grant(self, grant_id: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
-"""SqlGrantStore: authorizations, and their revocation."""
+"""SqlGrantStore: authorizations, and their revocation (one transaction for all it ends)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -9,14 +10,16 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, bindparam, delete, select, update
 
-from stint.protocol.ports import Grant
+from stint.protocol.ports import Grant, RevokedBecause
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
 from stint.storage.database import Database
 from stint.storage.revocation_log import RevocationWrite, SqlRevocationLog
-from stint.storage.tables import grants, refresh_tokens
+from stint.storage.tables import consents, grants, refresh_tokens
 
 __all__ = ["SqlGrantStore", "revoke_grants"]
+
+log = logging.getLogger("stint.revocations")
 
 _g = grants.c
 _GET = select(
@@ -37,9 +40,10 @@ _FIRST_PARTY = (
 
 
 async def revoke_grants(
-    tx: RevocationWrite, *where: ColumnElement[bool], refresh_tokens_too: bool = False
+    tx: RevocationWrite, *where: ColumnElement[bool], reason: RevokedBecause
 ) -> list[str]:
-    """Revoke the live grants matching ``where`` in ``tx``, recording each; their ids."""
+    """Revoke the live grants matching ``where`` in ``tx``: each is marked revoked, its refresh
+    tokens deleted and its revocation recorded, all in ``tx``; their ids."""
     result = await tx.conn.execute(
         update(grants)
         .where(*where, grants.c.revoked_at.is_(None))
@@ -47,10 +51,13 @@ async def revoke_grants(
         .returning(grants.c.id)
     )
     ids = [row[0] for row in result]
-    if ids and refresh_tokens_too:
+    if ids:
+        # Opaque access tokens are not deleted: grant_id has no index there, and every reader
+        # of one (bearer validation, introspection) refuses it once its grant is revoked.
         await tx.conn.execute(delete(refresh_tokens).where(refresh_tokens.c.grant_id.in_(ids)))
     for grant_id in ids:
         tx.revoke(RevocationKind.GRANT, grant_id)
+        log.info("grant %s revoked: %s", grant_id, reason.value)
     return ids
 
 
@@ -94,16 +101,26 @@ class SqlGrantStore:
         value = orjson.loads(row[0])
         return value if isinstance(value, dict) else None
 
-    async def revoke(self, grant_id: str) -> None:
+    async def revoke(self, grant_id: str, reason: RevokedBecause) -> None:
         async with self._log.write() as tx:
-            await revoke_grants(tx, grants.c.id == grant_id)
+            await revoke_grants(tx, grants.c.id == grant_id, reason=reason)
 
     async def revoke_for(self, user_id: int, client_id: str) -> list[str]:
-        """Revoke every grant a user gave a client (the account page's revoke button)."""
+        """Revoke every grant a user gave a client and forget the consent, in one transaction
+        (the account page's revoke button: the app must ask again)."""
         async with self._log.write() as tx:
-            return await revoke_grants(
-                tx, grants.c.user_id == user_id, grants.c.client_id == client_id
+            revoked = await revoke_grants(
+                tx,
+                grants.c.user_id == user_id,
+                grants.c.client_id == client_id,
+                reason=RevokedBecause.USER_REVOKED,
             )
+            await tx.conn.execute(
+                delete(consents).where(
+                    consents.c.user_id == user_id, consents.c.client_id == client_id
+                )
+            )
+            return revoked
 
     async def first_party_grant(self, user_id: int) -> str:
         """The user's live first-party grant (/api/token), created when there is none."""
@@ -118,7 +135,12 @@ class SqlGrantStore:
     async def revoke_first_party(self, user_id: int) -> None:
         """Revoke the user's first-party grants: every token /api/token gave out stops."""
         async with self._log.write() as tx:
-            await revoke_grants(tx, grants.c.user_id == user_id, grants.c.client_id.is_(None))
+            await revoke_grants(
+                tx,
+                grants.c.user_id == user_id,
+                grants.c.client_id.is_(None),
+                reason=RevokedBecause.FIRST_PARTY_REVOKED,
+            )
 
     async def is_revoked(self, grant_id: str) -> bool:
         row = await self._db.fetch_one(_IS_REVOKED, {"grant_id": grant_id})

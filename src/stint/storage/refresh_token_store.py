@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 
 from stint.protocol.ports import RefreshToken, Rotation, rotation_of_rotated
 from stint.storage.database import Database
@@ -75,7 +75,3 @@ class SqlRefreshTokenStore:
         if row is None or row[0] is None:
             return Rotation.UNKNOWN
         return rotation_of_rotated(row[0], now, grace_seconds)
-
-    async def delete_for_grant(self, grant_id: str) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(delete(refresh_tokens).where(_r.grant_id == grant_id))

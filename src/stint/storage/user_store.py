@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stint.accounts.models import User
 from stint.accounts.ports import UsernameTakenError
+from stint.protocol.ports import RevokedBecause
 from stint.protocol.revocations import RevocationKind
 from stint.storage.database import Database, is_unique_violation
 from stint.storage.grant_store import revoke_grants
@@ -90,7 +91,9 @@ class SqlUserStore:
             await tx.conn.execute(
                 update(users).where(users.c.id == user_id).values(password_hash=password_hash)
             )
-            await revoke_grants(tx, grants.c.user_id == user_id, refresh_tokens_too=True)
+            await revoke_grants(
+                tx, grants.c.user_id == user_id, reason=RevokedBecause.PASSWORD_CHANGED
+            )
             # Every worker forgets the Basic credentials and status it cached for the user.
             tx.revoke(RevocationKind.USER, str(user_id))
 

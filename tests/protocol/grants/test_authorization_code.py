@@ -12,7 +12,7 @@ from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError
 from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.ports import AuthorizationCode
+from stint.protocol.ports import AuthorizationCode, RevokedBecause
 from stint.protocol.secrets import new_secret
 from stint.protocol.tokens import Subject
 from tests.http.oauth.flow import REDIRECT_URI, Pkce, new_pkce
@@ -100,3 +100,4 @@ async def test_a_reused_code_revokes_what_was_issued_from_it() -> None:
 
     assert await oauth.grants.is_revoked(grant_id)
     assert oauth.refresh_tokens.of_grant(grant_id) == []
+    assert oauth.grants.revocations == [(grant_id, RevokedBecause.CODE_REUSED)]

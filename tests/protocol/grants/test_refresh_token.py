@@ -12,7 +12,7 @@ from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError
 from stint.protocol.grants.refresh_token import RefreshTokenGrant
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.ports import Grant
+from stint.protocol.ports import Grant, RevokedBecause
 from stint.protocol.tokens import Subject
 from tests.support.oauth_memory import MemoryOAuth, memory_oauth, web_client
 
@@ -53,6 +53,7 @@ async def test_replaying_a_rotated_refresh_token_revokes_the_family() -> None:
 
     assert await oauth.grants.is_revoked(grant.id)
     assert oauth.refresh_tokens.of_grant(grant.id) == []
+    assert oauth.grants.revocations == [(grant.id, RevokedBecause.REFRESH_REPLAYED)]
     # The rightful holder's newest token ends with the thief's copy.
     assert "unknown" in await _refused(handler, client, second)
 

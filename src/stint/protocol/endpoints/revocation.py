@@ -8,7 +8,7 @@ from stint.protocol.access_tokens import AccessTokenVerifier
 from stint.protocol.client_auth import authenticate_client
 from stint.protocol.errors import InvalidRequestError, InvalidTokenError
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.ports import ClientStore, TokenRecords
+from stint.protocol.ports import ClientStore, RevokedBecause, TokenRecords
 from stint.protocol.secrets import SecretHasher
 
 __all__ = ["RevocationEndpoint"]
@@ -46,8 +46,7 @@ class RevocationEndpoint:
         if refresh is not None:
             if refresh.client_id == client_id:
                 # §2.1: revoking a refresh token also revokes the grant's access tokens.
-                await self._grants.revoke(refresh.grant_id)
-                await self._refresh_tokens.delete_for_grant(refresh.grant_id)
+                await self._grants.revoke(refresh.grant_id, RevokedBecause.REFRESH_REVOKED)
             return
         opaque = await self._opaque_tokens.get(token_hash)
         if opaque is not None:

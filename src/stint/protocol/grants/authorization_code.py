@@ -10,6 +10,7 @@ from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.context import AuthContext
+from stint.protocol.ports import RevokedBecause
 from stint.protocol.tokens import Subject
 
 __all__ = ["AuthorizationCodeGrant"]
@@ -46,8 +47,7 @@ class AuthorizationCodeGrant:
         _, first_use = await self._ctx.codes.consume(code_hash)
         if not first_use:
             # RFC 6749 §4.1.2: a reused code revokes every token issued from it.
-            await self._ctx.grants.revoke(code.grant_id)
-            await self._ctx.refresh_tokens.delete_for_grant(code.grant_id)
+            await self._ctx.grants.revoke(code.grant_id, RevokedBecause.CODE_REUSED)
             raise InvalidGrantError("the authorization code was already used")
         if code.expires_at <= self._ctx.tokens.now():
             raise InvalidGrantError("the authorization code expired")

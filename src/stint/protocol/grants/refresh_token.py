@@ -10,7 +10,7 @@ from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.context import AuthContext
-from stint.protocol.ports import RefreshToken, Rotation
+from stint.protocol.ports import RefreshToken, RevokedBecause, Rotation
 from stint.protocol.scopes import granted_scopes
 from stint.protocol.tokens import Subject
 
@@ -71,8 +71,7 @@ class RefreshTokenGrant:
             outcome = Rotation.REUSED  # the successor moved on: this copy is not a retry
         if outcome is Rotation.REUSED:
             # RFC 9700 §4.14.2: a rotated token came back, so someone holds a copy. End the family.
-            await self._ctx.grants.revoke(current.grant_id)
-            await self._ctx.refresh_tokens.delete_for_grant(current.grant_id)
+            await self._ctx.grants.revoke(current.grant_id, RevokedBecause.REFRESH_REPLAYED)
             raise InvalidGrantError("the refresh token was already used")
         if outcome is Rotation.UNKNOWN:
             raise InvalidGrantError("unknown refresh token")

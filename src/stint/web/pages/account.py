@@ -116,9 +116,7 @@ def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
         client_id = request.path_params["client_id"]
         # Revoking the grants stops their access tokens (JWT and opaque) at the next check;
         # their refresh tokens go too, and forgetting the consent makes the app ask again.
-        for grant_id in await oauth.grants.revoke_for(user.id, client_id):
-            await oauth.refresh_tokens.delete_for_grant(grant_id)
-        await oauth.consents.remove(user.id, client_id)
+        await oauth.grants.revoke_for(user.id, client_id)
         return RedirectResponse("/account?notice=revoked", status_code=303)
 
     async def end_session(request: Request) -> Response:
