@@ -11,6 +11,8 @@ from stint.protocol.clients import Client
 from stint.protocol.consent import Consent
 
 __all__ = [
+    "Approval",
+    "ApprovalStore",
     "AuthorizationCode",
     "AuthorizationCodeStore",
     "ClientStore",
@@ -192,6 +194,23 @@ class ConsentStore(Protocol):
         ...
 
     async def remove(self, user_id: int, client_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """Everything one approval at the authorization endpoint creates."""
+
+    grant: Grant
+    code: AuthorizationCode | None = None
+    opaque_token: OpaqueAccessToken | None = None  # front-channel, for a client that chose them
+    consent: Consent | None = None  # just given, on top of what the user consented to before
+    sid: str | None = None  # OIDC: the browser session the client now takes part in (logout)
+
+
+class ApprovalStore(Protocol):
+    async def record(self, approval: Approval) -> None:
+        """Store all of ``approval`` in one transaction: all of it, or (on a failure) none."""
+        ...
 
 
 class UserDirectory(Protocol):

@@ -61,6 +61,25 @@ class TokenFactory:
     def now(self) -> datetime:
         return self._clock()
 
+    def grant(
+        self,
+        client: Client,
+        subject: Subject,
+        scopes: frozenset[str],
+        grant_id: str | None = None,
+        *,
+        oidc: dict[str, Any] | None = None,
+    ) -> Grant:
+        """A new grant, not yet stored."""
+        return Grant(
+            id=grant_id or secrets.token_urlsafe(16),
+            client_id=client.client_id,
+            user_id=subject.user_id,
+            scopes=scopes,
+            created_at=self._clock(),
+            oidc=oidc,
+        )
+
     async def new_grant(
         self,
         client: Client,
@@ -70,21 +89,14 @@ class TokenFactory:
         *,
         oidc: dict[str, Any] | None = None,
     ) -> Grant:
-        grant = Grant(
-            id=grant_id or secrets.token_urlsafe(16),
-            client_id=client.client_id,
-            user_id=subject.user_id,
-            scopes=scopes,
-            created_at=self._clock(),
-            oidc=oidc,
-        )
+        grant = self.grant(client, subject, scopes, grant_id, oidc=oidc)
         await self._grants.add(grant)
         return grant
 
-    async def access_token(
+    def unstored_access_token(
         self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str | None
-    ) -> tuple[str, int]:
-        """A JWT (RFC 9068), or for clients that chose them, an opaque token stored hashed."""
+    ) -> tuple[str, int, OpaqueAccessToken | None]:
+        """``access_token``'s value and lifetime, and the opaque token's record left to store."""
         if not client.opaque_access_tokens:
             issued = self._jwt.issue(
                 subject=subject.sub(client),
@@ -93,20 +105,27 @@ class TokenFactory:
                 scopes=scopes,
                 grant_id=grant_id,
             )
-            return issued.value, issued.expires_in
+            return issued.value, issued.expires_in, None
         value = new_secret()
-        await self._opaque_tokens.add(
-            OpaqueAccessToken(
-                token_hash=self._hasher.hash(value),
-                grant_id=grant_id,
-                client_id=client.client_id,
-                user_id=subject.user_id,
-                username=subject.username,
-                scopes=scopes,
-                expires_at=self._clock() + timedelta(seconds=self._jwt.ttl),
-            )
+        record = OpaqueAccessToken(
+            token_hash=self._hasher.hash(value),
+            grant_id=grant_id,
+            client_id=client.client_id,
+            user_id=subject.user_id,
+            username=subject.username,
+            scopes=scopes,
+            expires_at=self._clock() + timedelta(seconds=self._jwt.ttl),
         )
-        return value, self._jwt.ttl
+        return value, self._jwt.ttl, record
+
+    async def access_token(
+        self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str | None
+    ) -> tuple[str, int]:
+        """A JWT (RFC 9068), or for clients that chose them, an opaque token stored hashed."""
+        value, expires_in, record = self.unstored_access_token(client, subject, scopes, grant_id)
+        if record is not None:
+            await self._opaque_tokens.add(record)
+        return value, expires_in
 
     def refresh_token(
         self,

@@ -12,7 +12,7 @@ from stint.protocol.ports import AuthorizationCode
 from stint.storage.database import Database
 from stint.storage.tables import authorization_codes
 
-__all__ = ["SqlAuthorizationCodeStore"]
+__all__ = ["SqlAuthorizationCodeStore", "code_row"]
 
 _c = authorization_codes.c
 _COLUMNS = (
@@ -40,28 +40,31 @@ def _code(row: Any) -> AuthorizationCode:
     return AuthorizationCode(*values)
 
 
+def code_row(code: AuthorizationCode) -> dict[str, Any]:
+    """The ``authorization_codes`` row for ``code``."""
+    return {
+        "code_hash": code.code_hash,
+        "grant_id": code.grant_id,
+        "client_id": code.client_id,
+        "user_id": code.user_id,
+        "redirect_uri": code.redirect_uri,
+        "scopes": " ".join(sorted(code.scopes)),
+        "code_challenge": code.code_challenge,
+        "code_challenge_method": code.code_challenge_method,
+        "nonce": code.nonce,
+        "oidc": orjson.dumps(code.oidc).decode() if code.oidc is not None else None,
+        "auth_time": code.auth_time,
+        "expires_at": code.expires_at,
+    }
+
+
 class SqlAuthorizationCodeStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def add(self, code: AuthorizationCode) -> None:
         async with self._db.write() as conn:
-            await conn.execute(
-                authorization_codes.insert().values(
-                    code_hash=code.code_hash,
-                    grant_id=code.grant_id,
-                    client_id=code.client_id,
-                    user_id=code.user_id,
-                    redirect_uri=code.redirect_uri,
-                    scopes=" ".join(sorted(code.scopes)),
-                    code_challenge=code.code_challenge,
-                    code_challenge_method=code.code_challenge_method,
-                    nonce=code.nonce,
-                    oidc=orjson.dumps(code.oidc).decode() if code.oidc is not None else None,
-                    auth_time=code.auth_time,
-                    expires_at=code.expires_at,
-                )
-            )
+            await conn.execute(authorization_codes.insert().values(**code_row(code)))
 
     async def get(self, code_hash: str) -> AuthorizationCode | None:
         row = await self._db.fetch_one(_GET, {"code_hash": code_hash})

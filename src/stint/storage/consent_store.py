@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stint.protocol.consent import Consent
 from stint.storage.database import Database, dialect_insert
 from stint.storage.tables import consents
 
-__all__ = ["SqlConsentStore"]
+__all__ = ["SqlConsentStore", "add_consent"]
 
 _GRANTED = select(consents.c.scopes, consents.c.claims).where(
     consents.c.user_id == bindparam("user_id"), consents.c.client_id == bindparam("client_id")
@@ -29,31 +30,8 @@ class SqlConsentStore:
 
     async def add(self, user_id: int, client_id: str, consent: Consent) -> None:
         """Add ``consent`` to what the user agreed to; two approvals at once both succeed."""
-        insert = dialect_insert(self._db.dialect)(consents).values(
-            user_id=user_id,
-            client_id=client_id,
-            scopes=" ".join(sorted(consent.scopes)),
-            claims=" ".join(sorted(consent.claims)),
-            granted_at=datetime.now(UTC),
-        )
-        # One atomic upsert: it inserts, or locks the row a concurrent approval made and returns
-        # what it holds (a delete-then-insert raced into a unique violation on PostgreSQL).
-        upsert = insert.on_conflict_do_update(
-            index_elements=[consents.c.user_id, consents.c.client_id],
-            set_={"granted_at": insert.excluded.granted_at},
-        ).returning(consents.c.scopes, consents.c.claims)
         async with self._db.write() as conn:
-            stored = _consent((await conn.execute(upsert)).one())
-            merged = stored | consent
-            if merged != stored:  # the row was there already: keep what it holds, add this
-                await conn.execute(
-                    update(consents)
-                    .where(consents.c.user_id == user_id, consents.c.client_id == client_id)
-                    .values(
-                        scopes=" ".join(sorted(merged.scopes)),
-                        claims=" ".join(sorted(merged.claims)),
-                    )
-                )
+            await add_consent(conn, self._db.dialect, user_id, client_id, consent)
 
     async def remove(self, user_id: int, client_id: str) -> None:
         async with self._db.write() as conn:
@@ -62,6 +40,36 @@ class SqlConsentStore:
                     consents.c.user_id == user_id, consents.c.client_id == client_id
                 )
             )
+
+
+async def add_consent(
+    conn: AsyncConnection, dialect: str, user_id: int, client_id: str, consent: Consent
+) -> None:
+    """Add ``consent`` to what the user agreed to, in the transaction ``conn``."""
+    insert = dialect_insert(dialect)(consents).values(
+        user_id=user_id,
+        client_id=client_id,
+        scopes=" ".join(sorted(consent.scopes)),
+        claims=" ".join(sorted(consent.claims)),
+        granted_at=datetime.now(UTC),
+    )
+    # One atomic upsert: it inserts, or locks the row a concurrent approval made and returns
+    # what it holds (a delete-then-insert raced into a unique violation on PostgreSQL).
+    upsert = insert.on_conflict_do_update(
+        index_elements=[consents.c.user_id, consents.c.client_id],
+        set_={"granted_at": insert.excluded.granted_at},
+    ).returning(consents.c.scopes, consents.c.claims)
+    stored = _consent((await conn.execute(upsert)).one())
+    merged = stored | consent
+    if merged != stored:  # the row was there already: keep what it holds, add this
+        await conn.execute(
+            update(consents)
+            .where(consents.c.user_id == user_id, consents.c.client_id == client_id)
+            .values(
+                scopes=" ".join(sorted(merged.scopes)),
+                claims=" ".join(sorted(merged.claims)),
+            )
+        )
 
 
 def _consent(row: Sequence[Any]) -> Consent:

@@ -17,7 +17,7 @@ from stint.storage.database import Database
 from stint.storage.revocation_log import RevocationWrite, SqlRevocationLog
 from stint.storage.tables import consents, grants, refresh_tokens
 
-__all__ = ["SqlGrantStore", "revoke_grants"]
+__all__ = ["SqlGrantStore", "grant_row", "revoke_grants"]
 
 log = logging.getLogger("stint.revocations")
 
@@ -61,24 +61,27 @@ async def revoke_grants(
     return ids
 
 
+def grant_row(grant: Grant) -> dict[str, Any]:
+    """The ``grants`` row for ``grant``."""
+    return {
+        "id": grant.id,
+        # The first-party client (/api/token) is no row of ``clients``.
+        "client_id": None if grant.client_id == FIRST_PARTY_CLIENT_ID else grant.client_id,
+        "user_id": grant.user_id,
+        "scopes": " ".join(sorted(grant.scopes)),
+        "created_at": grant.created_at,
+        "oidc": orjson.dumps(grant.oidc).decode() if grant.oidc is not None else None,
+    }
+
+
 class SqlGrantStore:
     def __init__(self, db: Database, revocation_log: SqlRevocationLog | None = None) -> None:
         self._db = db
         self._log = revocation_log or SqlRevocationLog(db)
 
     async def add(self, grant: Grant) -> None:
-        client_id = None if grant.client_id == FIRST_PARTY_CLIENT_ID else grant.client_id
         async with self._db.write() as conn:
-            await conn.execute(
-                grants.insert().values(
-                    id=grant.id,
-                    client_id=client_id,
-                    user_id=grant.user_id,
-                    scopes=" ".join(sorted(grant.scopes)),
-                    created_at=grant.created_at,
-                    oidc=orjson.dumps(grant.oidc).decode() if grant.oidc is not None else None,
-                )
-            )
+            await conn.execute(grants.insert().values(**grant_row(grant)))
 
     async def get(self, grant_id: str) -> Grant | None:
         row = await self._db.fetch_one(_GET, {"grant_id": grant_id})

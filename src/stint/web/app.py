@@ -58,6 +58,7 @@ from stint.protocol.secrets import SecretHasher
 from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
 from stint.storage.activity_store import SqlActivityStore
+from stint.storage.approval_store import SqlApprovalStore
 from stint.storage.client_store import SqlClientStore
 from stint.storage.code_store import SqlAuthorizationCodeStore
 from stint.storage.consent_store import SqlConsentStore
@@ -300,9 +301,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         pages=page_context,
         clients=oauth.clients,
         consents=oauth.consents,
-        responder=AuthorizationResponder(
-            oauth.codes, tokens, issuer, id_tokens, oauth.session_clients
-        ),
+        responder=AuthorizationResponder(SqlApprovalStore(db), tokens, issuer, id_tokens),
         policy=AuthorizePolicy(
             require_pkce=settings.pkce_required,
             allow_plain_pkce=settings.allow_plain_pkce,

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
+from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
 from stint.protocol.oidc.context import AuthContext
 from stint.protocol.oidc.id_token import IdTokenIssuer
-from stint.protocol.oidc.ports import SessionClients
-from stint.protocol.ports import AuthorizationCode, AuthorizationCodeStore
+from stint.protocol.ports import Approval, ApprovalStore, AuthorizationCode
 from stint.protocol.secrets import new_secret
 from stint.protocol.tokens import Subject, TokenFactory
 
@@ -53,17 +53,15 @@ def redirect_url(target: RedirectTarget, params: dict[str, str]) -> str:
 class AuthorizationResponder:
     def __init__(
         self,
-        codes: AuthorizationCodeStore,
+        approvals: ApprovalStore,
         tokens: TokenFactory,
         issuer: str,
         id_tokens: IdTokenIssuer | None = None,
-        session_clients: SessionClients | None = None,
     ) -> None:
-        self._codes = codes
+        self._approvals = approvals
         self._tokens = tokens
         self._issuer = issuer
         self._id_tokens = id_tokens
-        self._session_clients = session_clients
 
     def _reply(self, target: RedirectTarget, params: dict[str, str]) -> AuthorizationReply:
         values = dict(params)
@@ -73,9 +71,18 @@ class AuthorizationResponder:
         return AuthorizationReply(target, values)
 
     async def approve(
-        self, request: AuthorizationRequest, subject: Subject, authn: Authentication
+        self,
+        request: AuthorizationRequest,
+        subject: Subject,
+        authn: Authentication,
+        *,
+        consent: Consent | None = None,
     ) -> AuthorizationReply:
-        """The response to send after the user approved."""
+        """The response to send after the user approved (giving ``consent`` just now, if any).
+
+        What the approval creates (consent, grant, code, opaque token, the session's client) is
+        stored in one transaction once every value is made: a failure leaves none of it.
+        """
         if subject.user_id is None:
             raise ValueError("only a signed-in user can approve")
         values = request.response_values
@@ -88,14 +95,16 @@ class AuthorizationResponder:
             nonce=request.nonce,
         )
         openid = request.is_openid and self._id_tokens is not None
-        grant = await self._tokens.new_grant(
+        grant = self._tokens.grant(
             request.client, subject, request.scopes, oidc=auth.to_json() if openid else None
         )
         body: dict[str, str] = {}
+        code = None
         if "code" in values:
-            body["code"] = await self._new_code(request, subject.user_id, grant.id, auth, openid)
+            body["code"], code = self._new_code(request, subject.user_id, grant.id, auth, openid)
+        opaque = None
         if "token" in values:
-            access, expires_in = await self._tokens.access_token(
+            access, expires_in, opaque = self._tokens.unstored_access_token(
                 request.client, subject, request.scopes, grant.id
             )
             body |= {
@@ -116,37 +125,35 @@ class AuthorizationResponder:
                 code=body.get("code"),
                 state=request.target.state,
             )
-        if openid and authn.sid and self._session_clients is not None:
-            await self._session_clients.add(authn.sid, request.client.client_id, subject.user_id)
+        await self._approvals.record(
+            Approval(grant, code, opaque, consent, sid=authn.sid if openid and authn.sid else None)
+        )
         return self._reply(request.target, body)
 
-    async def _new_code(
+    def _new_code(
         self,
         request: AuthorizationRequest,
         user_id: int,
         grant_id: str,
         auth: AuthContext,
         openid: bool,
-    ) -> str:
+    ) -> tuple[str, AuthorizationCode]:
         code = new_secret()
         now = self._tokens.now()
-        await self._codes.add(
-            AuthorizationCode(
-                code_hash=self._tokens.hasher.hash(code),
-                grant_id=grant_id,
-                client_id=request.client.client_id,
-                user_id=user_id,
-                redirect_uri=request.redirect_uri_param,
-                scopes=request.scopes,
-                code_challenge=request.code_challenge,
-                code_challenge_method=request.code_challenge_method,
-                auth_time=datetime.fromtimestamp(auth.auth_time, now.tzinfo),
-                expires_at=now + CODE_TTL,
-                nonce=request.nonce,
-                oidc=auth.to_json() if openid else None,
-            )
+        return code, AuthorizationCode(
+            code_hash=self._tokens.hasher.hash(code),
+            grant_id=grant_id,
+            client_id=request.client.client_id,
+            user_id=user_id,
+            redirect_uri=request.redirect_uri_param,
+            scopes=request.scopes,
+            code_challenge=request.code_challenge,
+            code_challenge_method=request.code_challenge_method,
+            auth_time=datetime.fromtimestamp(auth.auth_time, now.tzinfo),
+            expires_at=now + CODE_TTL,
+            nonce=request.nonce,
+            oidc=auth.to_json() if openid else None,
         )
-        return code
 
     def deny(self, request: AuthorizationRequest) -> AuthorizationReply:
         return self.error(request.target, "access_denied", "the user denied the request")

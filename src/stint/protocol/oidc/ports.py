@@ -35,7 +35,7 @@ class ClaimsSource(Protocol):
 
 
 class SessionClients(Protocol):
-    async def add(self, sid: str, client_id: str, user_id: int) -> None: ...
+    """Which clients a browser session signed in to (recorded with each approval)."""
 
     async def clients(self, sid: str) -> list[str]: ...
 

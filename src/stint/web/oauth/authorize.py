@@ -105,7 +105,12 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             return send(request, deps.responder.error_for(exc.target, exc.error), 302)
 
     async def approve(
-        request: Request, auth: AuthorizationRequest, session: Session, user: User, status: int
+        request: Request,
+        auth: AuthorizationRequest,
+        session: Session,
+        user: User,
+        status: int,
+        consent: Consent | None = None,
     ) -> Response:
         authn = Authentication(
             auth_time=session.auth_time,
@@ -113,7 +118,8 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             amr=tuple(session.amr.split()),
             acr=session.acr or _requested_acr(auth),
         )
-        reply = await deps.responder.approve(auth, Subject(user.id, user.username), authn)
+        subject = Subject(user.id, user.username)
+        reply = await deps.responder.approve(auth, subject, authn, consent=consent)
         return send(request, reply, status)
 
     def step_for(
@@ -209,8 +215,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             return send(request, deps.responder.error_for(auth.target, step), 303)
         if step is Step.LOGIN:
             return to_sign_in(auth, reauthenticate=True)
-        await deps.consents.add(user.id, auth.client.client_id, auth.asked_consent)
-        return await approve(request, auth, session, user, 303)
+        return await approve(request, auth, session, user, 303, auth.asked_consent)
 
     return [
         Route("/o/authorize/", authorize_get, methods=["GET"]),
