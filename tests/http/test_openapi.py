@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+from stint.protocol.access_tokens import AccessTokenIssuer
+from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
 from stint.web.api import schemas
 from stint.web.app import API_OPERATIONS
 from tests.conftest import PASSWORD, Account, problem, register
@@ -232,7 +234,10 @@ async def test_responses_are_well_formed(document: dict[str, Any]) -> None:
         for requirement in op["security"]:
             assert set(requirement) <= schemes, where
         if op["security"]:
-            assert {"401", "403", "429"} <= set(responses), where
+            assert {"401", "429"} <= set(responses), where
+        # A scope named in the security requirement is one a token can lack: 403.
+        scoped = any(roles for requirement in op["security"] for roles in requirement.values())
+        assert scoped == ("403" in responses), where
         if "requestBody" in op:
             assert {"400", "413", "415"} <= set(responses), where
 
@@ -292,6 +297,39 @@ async def test_security_is_what_the_document_says(
             assert "Basic realm=" in challenge and "Bearer realm=" in challenge, where
         else:
             assert response.status_code != 401, where
+
+
+async def test_a_token_without_the_documented_scope_is_refused_before_anything_else(
+    client: httpx.AsyncClient, app: Starlette, document: dict[str, Any], alice: Account
+) -> None:
+    """RFC 6750 §3.1: each operation needs the scope its security requirement names."""
+    keys = app.state.runtime.keys
+    issuer = AccessTokenIssuer(
+        keys, issuer="http://testserver", audience="http://testserver/api", ttl=60
+    )
+    ids = {"users": alice.id, "*": 2**31 - 1}
+    scoped = 0
+    for method, path, op in operations(document):
+        roles = [
+            role for requirement in op["security"] for role in requirement.get("bearerAuth", [])
+        ]
+        if not roles:
+            continue
+        scoped += 1
+        (scope,) = roles
+        token = issuer.issue(
+            subject=str(alice.id),
+            username="alice",
+            client_id=FIRST_PARTY_CLIENT_ID,
+            scopes=API_SCOPES - {scope},
+            grant_id=None,
+        ).value
+        headers = {"Authorization": f"Bearer {token}"}
+        response = await client.request(method, concrete(path, ids), headers=headers)
+        problem(response, 403)
+        challenge = response.headers["www-authenticate"]
+        assert 'error="insufficient_scope"' in challenge and f'scope="{scope}"' in challenge
+    assert scoped == 17
 
 
 # What the API answers, against what the document says it answers

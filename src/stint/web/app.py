@@ -107,7 +107,7 @@ __all__ = ["API_OPERATIONS", "OAuthStores", "SchemaOutOfDateError", "create_app"
 
 log = logging.getLogger("stint")
 
-API_OPERATIONS: list[Operation] = [
+API_OPERATIONS: list[Operation[Any]] = [
     *accounts.OPERATIONS,
     *activities.OPERATIONS,
     *time_entries.OPERATIONS,
@@ -117,7 +117,7 @@ API_OPERATIONS: list[Operation] = [
 _HOT_FIRST = ("/api/resource", "/api/activities", "/api/time-entries")
 
 
-def _routing_order(operation: Operation) -> int:
+def _routing_order(operation: Operation[Any]) -> int:
     hot = operation.method == "GET" and operation.path in _HOT_FIRST
     return _HOT_FIRST.index(operation.path) if hot else len(_HOT_FIRST)
 
@@ -391,7 +391,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     # Starlette tries routes in order: the API's hot paths come first. The token, revocation and
     # introspection endpoints are answered before routing, by OAuthEndpointsDispatch.
     routes: list[BaseRoute] = [
-        *starlette_routes(sorted(API_OPERATIONS, key=_routing_order)),
+        *starlette_routes(sorted(API_OPERATIONS, key=_routing_order), services.authenticate),
         *metadata_routes(endpoints),
         *oidc_routes(oidc),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),

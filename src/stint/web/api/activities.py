@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from stint.timetracking.models import ActivityFields
 from stint.web.api.context import services
 from stint.web.api.http import if_match_versions, object_id, read_body, read_query
-from stint.web.api.operations import Operation
+from stint.web.api.operations import USER, Operation
 from stint.web.api.representations import (
     activity_json,
     list_response,
@@ -25,6 +27,7 @@ from stint.web.api.schemas import (
 )
 from stint.web.pagination import decode_cursor, encode_cursor
 from stint.web.problems import field_errors
+from stint.web.security import Principal
 
 __all__ = ["OPERATIONS"]
 
@@ -34,10 +37,8 @@ _CSV_COLUMNS = [
 ]
 
 
-async def list_activities(request: Request) -> Response:
+async def list_activities(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("activities:read")
     query = read_query(request, ListQuery)
     after_id = decode_cursor(query.cursor, (int,))[0] if query.cursor else 0
     page = await svc.timetracking.activities(
@@ -50,10 +51,8 @@ async def list_activities(request: Request) -> Response:
     return list_response(request, rows, cursor, _CSV_COLUMNS, "activities")
 
 
-async def create_activity(request: Request) -> Response:
+async def create_activity(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("activities:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, ActivityIn)
     fields = ActivityFields(body.name, body.description, body.colour, body.archived)
@@ -64,18 +63,14 @@ async def create_activity(request: Request) -> Response:
     )
 
 
-async def get_activity(request: Request) -> Response:
+async def get_activity(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("activities:read")
     activity = await svc.timetracking.activity(principal.user_id, object_id(request))
     return object_response(request, activity_json(activity), activity.version)
 
 
-async def replace_activity(request: Request) -> Response:
+async def replace_activity(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("activities:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, ActivityIn)
     fields = ActivityFields(body.name, body.description, body.colour, body.archived)
@@ -85,10 +80,8 @@ async def replace_activity(request: Request) -> Response:
     return object_response(request, activity_json(activity), activity.version)
 
 
-async def patch_activity(request: Request) -> Response:
+async def patch_activity(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("activities:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, ActivityPatch)
     changes = body.model_dump(exclude_unset=True)
@@ -101,10 +94,8 @@ async def patch_activity(request: Request) -> Response:
     return object_response(request, activity_json(activity), activity.version)
 
 
-async def delete_activity(request: Request) -> Response:
+async def delete_activity(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("activities:write")
     # A boolean as documented: `cascade=ture` is a 400, not a quiet false.
     cascade = read_query(request, DeleteActivityQuery).cascade
     await svc.timetracking.delete_activity(
@@ -118,7 +109,7 @@ async def delete_activity(request: Request) -> Response:
 
 _ITEM = "/api/activities/{id:int}"
 
-OPERATIONS = [
+OPERATIONS: list[Operation[Any]] = [
     Operation(
         "GET",
         "/api/activities",
@@ -129,6 +120,8 @@ OPERATIONS = [
         query=ListQuery,
         csv=True,
         conditional=True,
+        caller=USER,
+        scope="activities:read",
     ),
     Operation(
         "POST",
@@ -140,6 +133,8 @@ OPERATIONS = [
         body=ActivityIn,
         response=ActivityOut,
         errors=(400, 409, 413, 415),
+        caller=USER,
+        scope="activities:write",
     ),
     Operation(
         "GET",
@@ -150,6 +145,8 @@ OPERATIONS = [
         response=ActivityOut,
         conditional=True,
         errors=(404,),
+        caller=USER,
+        scope="activities:read",
     ),
     Operation(
         "PUT",
@@ -161,6 +158,8 @@ OPERATIONS = [
         response=ActivityOut,
         conditional=True,
         errors=(400, 404, 409, 412, 413, 415),
+        caller=USER,
+        scope="activities:write",
     ),
     Operation(
         "PATCH",
@@ -172,6 +171,8 @@ OPERATIONS = [
         response=ActivityOut,
         conditional=True,
         errors=(400, 404, 409, 412, 413, 415),
+        caller=USER,
+        scope="activities:write",
     ),
     Operation(
         "DELETE",
@@ -183,5 +184,7 @@ OPERATIONS = [
         conditional=True,
         errors=(404, 409, 412),
         query=DeleteActivityQuery,
+        caller=USER,
+        scope="activities:write",
     ),
 ]

@@ -28,7 +28,7 @@ _STANDARD_ERRORS = {
 }
 
 
-def openapi_document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
+def openapi_document(operations: list[Operation[Any]], *, server_url: str) -> dict[str, Any]:
     models: set[type[BaseModel]] = {Problem}
     for op in operations:
         models.update(m for m in (op.body, op.response) if m is not None)
@@ -59,7 +59,7 @@ def openapi_document(operations: list[Operation], *, server_url: str) -> dict[st
     }
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+def _operation(op: Operation[Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": f"{op.method.lower()}_{op.endpoint.__name__}",
         "summary": op.summary,
@@ -67,10 +67,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         "parameters": _parameters(op),
         "responses": _responses(op),
     }
-    if op.auth:
-        operation["security"] = [{"basicAuth": []}, {"bearerAuth": []}]
-    else:
-        operation["security"] = []
+    # OpenAPI 3.1 §4.8.30: for an http scheme the list holds roles: here the token's scope.
+    roles = [op.scope] if op.scope is not None else []
+    operation["security"] = [
+        {scheme: roles if scheme == "bearerAuth" else []} for scheme in op.caller.schemes
+    ]
     if op.body is not None:
         operation["requestBody"] = {
             "required": True,
@@ -81,7 +82,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     return operation
 
 
-def _parameters(op: Operation) -> list[dict[str, Any]]:
+def _parameters(op: Operation[Any]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {
             "name": name,
@@ -111,7 +112,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
-def _responses(op: Operation) -> dict[str, Any]:
+def _responses(op: Operation[Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if op.response is not None:
         content = {
@@ -127,7 +128,9 @@ def _responses(op: Operation) -> dict[str, Any]:
     # What every operation of its kind can answer, whatever its own list says: a failed sign-in
     # (HTTP Basic is throttled: 429), a query or body that does not validate (400), a body
     # limit that applies to every method that may carry one (413), a body that is not JSON (415).
-    statuses = set(op.errors) | ({401, 403, 429} if op.auth else set())
+    statuses = set(op.errors) | ({401, 429} if op.secured else set())
+    if op.scope is not None:
+        statuses.add(403)
     if op.query is not None or op.body is not None:
         statuses.add(400)
     if op.body is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
@@ -11,12 +12,13 @@ from stint.timetracking.errors import NotFoundError
 from stint.timetracking.reports import GroupBy
 from stint.web.api.context import services
 from stint.web.api.http import read_query
-from stint.web.api.operations import Operation
+from stint.web.api.operations import USER, Operation
 from stint.web.api.representations import require_json
 from stint.web.api.schemas import SummaryOut, SummaryQuery
 from stint.web.api.time_entries import as_utc_moment
 from stint.web.problems import field_errors
 from stint.web.responses import JSONResponse
+from stint.web.security import Principal
 
 __all__ = ["OPERATIONS"]
 
@@ -28,10 +30,8 @@ def _zone(name: str) -> ZoneInfo:
         raise field_errors({"tz": "is not an IANA time zone, such as Europe/Paris"}) from None
 
 
-async def summary(request: Request) -> Response:
+async def summary(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("reports:read")
     require_json(request)
     query = read_query(request, SummaryQuery)
     tz = _zone(query.tz)
@@ -62,7 +62,7 @@ async def summary(request: Request) -> Response:
     )
 
 
-OPERATIONS = [
+OPERATIONS: list[Operation[Any]] = [
     Operation(
         "GET",
         "/api/reports/summary",
@@ -72,5 +72,7 @@ OPERATIONS = [
         response=SummaryOut,
         query=SummaryQuery,
         errors=(400,),
+        caller=USER,
+        scope="reports:read",
     ),
 ]

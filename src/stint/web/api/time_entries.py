@@ -11,7 +11,7 @@ from starlette.responses import Response
 from stint.timetracking.models import EntryFields, EntryOrdering, EntryQuery
 from stint.web.api.context import services
 from stint.web.api.http import if_match_versions, object_id, read_body, read_query
-from stint.web.api.operations import Operation
+from stint.web.api.operations import USER, Operation
 from stint.web.api.representations import (
     entry_json,
     list_response,
@@ -28,6 +28,7 @@ from stint.web.api.schemas import (
 )
 from stint.web.pagination import decode_cursor, encode_cursor
 from stint.web.problems import field_errors
+from stint.web.security import Principal
 
 __all__ = ["OPERATIONS", "as_utc_moment"]
 
@@ -44,10 +45,8 @@ def as_utc_moment(value: datetime | date, tz: Any = UTC) -> datetime:
     return datetime.combine(value, time(0), tz).astimezone(UTC)
 
 
-async def list_entries(request: Request) -> Response:
+async def list_entries(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:read")
     query = read_query(request, EntryListQuery)
     after = None
     if query.cursor:
@@ -76,10 +75,8 @@ async def list_entries(request: Request) -> Response:
     return list_response(request, rows, cursor, _CSV_COLUMNS, "time-entries")
 
 
-async def create_entry(request: Request) -> Response:
+async def create_entry(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimeEntryIn)
     fields = EntryFields(body.activity, body.start, body.end, body.note)
@@ -93,18 +90,14 @@ async def create_entry(request: Request) -> Response:
     )
 
 
-async def get_entry(request: Request) -> Response:
+async def get_entry(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:read")
     entry = await svc.timetracking.entry(principal.user_id, object_id(request))
     return object_response(request, entry_json(entry, datetime.now(UTC)), entry.version)
 
 
-async def replace_entry(request: Request) -> Response:
+async def replace_entry(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimeEntryIn)
     fields = EntryFields(body.activity, body.start, body.end, body.note)
@@ -114,10 +107,8 @@ async def replace_entry(request: Request) -> Response:
     return object_response(request, entry_json(entry, datetime.now(UTC)), entry.version)
 
 
-async def patch_entry(request: Request) -> Response:
+async def patch_entry(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimeEntryPatch)
     changes = body.model_dump(exclude_unset=True)
@@ -132,20 +123,16 @@ async def patch_entry(request: Request) -> Response:
     return object_response(request, entry_json(entry, datetime.now(UTC)), entry.version)
 
 
-async def delete_entry(request: Request) -> Response:
+async def delete_entry(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:write")
     await svc.timetracking.delete_entry(
         principal.user_id, object_id(request), if_match_versions(request)
     )
     return Response(status_code=204)
 
 
-async def stop_entry(request: Request) -> Response:
+async def stop_entry(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:write")
     require_json(request)  # before the write: a 406 must not follow a change
     entry = await svc.timetracking.stop_entry(
         principal.user_id, object_id(request), if_match_versions(request)
@@ -153,10 +140,8 @@ async def stop_entry(request: Request) -> Response:
     return object_response(request, entry_json(entry, datetime.now(UTC)), entry.version)
 
 
-async def start_timer(request: Request) -> Response:
+async def start_timer(request: Request, principal: Principal) -> Response:
     svc = services(request)
-    principal = await svc.authenticate(request)
-    principal.require("time-entries:write")
     require_json(request)  # before the write: a 406 must not follow a change
     body = await read_body(request, TimerStart)
     entry = await svc.timetracking.start_timer(principal.user_id, body.activity, body.note)
@@ -172,7 +157,7 @@ async def start_timer(request: Request) -> Response:
 _ITEM = "/api/time-entries/{id:int}"
 _WRITE_ERRORS = (400, 404, 409, 412, 413, 415)
 
-OPERATIONS = [
+OPERATIONS: list[Operation[Any]] = [
     Operation(
         "GET",
         "/api/time-entries",
@@ -184,6 +169,8 @@ OPERATIONS = [
         csv=True,
         conditional=True,
         errors=(400,),
+        caller=USER,
+        scope="time-entries:read",
     ),
     Operation(
         "POST",
@@ -195,6 +182,8 @@ OPERATIONS = [
         body=TimeEntryIn,
         response=TimeEntryOut,
         errors=(400, 409, 413, 415),
+        caller=USER,
+        scope="time-entries:write",
     ),
     Operation(
         "GET",
@@ -205,6 +194,8 @@ OPERATIONS = [
         response=TimeEntryOut,
         conditional=True,
         errors=(404,),
+        caller=USER,
+        scope="time-entries:read",
     ),
     Operation(
         "PUT",
@@ -216,6 +207,8 @@ OPERATIONS = [
         response=TimeEntryOut,
         conditional=True,
         errors=_WRITE_ERRORS,
+        caller=USER,
+        scope="time-entries:write",
     ),
     Operation(
         "PATCH",
@@ -227,6 +220,8 @@ OPERATIONS = [
         response=TimeEntryOut,
         conditional=True,
         errors=_WRITE_ERRORS,
+        caller=USER,
+        scope="time-entries:write",
     ),
     Operation(
         "DELETE",
@@ -237,6 +232,8 @@ OPERATIONS = [
         status=204,
         conditional=True,
         errors=(404, 412),
+        caller=USER,
+        scope="time-entries:write",
     ),
     Operation(
         "POST",
@@ -247,6 +244,8 @@ OPERATIONS = [
         response=TimeEntryOut,
         conditional=True,
         errors=(404, 412),
+        caller=USER,
+        scope="time-entries:write",
     ),
     Operation(
         "POST",
@@ -258,5 +257,7 @@ OPERATIONS = [
         body=TimerStart,
         response=TimeEntryOut,
         errors=(400, 409, 413, 415),
+        caller=USER,
+        scope="time-entries:write",
     ),
 ]
