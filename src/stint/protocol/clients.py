@@ -1,4 +1,4 @@
-"""Registered clients and the rules about them: types, redirect URIs, grants, scopes."""
+"""Registered clients and the rules about them: types, redirect URI matching, grants, scopes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ __all__ = [
     "GRANT_TYPES",
     "Client",
     "ClientType",
-    "redirect_uri_problem",
 ]
 
 GRANT_TYPES = frozenset(
@@ -108,30 +107,3 @@ class Client:
 
 def _without_port(netloc: str, port: int | None) -> str:
     return netloc.rsplit(":", 1)[0] if port else netloc
-
-
-def redirect_uri_problem(uri: str, *, allow_http: bool) -> str | None:
-    """Why ``uri`` cannot be registered, or None (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §2.1)."""
-    try:
-        parts = urlsplit(uri)
-        _ = parts.port  # raises for a port that is not a number from 0 to 65535
-    except ValueError:
-        return "is not a URL"
-    if not parts.scheme or len(uri) > 2000:
-        return "must be an absolute URL"
-    if parts.fragment or "#" in uri:
-        return "must not contain a fragment"
-    if "*" in uri:
-        return "must not contain wildcards"
-    if parts.scheme == "https":
-        return None if parts.hostname else "needs a host"
-    if parts.scheme == "http":
-        if parts.hostname in ("127.0.0.1", "::1") or allow_http:
-            return None
-        if parts.hostname == "localhost":
-            return "use 127.0.0.1 rather than localhost (RFC 8252 §8.3)"
-        return "must use https (http is allowed for 127.0.0.1 only)"
-    if parts.scheme in ("javascript", "data", "file", "vbscript"):
-        return f"may not use the {parts.scheme} scheme"
-    # A private-use scheme of a native app (RFC 8252 §7.1), such as com.example.app:/callback.
-    return None if "." in parts.scheme else "private-use schemes must be reverse domain names"

@@ -6,13 +6,8 @@ import secrets
 import string
 from dataclasses import dataclass, field, replace
 
-from stint.protocol.clients import (
-    AUTH_METHODS,
-    GRANT_TYPES,
-    Client,
-    ClientType,
-    redirect_uri_problem,
-)
+from stint.protocol.clients import AUTH_METHODS, GRANT_TYPES, Client, ClientType
+from stint.protocol.redirect_uris import RedirectUriRules, redirect_uris_problem
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher, new_secret
 
@@ -85,14 +80,14 @@ def _checked(spec: ClientSpec, *, allow_http: bool) -> ClientSpec:
         problems["grant_types"] = "public clients cannot use client_credentials or password"
     if spec.scopes - API_SCOPES or not spec.scopes:
         problems["scopes"] = f"choose from {', '.join(sorted(API_SCOPES))}"
-    if spec.grant_types & _NEEDS_REDIRECT and not spec.redirect_uris:
-        problems["redirect_uris"] = "at least one is needed for the authorization code flow"
-    for uri in spec.redirect_uris:
-        if (problem := redirect_uri_problem(uri, allow_http=allow_http)) is not None:
-            problems["redirect_uris"] = f"{uri} {problem}"
-            break
-    if len(spec.redirect_uris) > 20:
-        problems["redirect_uris"] = "at most 20"
+    # A signed-in developer or the operator registers apps on devices too (RFC 8252 §7).
+    redirect_problem = redirect_uris_problem(
+        spec.redirect_uris,
+        RedirectUriRules(any_http=allow_http),
+        required=bool(spec.grant_types & _NEEDS_REDIRECT),
+    )
+    if redirect_problem is not None:
+        problems["redirect_uris"] = redirect_problem
     if problems:
         raise ClientSpecError(problems)
     return replace(spec, name=name, token_endpoint_auth_method=method)

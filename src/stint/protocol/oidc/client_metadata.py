@@ -17,11 +17,12 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, normalise
-from stint.protocol.clients import AUTH_METHODS, redirect_uri_problem
+from stint.protocol.clients import AUTH_METHODS
 from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES
 from stint.protocol.oidc.jwe import CONTENT_ENCRYPTIONS, KEY_ALGORITHMS, SYMMETRIC_KEY_ALGORITHMS
+from stint.protocol.redirect_uris import RedirectUriRules, redirect_uri_problem
 from stint.protocol.registration import OPERATOR_ONLY_GRANTS
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.text import has_control_character
@@ -32,7 +33,6 @@ __all__ = [
     "FIELDS",
     "REGISTRABLE_SCOPES",
     "parse_fields",
-    "redirect_problem",
     "url_problem",
 ]
 
@@ -146,17 +146,10 @@ def _redirect_strings(name: str, value: Any, _loopback: bool) -> list[str]:
     return _strings(name, value)
 
 
-def redirect_problem(uri: str) -> str | None:
-    """``redirect_uri_problem``, and no white space: a client's URIs are stored space-separated."""
-    if any(c.isspace() for c in uri):
-        return "is not a URL"
-    return redirect_uri_problem(uri, allow_http=False)
-
-
 def _logout_redirects(name: str, value: Any, _loopback: bool) -> list[str]:
     uris = _strings(name, value)
     for uri in uris:
-        if (problem := redirect_problem(uri)) is not None:
+        if (problem := redirect_uri_problem(uri, RedirectUriRules())) is not None:
             raise _bad(name, f"{uri} {problem}")
     return uris
 

@@ -15,20 +15,16 @@ import orjson
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, returns_access_token
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidClientMetadataError, InvalidRedirectUriMetadataError
-from stint.protocol.oidc.client_metadata import (
-    REGISTRABLE_SCOPES,
-    parse_fields,
-    redirect_problem,
-)
+from stint.protocol.oidc.client_metadata import REGISTRABLE_SCOPES, parse_fields
 from stint.protocol.oidc.id_token import DEFAULT_ID_TOKEN_ALG
 from stint.protocol.oidc.jwe import DEFAULT_CONTENT_ENCRYPTION, EncryptionError, encrypt_for_client
 from stint.protocol.oidc.ports import DocumentFetcher, FetchFailedError
+from stint.protocol.redirect_uris import RedirectUriRules, redirect_uris_problem
 from stint.protocol.scopes import API_SCOPES
 
 __all__ = ["CheckedMetadata", "RegistrationPolicy", "check_metadata", "registered_metadata"]
 
 _REDIRECTING_GRANTS = ("authorization_code", "implicit")
-_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Stored as the Client's own fields; everything else goes to Client.metadata.
 _CLIENT_FIELDS = ("redirect_uris", "grant_types", "token_endpoint_auth_method")
 _UNNAMED = "Unnamed client"
@@ -128,30 +124,14 @@ def _grant_and_response_types(fields: dict[str, Any], policy: RegistrationPolicy
 
 
 def _redirect_uris(fields: dict[str, Any]) -> None:
-    uris: list[str] = fields.setdefault("redirect_uris", [])
-    if not uris and any(g in fields["grant_types"] for g in _REDIRECTING_GRANTS):
-        raise InvalidRedirectUriMetadataError(
-            "redirect_uris is required for the authorization_code and implicit grants"
-        )
-    native = fields["application_type"] == "native"
-    implicit = "implicit" in fields["grant_types"]
-    for uri in uris:
-        if (problem := _redirect_uri_problem(uri, native=native, implicit=implicit)) is not None:
-            raise InvalidRedirectUriMetadataError(f"redirect_uris: {uri} {problem}")
-
-
-def _redirect_uri_problem(uri: str, *, native: bool, implicit: bool) -> str | None:
-    if (problem := redirect_problem(uri)) is not None:
-        return problem
-    if native:
-        return None  # https, http on a loopback address, or a private-use scheme (RFC 8252 §7)
-    # Registration §2: web clients use https; with implicit, never on localhost.
-    parts = urlsplit(uri)
-    if parts.scheme != "https":
-        return "must use https (an app on this device registers application_type native)"
-    if implicit and parts.hostname in _LOOPBACK_HOSTS:
-        return "must not be on localhost for a web client using the implicit grant"
-    return None
+    grants: list[str] = fields["grant_types"]
+    problem = redirect_uris_problem(
+        fields.setdefault("redirect_uris", []),
+        RedirectUriRules.for_application(fields["application_type"], grants),
+        required=any(g in grants for g in _REDIRECTING_GRANTS),
+    )
+    if problem is not None:
+        raise InvalidRedirectUriMetadataError(f"redirect_uris: {problem}")
 
 
 def _client_type(fields: dict[str, Any]) -> None:
