@@ -16,6 +16,7 @@ from stint.protocol.clients import Client, ClientType
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.keys import KeyRing, SigningKey, generate_signing_key
 from stint.protocol.ports import (
+    Approval,
     AuthorizationCode,
     Grant,
     OpaqueAccessToken,
@@ -29,6 +30,7 @@ from stint.protocol.tokens import TokenFactory
 from tests.support.clock import Clock
 
 __all__ = [
+    "MemoryApprovals",
     "MemoryCodes",
     "MemoryGrants",
     "MemoryOAuth",
@@ -138,6 +140,16 @@ class MemoryOpaqueTokens:
 
     async def delete(self, token_hash: str) -> None:
         self.tokens.pop(token_hash, None)
+
+
+class MemoryApprovals:
+    """Approvals as SqlApprovalStore keeps them: each one whole, in one step."""
+
+    def __init__(self) -> None:
+        self.approvals: list[Approval] = []
+
+    async def record(self, approval: Approval) -> None:
+        self.approvals.append(approval)
 
 
 @dataclass
