@@ -3,6 +3,7 @@ and stored once, whole, so a failure leaves no consent or grant without its code
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -66,3 +67,20 @@ async def test_an_approval_that_cannot_be_stored_gives_the_client_nothing() -> N
     with pytest.raises(RuntimeError):
         await responder.approve(request, Subject(1, "alice"), SIGNED_IN, consent=Consent())
     assert oauth.grants.grants == {}
+
+
+async def test_a_front_channel_opaque_token_is_stored_with_its_approval() -> None:
+    oauth = await memory_oauth()
+    approvals = MemoryApprovals()
+    responder = AuthorizationResponder(approvals, oauth.tokens, "https://as.example")
+    client = replace(web_client(), grant_types=frozenset({"implicit"}), opaque_access_tokens=True)
+    policy = AuthorizePolicy(require_pkce=False, implicit_enabled=True)
+    request = await validate({**PARAMS, "response_type": "token"}, Clients(client), policy)
+    reply = await responder.approve(request, Subject(1, "alice"), SIGNED_IN)
+
+    (token,) = parse_qs(urlsplit(reply.url).fragment)["access_token"]
+    (approval,) = approvals.approvals
+    assert approval.code is None and approval.consent is None
+    assert approval.opaque_token is not None
+    assert approval.opaque_token.token_hash == oauth.hasher.hash(token)
+    assert approval.opaque_token.grant_id == approval.grant.id

@@ -93,10 +93,10 @@ class TokenFactory:
         await self._grants.add(grant)
         return grant
 
-    def unstored_access_token(
+    async def access_token(
         self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str | None
-    ) -> tuple[str, int, OpaqueAccessToken | None]:
-        """``access_token``'s value and lifetime, and the opaque token's record left to store."""
+    ) -> tuple[str, int]:
+        """A JWT (RFC 9068), or for clients that chose them, an opaque token stored hashed."""
         if not client.opaque_access_tokens:
             issued = self._jwt.issue(
                 subject=subject.sub(client),
@@ -105,7 +105,15 @@ class TokenFactory:
                 scopes=scopes,
                 grant_id=grant_id,
             )
-            return issued.value, issued.expires_in, None
+            return issued.value, issued.expires_in
+        value, expires_in, record = self.opaque_access_token(client, subject, scopes, grant_id)
+        await self._opaque_tokens.add(record)
+        return value, expires_in
+
+    def opaque_access_token(
+        self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str | None
+    ) -> tuple[str, int, OpaqueAccessToken]:
+        """An opaque access token, its lifetime, and the record to store (by hash) for it."""
         value = new_secret()
         record = OpaqueAccessToken(
             token_hash=self._hasher.hash(value),
@@ -117,15 +125,6 @@ class TokenFactory:
             expires_at=self._clock() + timedelta(seconds=self._jwt.ttl),
         )
         return value, self._jwt.ttl, record
-
-    async def access_token(
-        self, client: Client, subject: Subject, scopes: frozenset[str], grant_id: str | None
-    ) -> tuple[str, int]:
-        """A JWT (RFC 9068), or for clients that chose them, an opaque token stored hashed."""
-        value, expires_in, record = self.unstored_access_token(client, subject, scopes, grant_id)
-        if record is not None:
-            await self._opaque_tokens.add(record)
-        return value, expires_in
 
     def refresh_token(
         self,

@@ -104,9 +104,15 @@ class AuthorizationResponder:
             body["code"], code = self._new_code(request, subject.user_id, grant.id, auth, openid)
         opaque = None
         if "token" in values:
-            access, expires_in, opaque = self._tokens.unstored_access_token(
-                request.client, subject, request.scopes, grant.id
-            )
+            client, scopes = request.client, request.scopes
+            if client.opaque_access_tokens:  # stored with the rest, below
+                access, expires_in, opaque = self._tokens.opaque_access_token(
+                    client, subject, scopes, grant.id
+                )
+            else:
+                access, expires_in = await self._tokens.access_token(
+                    client, subject, scopes, grant.id
+                )
             body |= {
                 "access_token": access,
                 "token_type": "Bearer",
