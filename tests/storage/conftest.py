@@ -132,10 +132,9 @@ async def oauth(sql_db: Database | None) -> OAuthStores:
     """The OAuth stores on SQL, or their in-memory fakes of tests/support held to the same tests."""
     if sql_db is None:
         clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-        grants = MemoryGrants(clock)
-        return OAuthStores(
-            grants, MemoryCodes(), MemoryRefreshTokens(), MemoryOpaqueTokens(), 1, "web"
-        )
+        refresh_tokens = MemoryRefreshTokens()
+        grants = MemoryGrants(clock, refresh_tokens)
+        return OAuthStores(grants, MemoryCodes(), refresh_tokens, MemoryOpaqueTokens(), 1, "web")
     client = await SqlClientStore(sql_db, cache_seconds=0).add(web_client())
     user = await SqlUserStore(sql_db).add(username="Alice", username_key="alice", password_hash="h")
     return OAuthStores(

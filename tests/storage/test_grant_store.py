@@ -3,14 +3,18 @@ SqlGrantStore does: revoking a user's grants to a client, the first-party grant.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stint.protocol.ports import Grant
-from stint.protocol.revocations import RevocationKind
+from stint.protocol.consent import Consent
+from stint.protocol.ports import Grant, RefreshToken, RevokedBecause
+from stint.protocol.revocations import Revocation, RevocationKind
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.storage.client_store import SqlClientStore
+from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.revocation_log import SqlRevocationLog
@@ -52,11 +56,11 @@ async def test_a_revoked_grant_stays_revoked_from_its_first_revocation(
 ) -> None:
     await oauth.grants.add(_grant(oauth))
     assert not await oauth.grants.is_revoked("g1")
-    await oauth.grants.revoke("g1")
+    await oauth.grants.revoke("g1", RevokedBecause.USER_REVOKED)
     first = await oauth.grants.get("g1")
     assert first is not None and first.revoked_at is not None
     assert await oauth.grants.is_revoked("g1")
-    await oauth.grants.revoke("g1")
+    await oauth.grants.revoke("g1", RevokedBecause.REFRESH_REPLAYED)
     again = await oauth.grants.get("g1")
     assert again is not None and again.revoked_at == first.revoked_at
 
@@ -64,6 +68,64 @@ async def test_a_revoked_grant_stays_revoked_from_its_first_revocation(
 async def test_a_grant_that_does_not_exist_counts_as_revoked(oauth: OAuthStores) -> None:
     # Its client was deleted, and the grant with it: its tokens must stop.
     assert await oauth.grants.is_revoked("no-such-grant")
+
+
+def _refresh(oauth: OAuthStores, token_hash: str, grant_id: str = "g1") -> RefreshToken:
+    later = NOW + timedelta(days=1)
+    return RefreshToken(token_hash, grant_id, oauth.client_id, oauth.user_id, SCOPES, NOW, later)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_revoking_a_grant_is_recorded_once_for_every_worker(
+    db: Database, oauth: OAuthStores
+) -> None:
+    log = SqlRevocationLog(db)
+    store = SqlGrantStore(db, log)
+    await store.add(_grant(oauth))
+    await store.revoke("g1", RevokedBecause.CODE_REUSED)
+    await store.revoke("g1", RevokedBecause.CODE_REUSED)
+    assert [e.revocation for e in await log.since(0, 10)] == [
+        Revocation(RevocationKind.GRANT, "g1")
+    ]
+
+
+class _FailingLog(SqlRevocationLog):
+    """A revocation log whose write fails at its last step, after the grant's changes."""
+
+    async def _insert(self, conn: AsyncConnection, stored: list[Any]) -> int:
+        raise RuntimeError("the database went away")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_revocation_that_fails_midway_leaves_the_grant_and_its_tokens_as_they_were(
+    db: Database, oauth: OAuthStores
+) -> None:
+    await oauth.grants.add(_grant(oauth))
+    await oauth.refresh_tokens.add(_refresh(oauth, "a" * 64))
+    with pytest.raises(RuntimeError):
+        await SqlGrantStore(db, _FailingLog(db)).revoke("g1", RevokedBecause.CODE_REUSED)
+    assert not await oauth.grants.is_revoked("g1")
+    assert await oauth.refresh_tokens.get("a" * 64) == _refresh(oauth, "a" * 64)
+    assert await SqlRevocationLog(db).since(0, 10) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_revoking_an_app_on_the_account_page_ends_its_grants_and_consent_together(
+    db: Database, oauth: OAuthStores
+) -> None:
+    consents = SqlConsentStore(db)
+    await consents.add(oauth.user_id, oauth.client_id, Consent(SCOPES))
+    await oauth.grants.add(_grant(oauth))
+    await oauth.refresh_tokens.add(_refresh(oauth, "a" * 64))
+    with pytest.raises(RuntimeError):
+        await SqlGrantStore(db, _FailingLog(db)).revoke_for(oauth.user_id, oauth.client_id)
+    assert await consents.granted(oauth.user_id, oauth.client_id) == Consent(SCOPES)
+    assert not await oauth.grants.is_revoked("g1")
+
+    assert await SqlGrantStore(db).revoke_for(oauth.user_id, oauth.client_id) == ["g1"]
+    assert await oauth.grants.is_revoked("g1")
+    assert await oauth.refresh_tokens.get("a" * 64) is None
+    assert await consents.granted(oauth.user_id, oauth.client_id) == Consent()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -79,7 +141,7 @@ async def test_revoking_a_users_grants_to_a_client_ends_only_those_and_records_e
         ("c", other.client_id),
     ]:
         await store.add(Grant(grant_id, client_id, oauth.user_id, SCOPES, NOW))
-    await store.revoke("a")
+    await store.revoke("a", RevokedBecause.REFRESH_REVOKED)
     assert sorted(await store.revoke_for(oauth.user_id, oauth.client_id)) == ["b"]
     assert await store.revoke_for(oauth.user_id, oauth.client_id) == []
     assert [e.revocation.value for e in await log.since(0, 10)] == ["a", "b"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stint.protocol.ports import Grant, RefreshToken, Rotation
+from stint.protocol.ports import Grant, RefreshToken, RevokedBecause, Rotation
 from tests.storage.conftest import WITH_MEMORY, OAuthStores
 
 pytestmark = pytest.mark.anyio
@@ -103,13 +103,15 @@ async def test_a_token_presented_ten_times_at_once_is_rotated_exactly_once(
     assert [n for n, token in enumerate(stored) if token is not None] == [winner]
 
 
-async def test_deleting_a_grants_tokens_leaves_other_grants_tokens(oauth: OAuthStores) -> None:
+async def test_revoking_a_grant_deletes_its_tokens_and_leaves_other_grants_tokens(
+    oauth: OAuthStores,
+) -> None:
     await _grant(oauth, "g1")
     await _grant(oauth, "g2")
     await oauth.refresh_tokens.add(_token(oauth, "a" * 64, "g1"))
     await oauth.refresh_tokens.add(_token(oauth, "b" * 64, "g1"))
     await oauth.refresh_tokens.add(_token(oauth, "c" * 64, "g2"))
-    await oauth.refresh_tokens.delete_for_grant("g1")
+    await oauth.grants.revoke("g1", RevokedBecause.CODE_REUSED)
     assert await oauth.refresh_tokens.get("a" * 64) is None
     assert await oauth.refresh_tokens.get("b" * 64) is None
     assert await oauth.refresh_tokens.get("c" * 64) is not None
