@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stint.storage.database import Database, is_unique_violation
+from stint.storage.records import record_maker
 from stint.storage.tables import activities, time_entries
 from stint.timetracking.errors import (
     ActivityHasEntriesError,
@@ -44,8 +45,11 @@ _LIST = (
 )
 
 
+_new_activity = record_maker(Activity)
+
+
 def _activity(row: Any) -> Activity:
-    return Activity(*row)
+    return _new_activity(*row)
 
 
 def _name_key(name: str) -> str:

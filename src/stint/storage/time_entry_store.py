@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
 from stint.storage.database import Database, is_unique_violation
+from stint.storage.records import record_maker
 from stint.storage.tables import activities, time_entries
 from stint.timetracking.errors import (
     NotFoundError,
@@ -37,8 +38,11 @@ _COLUMNS = (
 _t = time_entries.c
 
 
+_new_entry = record_maker(TimeEntry)
+
+
 def _entry(row: Any) -> TimeEntry:
-    return TimeEntry(*row)
+    return _new_entry(*row)
 
 
 def _second_timer(exc: IntegrityError) -> bool:
