@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from stint.protocol.client_auth import ClientCredentials, from_basic_header
 from stint.protocol.errors import InvalidRequestError
 from stint.protocol.messages import EndpointRequest
 
-__all__ = ["endpoint_request", "single_valued"]
+__all__ = ["endpoint_request", "form_pairs", "single_valued"]
 
 FORM = "application/x-www-form-urlencoded"
+
+
+def form_pairs(text: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True)``, but a name or value with nothing escaped is
+    taken as it is: most are, and urllib unquotes each through several calls (token endpoint)."""
+    pairs = []
+    for field in text.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        pairs.append((name, value))
+    return pairs
 
 
 def single_valued(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -33,7 +49,7 @@ def endpoint_request(
     if content_type.split(";", 1)[0].strip().lower() != FORM:
         raise InvalidRequestError(f"send the parameters as {FORM}")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        pairs = form_pairs(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise InvalidRequestError("the body is not UTF-8") from None
     params: Mapping[str, str] = single_valued(pairs)
