@@ -11,10 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from stint.protocol.access_tokens import AccessTokenIssuer
+from stint.protocol.access_tokens import AccessTokenIssuer, AccessTokenVerifier
 from stint.protocol.clients import Client, ClientType
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.keys import KeyRing, SigningKey, generate_signing_key
+from stint.protocol.oidc.id_token import IdTokenIssuer
+from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import (
     Approval,
     AuthorizationCode,
@@ -23,6 +25,7 @@ from stint.protocol.ports import (
     RefreshToken,
     RevokedBecause,
     Rotation,
+    TokenRecords,
     rotation_of_rotated,
 )
 from stint.protocol.secrets import SecretHasher
@@ -30,16 +33,34 @@ from stint.protocol.tokens import TokenFactory
 from tests.support.clock import Clock
 
 __all__ = [
+    "AUDIENCE",
+    "ISSUER",
     "MemoryApprovals",
+    "MemoryClients",
     "MemoryCodes",
     "MemoryGrants",
     "MemoryOAuth",
     "MemoryOpaqueTokens",
     "MemoryRefreshTokens",
+    "MemoryRevokedTokens",
     "MemoryUsers",
     "memory_oauth",
     "web_client",
 ]
+
+
+ISSUER = "https://as.example"
+AUDIENCE = "https://as/api"
+
+
+class MemoryClients:
+    def __init__(self, *clients: Client) -> None:
+        self.clients = {c.client_id: c for c in clients}
+        self.looked_up: list[str] = []  # every id asked for, to show what was never looked up
+
+    async def get(self, client_id: str) -> Client | None:
+        self.looked_up.append(client_id)
+        return self.clients.get(client_id)
 
 
 class MemoryGrants:
@@ -142,6 +163,17 @@ class MemoryOpaqueTokens:
         self.tokens.pop(token_hash, None)
 
 
+class MemoryRevokedTokens:
+    def __init__(self) -> None:
+        self.jtis: dict[str, datetime] = {}
+
+    async def add(self, jti: str, expires_at: datetime) -> None:
+        self.jtis[jti] = expires_at
+
+    async def contains(self, jti: str) -> bool:
+        return jti in self.jtis
+
+
 class MemoryApprovals:
     """Approvals as SqlApprovalStore keeps them: each one whole, in one step."""
 
@@ -154,15 +186,20 @@ class MemoryApprovals:
 
 @dataclass
 class MemoryUsers:
-    """Active users by id; ``check_password`` is not what these tests are about."""
+    """Active users by id, and their passwords; ``attempts`` records every password check."""
 
     names: dict[int, str] = field(default_factory=lambda: {1: "alice"})
+    passwords: dict[str, str] = field(default_factory=lambda: {"alice": "correct horse"})
+    attempts: list[tuple[str, str]] = field(default_factory=list)  # (username, ip)
 
     async def active_username(self, user_id: int) -> str | None:
         return self.names.get(user_id)
 
     async def check_password(self, username: str, password: str, ip: str) -> int | None:
-        return None
+        self.attempts.append((username, ip))
+        if self.passwords.get(username) != password:
+            return None
+        return next((i for i, name in self.names.items() if name == username), None)
 
 
 @dataclass
@@ -174,10 +211,37 @@ class MemoryOAuth:
     refresh_tokens: MemoryRefreshTokens
     users: MemoryUsers
     tokens: TokenFactory
+    keys: KeyRing
+    opaque_tokens: MemoryOpaqueTokens
+    revoked: MemoryRevokedTokens
 
-    def context(self, **settings: Any) -> GrantContext:
-        """The grant handlers' context: GrantContext's defaults, or ``settings`` (its fields
-        ``refresh_grace_seconds``, ``refresh_family_seconds``) where given."""
+    @property
+    def records(self) -> TokenRecords:
+        return TokenRecords(self.grants, self.refresh_tokens, self.opaque_tokens, self.revoked)
+
+    def verifier(self) -> AccessTokenVerifier:
+        """A resource server's view of the access tokens ``tokens`` issues."""
+        return AccessTokenVerifier(self.keys, issuer=ISSUER, audience=AUDIENCE)
+
+    def id_tokens(self) -> IdTokenIssuer:
+        """An ID token issuer on the same keys and clock; users have a ``name`` claim."""
+
+        class Claims:
+            async def claims(self, user_id: int) -> dict[str, Any]:
+                return {"name": f"User {user_id}"}
+
+        return IdTokenIssuer(
+            self.keys,
+            issuer=ISSUER,
+            ttl=300,
+            subjects=SubjectIdentifiers(b"memory-subjects"),
+            claims_source=Claims(),
+            clock=lambda: self.clock().timestamp(),
+        )
+
+    def context(self, **changes: Any) -> GrantContext:
+        """The grant handlers' context over these stores, with ``changes`` to its fields
+        (``refresh_grace_seconds``, ``id_tokens``, a store of the test's own, ...)."""
         return replace(
             GrantContext(
                 tokens=self.tokens,
@@ -186,7 +250,7 @@ class MemoryOAuth:
                 refresh_tokens=self.refresh_tokens,
                 users=self.users,
             ),
-            **settings,
+            **changes,
         )
 
 
@@ -202,17 +266,29 @@ async def memory_oauth(*, refresh_ttl: int = 30 * 86400) -> MemoryOAuth:
     hasher = SecretHasher(b"memory-oauth-" + b"x" * 40)
     refresh_tokens = MemoryRefreshTokens()
     grants = MemoryGrants(clock, refresh_tokens)
-    jwt = AccessTokenIssuer(keys, issuer="https://as.example", audience="https://as/api", ttl=600)
+    opaque_tokens = MemoryOpaqueTokens()
+    jwt = AccessTokenIssuer(keys, issuer=ISSUER, audience=AUDIENCE, ttl=600)
     tokens = TokenFactory(
         jwt,
         grants,
         refresh_tokens,
-        MemoryOpaqueTokens(),
+        opaque_tokens,
         hasher,
         refresh_ttl=refresh_ttl,
         clock=clock,
     )
-    return MemoryOAuth(clock, hasher, grants, MemoryCodes(), refresh_tokens, MemoryUsers(), tokens)
+    return MemoryOAuth(
+        clock,
+        hasher,
+        grants,
+        MemoryCodes(),
+        refresh_tokens,
+        MemoryUsers(),
+        tokens,
+        keys,
+        opaque_tokens,
+        MemoryRevokedTokens(),
+    )
 
 
 def web_client(client_id: str = "web", *, public: bool = False) -> Client:
