@@ -41,7 +41,7 @@ async def test_a_wrong_secret_and_an_unknown_client_get_the_same_answer(
     client_id: str, secret: str
 ) -> None:
     """Which of the two was wrong is not said, so client ids cannot be probed."""
-    with pytest.raises(InvalidClientError, match="^unknown client or wrong secret$"):
+    with pytest.raises(InvalidClientError, match=r"^unknown client or wrong secret$"):
         await _authenticate(client_id, secret)
 
 
