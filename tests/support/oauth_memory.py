@@ -254,8 +254,12 @@ class MemoryOAuth:
         )
 
 
-async def memory_oauth(*, refresh_ttl: int = 30 * 86400) -> MemoryOAuth:
-    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+async def memory_oauth(
+    *, refresh_ttl: int = 30 * 86400, start: datetime | None = None
+) -> MemoryOAuth:
+    """The stores, a token factory and keys, on a clock at ``start`` (a fixed instant if None;
+    ``datetime.now(UTC)`` for code that reads the real time, as JWT expiry does)."""
+    clock = Clock(start or datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     key = generate_signing_key()
 
     async def load() -> list[SigningKey]:
