@@ -32,7 +32,9 @@ def test_the_values_of_a_response_type_are_an_unordered_set(sent: str, normalise
     assert normalise(sent) == normalised
 
 
-@pytest.mark.parametrize("sent", ["code code", "code  token", "Code", "code bogus", ""])
+@pytest.mark.parametrize(
+    "sent", ["code code", "id_token code id_token", "code  token", "Code", "code bogus", ""]
+)
 def test_an_unknown_or_repeated_value_is_left_as_sent_to_be_refused(sent: str) -> None:
     assert normalise(sent) == sent
     assert sent not in RESPONSE_TYPES

@@ -70,3 +70,15 @@ async def test_an_overlong_client_id_is_not_looked_up() -> None:
     with pytest.raises(InvalidClientError):
         await authenticate_with_secret("w" * 201, SECRET, "client_secret_basic", clients, HASHER)
     assert clients.looked_up == []
+
+
+async def test_a_client_without_a_stored_secret_never_authenticates_with_one() -> None:
+    """Not even where the comparison would pass: no hash stored means no secret to match."""
+
+    class MatchesAnything(SecretHasher):
+        def matches(self, value: str, expected_hash: str) -> bool:
+            return True
+
+    hasher = MatchesAnything(b"k" * 32)
+    with pytest.raises(InvalidClientError, match="unknown client or wrong secret"):
+        await authenticate_with_secret("native", "anything", "none", MemoryClients(PUBLIC), hasher)
