@@ -141,16 +141,41 @@ async def test_a_code_that_was_never_issued_is_refused() -> None:
         await _redeem(handler, web_client(), new_secret(), new_pkce().verifier)
 
 
-async def test_a_redirect_uri_other_than_the_requests_is_refused_and_burns_nothing() -> None:
+@pytest.mark.parametrize("redirect_uri", [REDIRECT_URI + "/", "https://app.example/other", None])
+async def test_a_redirect_uri_other_than_the_requests_is_refused_and_burns_nothing(
+    redirect_uri: str | None,
+) -> None:
     """RFC 6749 §4.1.3: redirect_uri must be identical to the authorization request's."""
     oauth = await memory_oauth()
     client = web_client()
     handler = AuthorizationCodeGrant(oauth.context())
     pkce = new_pkce()
     code, _ = await _code(oauth, client, pkce)
+    form = {"code": code, "code_verifier": pkce.verifier}
+    form |= {"redirect_uri": redirect_uri} if redirect_uri is not None else {}
 
     with pytest.raises(InvalidGrantError, match="redirect_uri differs"):
-        await _redeem(handler, client, code, pkce.verifier, redirect_uri=REDIRECT_URI + "/")
+        await handler.exchange(client, EndpointRequest(form))
+
+    assert (await _redeem(handler, client, code, pkce.verifier))["access_token"]
+
+
+@pytest.mark.parametrize(
+    ("verifier", "why"),
+    [(None, "required"), ("wrong", "malformed"), ("w" * 43, "does not match")],
+)
+async def test_a_code_issued_with_a_challenge_needs_its_verifier(
+    verifier: str | None, why: str
+) -> None:
+    """RFC 7636 §4.6: the verifier must transform into the challenge stored with the code."""
+    oauth = await memory_oauth()
+    client = web_client()
+    handler = AuthorizationCodeGrant(oauth.context())
+    pkce = new_pkce()
+    code, _ = await _code(oauth, client, pkce)
+
+    with pytest.raises(InvalidGrantError, match=why):
+        await _redeem(handler, client, code, verifier)
 
     assert (await _redeem(handler, client, code, pkce.verifier))["access_token"]
 

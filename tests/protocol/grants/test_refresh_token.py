@@ -179,6 +179,12 @@ async def test_another_clients_refresh_token_is_unknown_and_stays_usable() -> No
     assert (await _refresh(handler, owner, value))["access_token"]
 
 
+async def test_a_refresh_token_that_was_never_issued_is_unknown() -> None:
+    oauth = await memory_oauth()
+    handler = RefreshTokenGrant(oauth.context())
+    assert "unknown" in await _refused(handler, web_client(), "made-up")
+
+
 async def test_an_expired_refresh_token_is_refused() -> None:
     oauth = await memory_oauth(refresh_ttl=DAY)
     client = web_client()
@@ -212,14 +218,18 @@ async def test_a_narrower_scope_narrows_the_access_token_but_not_the_successor()
     assert later["scope"] == " ".join(sorted(SCOPES))
 
 
-async def test_a_scope_wider_than_the_grant_is_refused() -> None:
+@pytest.mark.parametrize("scope", ["activities:write", "activities:read reports:read", "nope"])
+async def test_a_scope_wider_than_the_grant_is_refused_and_uses_nothing_up(scope: str) -> None:
     """RFC 6749 §6: the scope must not include any scope not originally granted."""
     oauth = await memory_oauth()
     client = web_client()
+    handler = RefreshTokenGrant(oauth.context())
     first, _ = await _family(oauth, client)
 
-    with pytest.raises(InvalidScopeError, match="activities:write"):
-        await _refresh(RefreshTokenGrant(oauth.context()), client, first, scope="activities:write")
+    with pytest.raises(InvalidScopeError, match="not allowed"):
+        await _refresh(handler, client, first, scope=scope)
+
+    assert (await _refresh(handler, client, first))["refresh_token"]
 
 
 async def test_a_disabled_users_refresh_token_is_refused() -> None:
