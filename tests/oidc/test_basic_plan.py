@@ -675,18 +675,6 @@ async def test_claims_requested_for_the_id_token_come_in_the_id_token(
     assert "email" not in await userinfo(client, flow.access_token)
 
 
-async def test_a_malformed_claims_parameter_is_invalid_request(
-    app: Starlette, alice: Account
-) -> None:
-    rp = await oidc_client(app)
-    async with browser(app) as b:
-        answer = await b.get(authorization_url(rp.client_id, claims="{not json"))
-    assert _error_redirect(answer)["error"] == "invalid_request"
-
-
-# --- prompt, max_age, id_token_hint ------------------------------------------------------------
-
-
 async def test_oidcc_prompt_login(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
@@ -726,17 +714,6 @@ async def test_oidcc_prompt_none_logged_in(
         second = await _silent(client, b, rp, prompt="none")
     assert second.claims["sub"] == first.claims["sub"]
     assert second.claims["auth_time"] == first.claims["auth_time"]
-
-
-@pytest.mark.parametrize("prompt", ["none login", "none consent", "bogus"])
-async def test_prompt_none_with_another_value_or_an_unknown_value_is_invalid_request(
-    app: Starlette, alice: Account, prompt: str
-) -> None:
-    rp = await oidc_client(app)
-    async with browser(app) as b:
-        await sign_in(b, "alice")
-        answer = await b.get(authorization_url(rp.client_id, prompt=prompt))
-    assert _error_redirect(answer)["error"] == "invalid_request"
 
 
 async def test_prompt_none_without_consent_is_consent_required(

@@ -246,6 +246,16 @@ async def test_a_response_type_outside_the_clients_registered_ones_is_refused() 
     assert refused.error.error == "unauthorized_client"
 
 
+@pytest.mark.parametrize("grant", ["authorization_code", "implicit"])
+async def test_a_registered_response_type_still_needs_every_grant_it_implies(grant: str) -> None:
+    """RFC 7591 §2.1: "code id_token" needs both the code and the implicit grant."""
+    lacking = replace(HYBRID, client_id="lacking", grant_types=frozenset({grant}))
+    params = _params(client_id="lacking", response_type="code id_token", scope="openid")
+    with pytest.raises(AuthorizationRequestError) as caught:
+        await validate(params | {"nonce": "n"}, MemoryClients(lacking), DEFAULT)
+    assert caught.value.error.error == "unauthorized_client"
+
+
 async def test_response_type_values_in_any_order_are_the_same_response_type() -> None:
     """Multiple Response Types §5: the values are a space-delimited, unordered list."""
     checked = await _valid(
@@ -322,7 +332,9 @@ async def test_prompt_and_max_age_are_parsed() -> None:
     ("changes", "message"),
     [
         ({"prompt": "login sometimes"}, "unknown prompt value: sometimes"),
+        ({"prompt": "bogus"}, "unknown prompt value: bogus"),
         ({"prompt": "none login"}, "prompt=none cannot be combined"),
+        ({"prompt": "none consent"}, "prompt=none cannot be combined"),
         ({"max_age": "-1"}, "max_age must be"),
         ({"max_age": "1e3"}, "max_age must be"),
         ({"max_age": "1" * 11}, "max_age must be"),
