@@ -282,3 +282,16 @@ async def test_a_client_registered_before_sectors_were_stored_is_frozen_on_its_n
     await registrar.update(client_id, token, {"client_id": client_id, "redirect_uris": [WEB]})
     assert store.clients[client_id].pairwise_sector == "app.example"
     assert SUBJECTS.for_client(7, store.clients[client_id]) == sub
+
+
+async def test_a_client_stored_without_an_issue_time_is_shown_without_one() -> None:
+    """RFC 7591 §3.2.1: client_id_issued_at is OPTIONAL; never made up when unknown."""
+
+    class Undated(MemoryClients):
+        async def add(self, client: Client) -> Client:
+            self.clients[client.client_id] = client
+            return client
+
+    info = await endpoint(Undated()).register({"redirect_uris": [WEB]}, None)
+    assert "client_id_issued_at" not in info
+    assert info["client_secret_expires_at"] == 0
