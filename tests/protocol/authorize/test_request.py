@@ -17,7 +17,9 @@ from tests.support.oauth_memory import web_client
 TARGET = RedirectTarget("https://app.example/callback", "query", "xyz")
 
 
-def _request(response_type: str, scopes: set[str], **fields: object) -> AuthorizationRequest:
+def _request(
+    response_type: str, scopes: set[str], claims: ClaimsRequest | None = None
+) -> AuthorizationRequest:
     return AuthorizationRequest(
         client=web_client(),
         target=TARGET,
@@ -26,7 +28,7 @@ def _request(response_type: str, scopes: set[str], **fields: object) -> Authoriz
         scopes=frozenset(scopes),
         code_challenge=None,
         code_challenge_method=None,
-        **fields,  # type: ignore[arg-type]
+        claims=claims or ClaimsRequest(),
     )
 
 
