@@ -104,6 +104,8 @@ def test_a_loopback_uri_registered_with_a_port_matches_only_that_port(requested:
         ("http://127.0.0.1/cb", "http://127.0.0.2:5000/cb"),
         ("http://127.0.0.1/cb", "http://user@127.0.0.1:5000/cb"),
         ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb#f"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:5000/cb#"),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:0/cb"),
         ("https://127.0.0.1/cb", "https://127.0.0.1:5000/cb"),
         ("http://localhost/cb", "http://localhost:5000/cb"),
         ("http://app.example/cb", "http://app.example:5000/cb"),

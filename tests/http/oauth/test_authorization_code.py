@@ -413,7 +413,6 @@ async def test_a_reused_code_is_invalid_grant_and_ends_the_tokens_issued_from_it
     ("registered", "requested"),
     [
         ("http://127.0.0.1/callback", "http://127.0.0.1:51234/callback"),
-        ("http://127.0.0.1/callback", "http://127.0.0.1:8080/callback"),
         ("http://[::1]/callback", "http://[::1]:60000/callback"),
     ],
 )
@@ -432,26 +431,13 @@ async def test_a_native_client_may_use_any_loopback_port(
     assert api.status_code == 200
 
 
-@pytest.mark.parametrize(
-    "requested",
-    [
-        "http://127.0.0.1:51234/other",
-        "http://127.0.0.2:51234/callback",
-        "http://localhost:51234/callback",
-        "https://127.0.0.1:51234/callback",
-        "http://127.0.0.1:51234/callback?x=1",
-        "http://127.0.0.1:99999/callback",
-        "http://127.0.0.1:abc/callback",
-        "http://127.0.0.1:0/callback",
-        "http://evil@127.0.0.1:51234/callback",
-        "http://127.0.0.1:51234/callback#fragment",
-        "http://127.0.0.1:51234/callback#",
-    ],
-)
 async def test_loopback_ports_are_the_only_part_that_may_vary(
-    app: Starlette, alice: Account, requested: str
+    app: Starlette, alice: Account
 ) -> None:
+    """The HTTP answer (an error page, no redirect); every other part that may not vary, the
+    host, scheme, query, user info, fragment, a port out of range: tests/protocol/test_clients."""
     client_id = await _native_client(app)
+    requested = "http://127.0.0.1:51234/other"
     async with browser(app) as b:
         assert (await sign_in(b, "alice")).status_code == 303
         answer = await b.get(authorize_query(client_id, redirect_uri=requested, pkce=new_pkce()))
