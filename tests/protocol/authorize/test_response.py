@@ -1,28 +1,40 @@
 """The authorization response (RFC 6749 §4.1.2, §4.2.2; OIDC Core §3.2.2.5, §3.3.2.5; RFC 9207)
-against in-memory stores: what goes back, where, and what is stored for the token step."""
+against in-memory stores: what goes back, where, and what is stored for the token step. What an
+approval creates is made first and stored once, whole, so a failure leaves no consent or grant
+without its code."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from stint.protocol.authorize import AuthorizePolicy, validate
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
 from stint.protocol.authorize.response import (
     Authentication,
     AuthorizationResponder,
     redirect_url,
 )
+from stint.protocol.consent import Consent
 from stint.protocol.errors import InvalidScopeError
 from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
 from stint.protocol.jws import segment_json
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.id_token import half_hash
+from stint.protocol.ports import Approval
 from stint.protocol.tokens import Subject
 from tests.http.oauth.flow import new_pkce
-from tests.support.oauth_memory import ISSUER, MemoryOAuth, memory_oauth, web_client
+from tests.support.oauth_memory import (
+    ISSUER,
+    MemoryApprovals,
+    MemoryClients,
+    MemoryOAuth,
+    memory_oauth,
+    web_client,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -32,18 +44,24 @@ PKCE = new_pkce()
 CLIENT = replace(web_client(), grant_types=frozenset({"authorization_code", "implicit"}))
 
 
-class SessionClients:
-    def __init__(self) -> None:
-        self.added: list[tuple[str, str, int]] = []
+class StoringApprovals:
+    """Approvals kept whole, and applied to the in-memory stores so the code can be redeemed."""
 
-    async def add(self, sid: str, client_id: str, user_id: int) -> None:
-        self.added.append((sid, client_id, user_id))
+    def __init__(self, oauth: MemoryOAuth) -> None:
+        self.approvals: list[Approval] = []
+        self._oauth = oauth
 
-    async def clients(self, sid: str) -> list[str]:
-        return [c for s, c, _ in self.added if s == sid]
+    async def record(self, approval: Approval) -> None:
+        self.approvals.append(approval)
+        await self._oauth.grants.add(approval.grant)
+        if approval.code is not None:
+            await self._oauth.codes.add(approval.code)
+        if approval.opaque_token is not None:
+            await self._oauth.opaque_tokens.add(approval.opaque_token)
 
-    async def remove_session(self, sid: str) -> None:
-        self.added = [a for a in self.added if a[0] != sid]
+    @property
+    def sids(self) -> list[str | None]:
+        return [a.sid for a in self.approvals]
 
 
 def _request(
@@ -68,7 +86,7 @@ def _request(
 
 def _responder(oauth: MemoryOAuth, *, oidc: bool = True) -> AuthorizationResponder:
     id_tokens = oauth.id_tokens() if oidc else None
-    return AuthorizationResponder(oauth.codes, oauth.tokens, ISSUER, id_tokens, SessionClients())
+    return AuthorizationResponder(StoringApprovals(oauth), oauth.tokens, ISSUER, id_tokens)
 
 
 def _signed_in(oauth: MemoryOAuth, sid: str = "") -> Authentication:
@@ -175,16 +193,14 @@ async def test_an_openid_approval_keeps_the_sign_in_with_the_grant_and_the_code(
 async def test_an_openid_approval_in_a_session_records_the_client_for_logout() -> None:
     """Back-Channel Logout §2.1 / Front-Channel Logout §3: the session's clients are told."""
     oauth = await memory_oauth()
-    sessions = SessionClients()
-    responder = AuthorizationResponder(
-        oauth.codes, oauth.tokens, ISSUER, oauth.id_tokens(), sessions
-    )
+    approvals = StoringApprovals(oauth)
+    responder = AuthorizationResponder(approvals, oauth.tokens, ISSUER, oauth.id_tokens())
 
     await responder.approve(_request(scopes=frozenset({"openid"})), ALICE, _signed_in(oauth, "s-1"))
     await responder.approve(_request(), ALICE, _signed_in(oauth, "s-1"))  # not OpenID
     await responder.approve(_request(scopes=frozenset({"openid"})), ALICE, _signed_in(oauth))
 
-    assert sessions.added == [("s-1", "web", 1)]
+    assert approvals.sids == ["s-1", None, None]
 
 
 async def test_an_oauth_only_deployment_keeps_no_sign_in_and_sends_no_id_token() -> None:
@@ -235,3 +251,66 @@ def test_the_response_joins_a_query_the_redirect_uri_already_has() -> None:
     target = RedirectTarget(f"{CB}?tenant=7", "query", None)
     assert redirect_url(target, {"code": "a b"}) == f"{CB}?tenant=7&code=a+b"
     assert redirect_url(replace(target, uri=CB), {"code": "c"}) == f"{CB}?code=c"
+
+
+PARAMS = {
+    "response_type": "code",
+    "client_id": "web",
+    "redirect_uri": CB,
+    "scope": "activities:read",
+    "state": "s1",
+}
+SIGNED_IN = Authentication(auth_time=datetime(2026, 12, 1, 8, 0, tzinfo=UTC), sid="sid-1")
+
+
+async def test_an_approval_is_stored_once_with_its_consent_grant_and_code() -> None:
+    oauth = await memory_oauth()
+    approvals = MemoryApprovals()
+    responder = AuthorizationResponder(approvals, oauth.tokens, "https://as.example")
+    request = await validate(
+        PARAMS, MemoryClients(web_client()), AuthorizePolicy(require_pkce=False)
+    )
+    consent = Consent(frozenset({"activities:read"}))
+    reply = await responder.approve(request, Subject(1, "alice"), SIGNED_IN, consent=consent)
+
+    (code,) = parse_qs(urlsplit(reply.url).query)["code"]
+    (approval,) = approvals.approvals
+    assert approval.consent == consent
+    assert approval.grant.user_id == 1 and approval.grant.scopes == {"activities:read"}
+    assert approval.code is not None and approval.code.grant_id == approval.grant.id
+    assert approval.code.code_hash == oauth.hasher.hash(code)
+    assert approval.sid is None  # not an OpenID request: no session for logout to reach
+    assert oauth.grants.grants == {}, "nothing stored beside the one approval"
+
+
+class FailingApprovals:
+    async def record(self, approval: Approval) -> None:
+        raise RuntimeError("the database went away")
+
+
+async def test_an_approval_that_cannot_be_stored_gives_the_client_nothing() -> None:
+    oauth = await memory_oauth()
+    responder = AuthorizationResponder(FailingApprovals(), oauth.tokens, "https://as.example")
+    request = await validate(
+        PARAMS, MemoryClients(web_client()), AuthorizePolicy(require_pkce=False)
+    )
+    with pytest.raises(RuntimeError):
+        await responder.approve(request, Subject(1, "alice"), SIGNED_IN, consent=Consent())
+    assert oauth.grants.grants == {}
+
+
+async def test_a_front_channel_opaque_token_is_stored_with_its_approval() -> None:
+    oauth = await memory_oauth()
+    approvals = MemoryApprovals()
+    responder = AuthorizationResponder(approvals, oauth.tokens, "https://as.example")
+    client = replace(web_client(), grant_types=frozenset({"implicit"}), opaque_access_tokens=True)
+    policy = AuthorizePolicy(require_pkce=False, implicit_enabled=True)
+    request = await validate({**PARAMS, "response_type": "token"}, MemoryClients(client), policy)
+    reply = await responder.approve(request, Subject(1, "alice"), SIGNED_IN)
+
+    (token,) = parse_qs(urlsplit(reply.url).fragment)["access_token"]
+    (approval,) = approvals.approvals
+    assert approval.code is None and approval.consent is None
+    assert approval.opaque_token is not None
+    assert approval.opaque_token.token_hash == oauth.hasher.hash(token)
+    assert approval.opaque_token.grant_id == approval.grant.id

@@ -13,7 +13,7 @@ from stint.protocol.client_auth import ClientCredentials
 from stint.protocol.endpoints.introspection import IntrospectionEndpoint
 from stint.protocol.errors import InvalidClientError, InvalidRequestError
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.ports import Grant, OpaqueAccessToken
+from stint.protocol.ports import Grant, OpaqueAccessToken, RevokedBecause
 from stint.protocol.tokens import Subject
 from tests.support.oauth_memory import ISSUER, MemoryClients, memory_oauth, web_client
 
@@ -102,8 +102,8 @@ async def test_a_revoked_jwt_is_inactive(setup: Setup) -> None:
 async def test_every_access_token_of_a_revoked_grant_is_inactive(setup: Setup) -> None:
     jwt, jwt_grant = await setup.issue()
     opaque, opaque_grant = await setup.issue(opaque=True)
-    await setup.oauth.grants.revoke(jwt_grant.id)
-    await setup.oauth.grants.revoke(opaque_grant.id)
+    await setup.oauth.grants.revoke(jwt_grant.id, RevokedBecause.USER_REVOKED)
+    await setup.oauth.grants.revoke(opaque_grant.id, RevokedBecause.USER_REVOKED)
 
     assert await setup.introspect(jwt["access_token"]) == INACTIVE
     assert await setup.introspect(opaque["access_token"]) == INACTIVE
@@ -217,7 +217,7 @@ async def test_a_rotated_expired_or_revoked_refresh_token_is_inactive(setup: Set
     stored[rotated_hash] = replace(stored[rotated_hash], rotated_at=datetime.now(UTC))
     expired_hash = setup.oauth.hasher.hash(expired["refresh_token"])
     stored[expired_hash] = replace(stored[expired_hash], expires_at=datetime.now(UTC))
-    await setup.oauth.grants.revoke(grant.id)
+    await setup.oauth.grants.revoke(grant.id, RevokedBecause.USER_REVOKED)
 
     for body in (rotated, expired, revoked):
         assert await setup.introspect(body["refresh_token"]) == INACTIVE
