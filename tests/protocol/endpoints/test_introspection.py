@@ -213,13 +213,16 @@ async def test_a_rotated_expired_or_revoked_refresh_token_is_inactive(setup: Set
     rotated, _ = await setup.issue()
     expired, _ = await setup.issue()
     revoked, grant = await setup.issue()
+    deleted, deleted_grant = await setup.issue()
     rotated_hash = setup.oauth.hasher.hash(rotated["refresh_token"])
     stored[rotated_hash] = replace(stored[rotated_hash], rotated_at=datetime.now(UTC))
     expired_hash = setup.oauth.hasher.hash(expired["refresh_token"])
     stored[expired_hash] = replace(stored[expired_hash], expires_at=datetime.now(UTC))
-    await setup.oauth.grants.revoke(grant.id, RevokedBecause.USER_REVOKED)
+    # Revoking deletes the grant's refresh tokens; one still read just after is inactive too.
+    setup.oauth.grants.grants[grant.id] = replace(grant, revoked_at=datetime.now(UTC))
+    await setup.oauth.grants.revoke(deleted_grant.id, RevokedBecause.USER_REVOKED)
 
-    for body in (rotated, expired, revoked):
+    for body in (rotated, expired, revoked, deleted):
         assert await setup.introspect(body["refresh_token"]) == INACTIVE
 
 
