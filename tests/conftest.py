@@ -1,13 +1,16 @@
-"""Shared fixtures: a migrated database per test on SQLite and a real PostgreSQL; app; clients.
+"""Shared fixtures: a migrated database per test; app; clients.
 
-PostgreSQL comes from ``STINT_TEST_POSTGRES_URL`` or the local server on 127.0.0.1:5432. Without
-one, the PostgreSQL cases are skipped locally and fail under ``CI=true``.
+HTTP and feature tests run on SQLite. The store contracts (``tests/storage``) and modules marked
+``both_databases`` (concurrency) run on SQLite and again on a real PostgreSQL: that is where the
+two databases can differ. PostgreSQL comes from ``STINT_TEST_POSTGRES_URL`` or the local server on
+127.0.0.1:5432. Without one, the PostgreSQL cases are skipped locally and fail under ``CI=true``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import os
 import secrets
 import shutil
@@ -21,12 +24,16 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 from starlette.applications import Starlette
 
 from stint.accounts.passwords import PasswordHashing
+from stint.protocol.keys import SigningKey
 from stint.settings import Settings
+from stint.storage import key_store
 from stint.storage.database import Database
+from stint.storage.key_store import KeySealer, SqlSigningKeyStore
 from stint.storage.migrate import migrate
 from stint.web.app import create_app
 
@@ -39,11 +46,31 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 # Cheap argon2id parameters keep tests fast; tests/accounts pins the production parameters.
 FAST_HASHING = PasswordHashing(memory_kib=1024, time_cost=1)
 PASSWORD = "a long enough passphrase"
+SECRET_KEY = "test-secret-" + "x" * 40  # the app's instance secret in tests
 
 
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys_parsed_once() -> Iterator[None]:
+    """Each app start opens the template's keys afresh; parsing an RSA private key costs ~100 ms
+    of CPU (cryptography checks it), so this process parses each key once. The parse is a pure
+    function of the key: the app gets the same ``SigningKey`` it would have parsed itself."""
+    parse = key_store.signing_key_from_private_jwk
+    parsed: dict[tuple[str, bytes], SigningKey] = {}
+
+    def parse_once(jwk: dict[str, Any], alg: str, **dates: Any) -> SigningKey:
+        material = (alg, orjson.dumps(jwk, option=orjson.OPT_SORT_KEYS))
+        if material not in parsed:
+            parsed[material] = parse(jwk, alg)
+        return dataclasses.replace(parsed[material], **dates)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(key_store, "signing_key_from_private_jwk", parse_once)
+        yield
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -65,37 +92,63 @@ def _asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
+async def _prepare(url: str, *, with_keys: bool) -> None:
+    """Migrate the database at ``url``; ``with_keys``: also create the app's signing keys (one
+    ES256, two RSA-2048) sealed under ``SECRET_KEY``, so an app start loads them instead of
+    generating three keys."""
+    db = Database(url)
+    try:
+        await migrate(db)
+        if with_keys:
+            await SqlSigningKeyStore(db, KeySealer(SECRET_KEY.encode())).load_or_create()
+    finally:
+        await db.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A freshly migrated PostgreSQL database used as the template of each test's database."""
+def postgres_server() -> None:
     if not _run(_postgres_reachable()):
         if IN_CI:
             pytest.fail(f"CI=true needs PostgreSQL, and none answers at {POSTGRES_URL}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_URL} (set STINT_TEST_POSTGRES_URL)")
-    name = f"stint_template_{os.getpid()}"
+
+
+@contextmanager
+def _postgres_template(with_keys: bool) -> Iterator[str]:
+    name = f"stint_template_{os.getpid()}{'_keys' if with_keys else ''}"
     _run(_create_database(name))
-    url = _database_url(name)
+    try:
+        _run(_prepare(_database_url(name), with_keys=with_keys))
+        yield name
+    finally:
+        _run(_drop_database(name))
 
-    async def prepare() -> None:
-        db = Database(url)
-        await migrate(db)
-        await db.dispose()
 
-    _run(prepare())
-    yield name
-    _run(_drop_database(name))
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: None) -> Iterator[str]:
+    """A freshly migrated PostgreSQL database used as the template of each test's database."""
+    with _postgres_template(with_keys=False) as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def postgres_template_with_keys(postgres_server: None) -> Iterator[str]:
+    """As ``postgres_template``, with the app's signing keys in it."""
+    with _postgres_template(with_keys=True) as name:
+        yield name
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "stint.sqlite3"
+    _run(_prepare(f"sqlite:///{path}", with_keys=False))
+    return path
 
-    async def prepare() -> None:
-        db = Database(f"sqlite:///{path}")
-        await migrate(db)
-        await db.dispose()
 
-    _run(prepare())
+@pytest.fixture(scope="session")
+def sqlite_template_with_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "stint.sqlite3"
+    _run(_prepare(f"sqlite:///{path}", with_keys=True))
     return path
 
 
@@ -122,23 +175,53 @@ async def _drop_database(name: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+_BOTH_DATABASES = Path(__file__).parent / "storage"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``backend``: both databases under tests/storage and in ``both_databases`` modules, else
+    SQLite; a module or test that parametrizes ``backend`` itself keeps its own list."""
+    if "backend" not in metafunc.fixturenames or _parametrizes_backend(metafunc):
+        return
+    definitions = metafunc._arg2fixturedefs.get("backend", ())
+    if definitions and definitions[-1].func.__module__ != __name__:
+        return  # a module's own ``backend`` fixture with its own params
+    both = metafunc.definition.get_closest_marker("both_databases") is not None or (
+        _BOTH_DATABASES in metafunc.definition.path.parents
+    )
+    metafunc.parametrize("backend", BACKENDS if both else ["sqlite"])
+
+
+def _parametrizes_backend(metafunc: pytest.Metafunc) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", "")
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",")]
+        if "backend" in names:
+            return True
+    return False
+
+
+@pytest.fixture
+def backend() -> str:
+    """The database a test runs on: set by ``pytest_generate_tests``."""
+    raise AssertionError("pytest_generate_tests parametrizes backend")  # pragma: no cover
 
 
 @pytest.fixture
 async def database_url(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[str]:
-    """A migrated, empty database of the test's backend, dropped afterwards."""
+    """A migrated, empty database of the test's backend, dropped afterwards. A test that starts
+    the app (it uses ``settings``) finds the app's signing keys in it already."""
+    keys = "_with_keys" if "settings" in request.fixturenames else ""
     if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
+        template: Path = request.getfixturevalue(f"sqlite_template{keys}")
         path = tmp_path / "stint.sqlite3"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    template_name: str = request.getfixturevalue("postgres_template")
+    template_name: str = request.getfixturevalue(f"postgres_template{keys}")
     name = f"stint_test_{os.getpid()}_{secrets.token_hex(4)}"
     await _create_database(name, template=template_name)
     yield _database_url(name)
@@ -158,7 +241,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         environment="test",
         data_dir=tmp_path / "data",
         database_url=database_url,
-        secret_key="test-secret-" + "x" * 40,
+        secret_key=SECRET_KEY,
         issuer="http://testserver",
         max_body_bytes=4096,
         account_status_cache_seconds=0,

@@ -33,7 +33,7 @@ from tests.http.oauth.flow import (
 )
 from tests.support.apps import app_with
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_databases]
 
 
 def _outcomes(answers: list[httpx.Response]) -> Counter[str]:
