@@ -12,7 +12,6 @@ import asyncio
 import base64
 import dataclasses
 import os
-import secrets
 import shutil
 import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator
@@ -29,12 +28,12 @@ import pytest
 from starlette.applications import Starlette
 
 from stint.accounts.passwords import PasswordHashing
-from stint.protocol.keys import SigningKey
+from stint.protocol.keys import SigningKey, signing_key_from_private_jwk
 from stint.settings import Settings
-from stint.storage import key_store
+from stint.storage import tables
 from stint.storage.database import Database
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
-from stint.storage.migrate import migrate
+from stint.storage.migrate import head_revision, migrate
 from stint.web.app import create_app
 
 T = TypeVar("T")
@@ -59,17 +58,16 @@ def signing_keys_parsed_once() -> Iterator[None]:
     """Each app start opens the template's keys afresh; parsing an RSA private key costs ~100 ms
     of CPU (cryptography checks it), so this process parses each key once. The parse is a pure
     function of the key: the app gets the same ``SigningKey`` it would have parsed itself."""
-    parse = key_store.signing_key_from_private_jwk
     parsed: dict[tuple[str, bytes], SigningKey] = {}
 
     def parse_once(jwk: dict[str, Any], alg: str, **dates: Any) -> SigningKey:
         material = (alg, orjson.dumps(jwk, option=orjson.OPT_SORT_KEYS))
         if material not in parsed:
-            parsed[material] = parse(jwk, alg)
+            parsed[material] = signing_key_from_private_jwk(jwk, alg)
         return dataclasses.replace(parsed[material], **dates)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(key_store, "signing_key_from_private_jwk", parse_once)
+        patch.setattr("stint.storage.key_store.signing_key_from_private_jwk", parse_once)
         yield
 
 
@@ -136,6 +134,89 @@ def postgres_template_with_keys(postgres_server: None) -> Iterator[str]:
     """As ``postgres_template``, with the app's signing keys in it."""
     with _postgres_template(with_keys=True) as name:
         yield name
+
+
+@dataclass
+class ReusedDatabase:
+    """A PostgreSQL database of this worker, copied from a template once and emptied after each
+    test: DROP DATABASE forces a checkpoint (seconds on a busy machine), deleting a test's rows
+    takes milliseconds. A test that left the schema changed gets a new copy of the template."""
+
+    name: str
+    template: str
+    kept: list[asyncpg.Record] = dataclasses.field(default_factory=list)  # signing_keys rows
+
+    @property
+    def url(self) -> str:
+        return _database_url(self.name)
+
+    async def create(self) -> None:
+        await _create_database(self.name, template=self.template)
+        conn = await asyncpg.connect(_asyncpg_dsn(self.url))
+        try:
+            self.kept = await conn.fetch("SELECT * FROM signing_keys")
+        finally:
+            await conn.close()
+
+    async def empty(self) -> None:
+        conn = await asyncpg.connect(_asyncpg_dsn(self.url))
+        try:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                self.name,
+            )
+            if await _schema_changed(conn):
+                await conn.close()
+                await _drop_database(self.name)
+                await self.create()
+                return
+            sequences = await conn.fetch(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+            )
+            async with conn.transaction():
+                for table in reversed(tables.metadata.sorted_tables):
+                    await conn.execute(f'DELETE FROM "{table.name}"')  # noqa: S608 (our tables)
+                for (sequence,) in sequences:
+                    await conn.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
+                if self.kept:
+                    await conn.copy_records_to_table(
+                        "signing_keys", records=self.kept, columns=list(self.kept[0].keys())
+                    )
+        finally:
+            await conn.close()
+
+
+async def _schema_changed(conn: asyncpg.Connection) -> bool:
+    names = {
+        r[0]
+        for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    }
+    if names != {t.name for t in tables.metadata.sorted_tables} | {"alembic_version"}:
+        return True
+    return bool(await conn.fetchval("SELECT version_num FROM alembic_version") != head_revision())
+
+
+@contextmanager
+def _reused_database(template: str) -> Iterator[ReusedDatabase]:
+    database = ReusedDatabase(f"{template}_reused", template)
+    _run(database.create())
+    try:
+        yield database
+    finally:
+        _run(_drop_database(database.name))
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_template: str) -> Iterator[ReusedDatabase]:
+    with _reused_database(postgres_template) as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def postgres_database_with_keys(postgres_template_with_keys: str) -> Iterator[ReusedDatabase]:
+    with _reused_database(postgres_template_with_keys) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
@@ -212,8 +293,8 @@ def backend() -> str:
 async def database_url(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[str]:
-    """A migrated, empty database of the test's backend, dropped afterwards. A test that starts
-    the app (it uses ``settings``) finds the app's signing keys in it already."""
+    """A migrated, empty database of the test's backend, removed or emptied afterwards. A test
+    that starts the app (it uses ``settings``) finds the app's signing keys in it already."""
     keys = "_with_keys" if "settings" in request.fixturenames else ""
     if backend == "sqlite":
         template: Path = request.getfixturevalue(f"sqlite_template{keys}")
@@ -221,11 +302,9 @@ async def database_url(
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    template_name: str = request.getfixturevalue(f"postgres_template{keys}")
-    name = f"stint_test_{os.getpid()}_{secrets.token_hex(4)}"
-    await _create_database(name, template=template_name)
-    yield _database_url(name)
-    await _drop_database(name)
+    reused: ReusedDatabase = request.getfixturevalue(f"postgres_database{keys}")
+    yield reused.url
+    await reused.empty()
 
 
 @pytest.fixture
