@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck contracts pytest bench lock clean
+.PHONY: run test lint typecheck contracts pytest coverage bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Stint needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -38,12 +38,21 @@ contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
 # scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get).
-# Tests run on every core (pytest-xdist), a module per worker so module fixtures start once.
+# Tests run on every core (pytest-xdist), one test at a time to whichever worker is free, in the
+# order tests/conftest.py gives (slowest first); modules it groups stay on one worker.
+PYTEST_XDIST := -n auto --dist loadgroup --no-loadscope-reorder
 pytest: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium
-	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
-test: lint typecheck contracts pytest
+# The checks run side by side (mypy from a cold cache takes a while); any failure fails the run.
+test: $(VENV)/.dev-installed
+	$(MAKE) --no-print-directory -j 4 lint typecheck contracts pytest
+
+# Line coverage of src/stint over the whole suite (not part of `make test`): coverage.json.
+coverage: $(VENV)/.dev-installed
+	bash scripts/ensure-chromium
+	$(BIN)/python -m pytest $(PYTEST_XDIST) --cov=stint --cov-report=term --cov-report=json:coverage.json $(PYTEST_ARGS)
 
 # Load benchmarks (bench/README.md; Linux): needs wrk, which root gets installed with apt-get.
 bench: $(VENV)/.dev-installed
@@ -62,4 +71,4 @@ lock:
 	uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -c requirements/dev.lock -o requirements/app.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage coverage.json

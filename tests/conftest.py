@@ -257,6 +257,38 @@ async def _drop_database(name: str) -> None:
 
 
 _BOTH_DATABASES = Path(__file__).parent / "storage"
+# The slowest tests start first, so that both xdist workers are busy to the end (``make pytest``
+# runs ``--dist loadgroup`` in collection order); the rest follow in their own order.
+SLOWEST_FIRST = (
+    "tests/test_fresh_install.py",  # builds a virtual environment from requirements/app.lock
+    "tests/cluster/",  # two hosts behind nginx
+    "tests/http/test_schemathesis.py",
+    "tests/http/test_fuzzing.py",
+    "tests/oidc/test_key_rotation.py",
+)
+# Modules whose module-scoped fixtures are worth starting once: each runs on one worker.
+ONE_WORKER = (
+    "tests/test_fresh_install.py",
+    "tests/cluster/",
+    "tests/http/test_access_log.py",
+    "tests/browser/",
+    "tests/interop/",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, p in enumerate(SLOWEST_FIRST) if item.nodeid.startswith(p)),
+            len(SLOWEST_FIRST),
+        )
+
+    items.sort(key=rank)
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        if module.startswith(ONE_WORKER):
+            item.add_marker(pytest.mark.xdist_group(module))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -419,7 +451,12 @@ class LiveServer:
     bin_dir: Path = Path(sys.executable).parent  # the virtual environment whose `stint` runs
 
     def stint(self, *args: str, stdin: str | None = None) -> str:
-        """Run the `stint` CLI against this server's database; returns its output."""
+        """Run the `stint` CLI against this server's database; returns its output.
+
+        The CLI of this environment runs in this process (starting Python and importing Stint
+        costs a second per command); another environment's runs as its own `stint`."""
+        if self.bin_dir == Path(sys.executable).parent:
+            return _stint_in_process(self.env, args, stdin)
         import subprocess
 
         result = subprocess.run(
@@ -449,6 +486,26 @@ class LiveServer:
         return client_id.group(1), secret.group(1) if secret else None
 
 
+def _stint_in_process(env: dict[str, str], args: tuple[str, ...], stdin: str | None) -> str:
+    """`stint ARGS` with exactly ``env`` as its STINT_* settings, in a thread of its own (the
+    CLI runs its own event loop; a test's, or sync Playwright's, may be running here)."""
+    from typer.testing import CliRunner
+
+    from stint.cli.main import app as cli
+
+    settings: dict[str, str | None] = {k: None for k in os.environ if k.startswith("STINT_")}
+    settings |= {k: v for k, v in env.items() if k.startswith("STINT_")}
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(
+            CliRunner().invoke, cli, list(args), input=stdin, env=settings
+        ).result()
+    if result.exit_code != 0:
+        raise AssertionError(
+            f"stint {' '.join(args)} failed: {result.output}"
+        ) from result.exception
+    return result.stdout
+
+
 def _free_port() -> int:
     import socket
 
@@ -460,11 +517,17 @@ def _free_port() -> int:
 
 @contextmanager
 def running_server(
-    data: Path, *, access_log: bool = False, bin_dir: Path | None = None, **settings: str
+    data: Path,
+    *,
+    access_log: bool = False,
+    bin_dir: Path | None = None,
+    template: Path | None = None,
+    **settings: str,
 ) -> Iterator[LiveServer]:
     """`stint serve` on SQLite in ``data``, on a free loopback port, its output in
     ``data/server.log``; killed on leaving. ``bin_dir``: the virtual environment to run it from
-    (default: this one); ``settings``: more ``STINT_*`` variables."""
+    (default: this one); ``template``: a migrated database with keys sealed under ``SECRET_KEY``
+    to start from (default: `stint migrate` makes one); ``settings``: more ``STINT_*`` variables."""
     import subprocess
     import time
     import urllib.request
@@ -482,7 +545,12 @@ def running_server(
     server = LiveServer(f"http://127.0.0.1:{port}", env, data / "server.log")
     if bin_dir is not None:
         server.bin_dir = bin_dir
-    server.stint("migrate")
+    if template is None:
+        server.stint("migrate")
+    else:
+        data.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, data / "stint.sqlite3")
+        env.setdefault("STINT_SECRET_KEY", SECRET_KEY)
     log = server.log.open("w")
     options = [] if access_log else ["--no-access-log"]
     process = subprocess.Popen(
@@ -512,8 +580,11 @@ def running_server(
         log.close()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A migrated server on a free loopback port, killed when the module's tests are done."""
-    with running_server(tmp_path_factory.mktemp("live")) as server:
-        yield server
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template_with_keys: Path
+) -> Iterator[LiveServer]:
+    """A migrated server on a free loopback port, shared by this worker's tests (each makes its
+    own users and clients), killed when they are done."""
+    with running_server(tmp_path_factory.mktemp("live"), template=sqlite_template_with_keys) as s:
+        yield s
