@@ -36,6 +36,8 @@ from stint.storage.key_store import KeySealer, SqlSigningKeyStore
 from stint.storage.migrate import head_revision, migrate
 from stint.web.app import create_app
 
+pytest_plugins = ["tests.support.chromium"]  # one Chromium per worker for the browser tests
+
 T = TypeVar("T")
 POSTGRES_URL = os.environ.get(
     "STINT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

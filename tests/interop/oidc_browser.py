@@ -2,74 +2,31 @@
 
 The relying party's redirect URI is a loopback HTTP server (``tests.browser.conftest.Callback``),
 so the browser really follows Stint's redirect and the code really arrives there. Chromium is
-Debian's (``scripts/ensure-chromium``); without it these tests skip locally and fail under CI.
+one per worker (tests.support.chromium).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from playwright.sync_api import Playwright, expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Browser, Callback
+from tests.browser.conftest import Callback
 from tests.browser.support import fill_login_form
-from tests.conftest import IN_CI
+from tests.support.chromium import Browser
 
 __all__ = [
     "Browser",
     "Callback",
     "Consent",
-    "chromium_driver",
-    "fresh_browser",
     "sign_in_again",
     "sign_in_and_allow",
     "straight_back",
 ]
-
-
-@contextmanager
-def chromium_driver() -> Iterator[Playwright]:
-    """Sync Playwright, for a module-scoped fixture: it runs an event loop in this thread while
-    it is open, and an open loop would break every asyncio test that runs after these."""
-    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
-        reason = f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (or set STINT_CHROMIUM)"
-        if IN_CI:
-            pytest.fail(f"CI=true needs the browser tests: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as driver:
-        yield driver
-
-
-@contextmanager
-def fresh_browser(driver: Playwright, profile: Path) -> Iterator[Browser]:
-    """Chromium with a brand-new profile: no cookies, no session, nothing from other tests."""
-    context = driver.chromium.launch_persistent_context(
-        profile,
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport={"width": 1000, "height": 900},
-        locale="en-GB",
-    )
-    try:
-        context.set_default_timeout(15_000)
-        page = context.pages[0] if context.pages else context.new_page()
-        opened = Browser(context, page)
-        page.on("console", opened.record)
-        page.on("response", opened.check)
-        page.on("pageerror", lambda error: opened.errors.append(str(error)))
-        yield opened
-    finally:
-        context.close()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,14 +32,11 @@ from authlib.oidc.core import CodeIDToken, UserInfo
 from joserfc import jwt
 from joserfc.errors import InvalidClaimError, JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
-from playwright.sync_api import Playwright
 
 from tests.conftest import PASSWORD, LiveServer
 from tests.interop.oidc_browser import (
     Browser,
     Callback,
-    chromium_driver,
-    fresh_browser,
     sign_in_again,
     sign_in_and_allow,
     straight_back,
@@ -60,18 +56,6 @@ ID_TOKEN_TTL = 600  # Settings.id_token_ttl's default: the live server does not 
 PROFILE = {"name": "Ann Lee", "email": "ann.lee@example.com", "phone_number": "+44 20 7946 0000"}
 # Claims of the token itself (§2, §3.1.3.6); the profile comes from UserInfo (§5.4).
 ID_TOKEN_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "auth_time", "azp", "jti", "at_hash", "amr"}
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with chromium_driver() as driver:
-        yield driver
-
-
-@pytest.fixture
-def browser(playwright: Playwright, tmp_path: Path) -> Iterator[Browser]:
-    with fresh_browser(playwright, tmp_path / "chromium-profile") as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -24,12 +23,11 @@ import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from playwright.sync_api import ConsoleMessage, Playwright, expect
+from playwright.sync_api import Browser as Chromium
+from playwright.sync_api import ConsoleMessage, expect
 from starlette.applications import Starlette
 
 from stint.settings import Settings
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.conftest import playwright as playwright  # the module-scoped fixture
 from tests.browser.support import fill_login_form
 from tests.conftest import Account, LiveServer
 from tests.http.oauth.flow import browser, decide, new_pkce, open_authorize
@@ -299,10 +297,9 @@ def relying_party() -> Iterator[RelyingParty]:
 
 
 def test_chromium_posts_the_code_state_and_iss_to_the_relying_party(
-    playwright: Playwright,
+    chromium: Chromium,
     live_server: LiveServer,
     relying_party: RelyingParty,
-    tmp_path: Path,
 ) -> None:
     live_server.create_user("form-post")
     client_id, secret = live_server.create_client(
@@ -324,13 +321,7 @@ def test_chromium_posts_the_code_state_and_iss_to_the_relying_party(
             "code_challenge_method": "S256",
         }
     )
-    context = playwright.chromium.launch_persistent_context(
-        tmp_path / "chromium-profile",
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=CHROMIUM_ARGS,
-        locale="en-GB",
-    )
+    context = chromium.new_context(locale="en-GB")
     problems: list[str] = []
 
     def console(message: ConsoleMessage) -> None:
@@ -340,7 +331,7 @@ def test_chromium_posts_the_code_state_and_iss_to_the_relying_party(
 
     try:
         context.set_default_timeout(15_000)
-        page = context.pages[0] if context.pages else context.new_page()
+        page = context.new_page()
         page.on("console", console)
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.goto(url)
