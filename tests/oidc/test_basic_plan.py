@@ -9,7 +9,6 @@ The unsigned request object modules are in test_request_objects.py.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any, cast
@@ -20,6 +19,7 @@ import pytest
 from starlette.applications import Starlette
 
 from stint.settings import Settings
+from stint.storage.database import Database
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account
 from tests.http.oauth.flow import browser, hidden_inputs, new_pkce, sign_in
@@ -46,6 +46,7 @@ from tests.oidc.support import (
     userinfo,
     verify_id_token,
 )
+from tests.support.sessions import signed_in_earlier
 
 pytestmark = pytest.mark.anyio
 
@@ -676,12 +677,13 @@ async def test_claims_requested_for_the_id_token_come_in_the_id_token(
 
 
 async def test_oidcc_prompt_login(
-    app: Starlette, client: httpx.AsyncClient, alice: Account
+    app: Starlette, client: httpx.AsyncClient, alice: Account, db: Database
 ) -> None:
     rp = await oidc_client(app)
     async with browser(app) as b:
+        await sign_in(b, "alice")
+        await signed_in_earlier(db, 2)  # auth_time counts whole seconds
         first = await code_flow(client, b, rp, "alice")
-        await asyncio.sleep(1.1)  # auth_time counts whole seconds
         answer = await b.get(authorization_url(rp.client_id, prompt="login"))
         # Signed in and consented, yet sent to sign in again.
         assert answer.status_code == 303, answer.text
@@ -726,11 +728,14 @@ async def test_prompt_none_without_consent_is_consent_required(
     assert _error_redirect(answer)["error"] == "consent_required"
 
 
-async def test_oidcc_max_age_1(app: Starlette, client: httpx.AsyncClient, alice: Account) -> None:
+async def test_oidcc_max_age_1(
+    app: Starlette, client: httpx.AsyncClient, alice: Account, db: Database
+) -> None:
     rp = await oidc_client(app)
     async with browser(app) as b:
+        await sign_in(b, "alice")
+        await signed_in_earlier(db, 2)  # the module waits 2 s after the first sign-in
         first = await code_flow(client, b, rp, "alice")
-        await asyncio.sleep(2.1)  # the module waits 2 s
         answer = await b.get(authorization_url(rp.client_id, max_age="1"))
         params = redirect_params(await reauthenticate(b, answer, "alice"))
     second = await _redeemed(client, rp, params["code"])
@@ -752,12 +757,12 @@ async def test_oidcc_max_age_10000(
 
 
 async def test_max_age_with_prompt_none_too_old_is_login_required(
-    app: Starlette, client: httpx.AsyncClient, alice: Account
+    app: Starlette, client: httpx.AsyncClient, alice: Account, db: Database
 ) -> None:
     rp = await oidc_client(app)
     async with browser(app) as b:
         await code_flow(client, b, rp, "alice")
-        await asyncio.sleep(1.1)
+        await signed_in_earlier(db, 1)
         answer = await b.get(authorization_url(rp.client_id, prompt="none", max_age="0"))
     assert _error_redirect(answer)["error"] == "login_required"
 
