@@ -266,7 +266,6 @@ SLOWEST_FIRST = (
     "tests/cluster/",  # two hosts behind nginx
     "tests/http/test_schemathesis.py",
     "tests/http/test_fuzzing.py",
-    "tests/oidc/test_key_rotation.py",
 )
 # Modules whose module-scoped fixtures are worth starting once: each runs on one worker.
 ONE_WORKER = (
