@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import dataclasses
+import functools
 import os
 import shutil
 import sys
@@ -25,6 +27,7 @@ import asyncpg
 import httpx
 import orjson
 import pytest
+from pydantic.json_schema import models_json_schema
 from starlette.applications import Starlette
 
 from stint.accounts.passwords import PasswordHashing
@@ -56,10 +59,13 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def signing_keys_parsed_once() -> Iterator[None]:
-    """Each app start opens the template's keys afresh; parsing an RSA private key costs ~100 ms
+def app_start_work_done_once() -> Iterator[None]:
+    """Work an app start repeats with the same result, done once per process.
+
+    Each app start opens the template's keys afresh; parsing an RSA private key costs ~100 ms
     of CPU (cryptography checks it), so this process parses each key once. The parse is a pure
-    function of the key: the app gets the same ``SigningKey`` it would have parsed itself."""
+    function of the key: the app gets the same ``SigningKey`` it would have parsed itself.
+    Likewise the OpenAPI document's JSON schemas."""
     parsed: dict[tuple[str, bytes], SigningKey] = {}
 
     def parse_once(jwk: dict[str, Any], alg: str, **dates: Any) -> SigningKey:
@@ -70,7 +76,19 @@ def signing_keys_parsed_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("stint.storage.key_store.signing_key_from_private_jwk", parse_once)
+        patch.setattr("stint.web.api.openapi.models_json_schema", _json_schemas_once)
         yield
+
+
+@functools.cache
+def _json_schemas_cached(models: tuple[Any, ...], ref_template: str) -> Any:
+    return models_json_schema(list(models), ref_template=ref_template)
+
+
+def _json_schemas_once(models: list[Any], *, ref_template: str) -> Any:
+    """The OpenAPI document's schemas, a pure function of the API's pydantic models: generated
+    once per process instead of on every app start (~150 ms each)."""
+    return copy.deepcopy(_json_schemas_cached(tuple(models), ref_template))
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
