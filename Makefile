@@ -38,9 +38,9 @@ contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
 # scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get).
-# Tests run on every core (pytest-xdist), one test at a time to whichever worker is free, in the
-# order tests/conftest.py gives (slowest first); modules it groups stay on one worker.
-PYTEST_XDIST := -n auto --dist loadgroup --no-loadscope-reorder
+# Tests run on every core (pytest-xdist), a module at a time to whichever worker is free (module
+# fixtures start once), in the order tests/conftest.py gives: the slowest modules first.
+PYTEST_XDIST := -n auto --dist loadscope --no-loadscope-reorder
 pytest: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)

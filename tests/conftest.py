@@ -277,25 +277,16 @@ async def _drop_database(name: str) -> None:
 
 
 _BOTH_DATABASES = Path(__file__).parent / "storage"
-# The slowest tests start first, so that both xdist workers are busy to the end (``make pytest``
-# runs ``--dist loadgroup`` in collection order); the rest follow in their own order.
+# The slowest modules start first, so that both xdist workers are busy to the end (``make pytest``
+# hands whole modules to whichever worker is free, in collection order); the rest follow.
 SLOWEST_FIRST = (
     "tests/test_fresh_install.py",  # builds a virtual environment from requirements/app.lock
     "tests/cluster/",  # two hosts behind nginx
     "tests/http/test_schemathesis.py",
     "tests/http/test_fuzzing.py",
 )
-# Modules whose module-scoped fixtures are worth starting once: each runs on one worker.
-ONE_WORKER = (
-    "tests/test_fresh_install.py",
-    "tests/cluster/",
-    "tests/http/test_access_log.py",
-    "tests/browser/",
-    "tests/interop/",
-)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         return next(
@@ -304,10 +295,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
 
     items.sort(key=rank)
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        if module.startswith(ONE_WORKER):
-            item.add_marker(pytest.mark.xdist_group(module))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
