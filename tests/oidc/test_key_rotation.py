@@ -220,7 +220,7 @@ async def timed_app(
 ) -> AsyncIterator[Starlette]:
     """The app, with a KeyRing that reads ``clock`` to decide which key signs and which are
     published (everything else, token expiry included, keeps the real clock)."""
-    monkeypatch.setattr("stint.web.app.KeyRing", functools.partial(KeyRing, clock=clock))
+    monkeypatch.setattr("stint.web.core.KeyRing", functools.partial(KeyRing, clock=clock))
     application = create_app(settings, hashing=FAST_HASHING)
     async with application.router.lifespan_context(application):
         yield application

@@ -15,6 +15,7 @@ __all__ = [
     "ApprovalStore",
     "AuthorizationCode",
     "AuthorizationCodeStore",
+    "ClientRegistry",
     "ClientStore",
     "ConsentStore",
     "Grant",
@@ -28,12 +29,27 @@ __all__ = [
     "Rotation",
     "TokenRecords",
     "UserDirectory",
+    "UserGrants",
     "rotation_of_rotated",
 ]
 
 
 class ClientStore(Protocol):
     async def get(self, client_id: str) -> Client | None: ...
+
+
+class ClientRegistry(ClientStore, Protocol):
+    """Clients as their owners and operators manage them: register, change, delete, list."""
+
+    async def add(self, client: Client) -> Client:
+        """Store a new client; the stored one (with its creation time) comes back."""
+        ...
+
+    async def update(self, client: Client) -> None: ...
+
+    async def delete(self, client_id: str) -> bool: ...
+
+    async def by_owner(self, owner_id: int) -> list[Client]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +92,19 @@ class GrantStore(Protocol):
         ...
 
     async def is_revoked(self, grant_id: str) -> bool: ...
+
+
+class UserGrants(Protocol):
+    """A user's grants, as the account page shows them and takes them back."""
+
+    async def active_client_ids(self, user_id: int) -> list[tuple[str, datetime]]:
+        """Clients this user has live grants for, with the newest grant's time."""
+        ...
+
+    async def revoke_for(self, user_id: int, client_id: str) -> list[str]:
+        """Revoke every grant the user gave the client and forget the consent, in one
+        transaction; the ids of the grants revoked come back."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from apps."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -12,14 +12,13 @@ from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
 from stint.accounts.service import PasswordChangeError
-from stint.accounts.sessions import Session
+from stint.accounts.sessions import Session, SessionStore
+from stint.protocol.oidc.ports import SessionClients
+from stint.protocol.ports import ClientStore, UserGrants
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.web.pages.common import PageContext, login_redirect
 
-if TYPE_CHECKING:
-    from stint.web.app import Runtime
-
-__all__ = ["account_routes"]
+__all__ = ["AccountRecords", "account_routes"]
 
 # Messages after a redirect, by a fixed key: nothing from the query string reaches the page.
 NOTICES = {
@@ -29,8 +28,20 @@ NOTICES = {
 }
 
 
-def account_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
-    oauth = runtime.oauth
+class AccountRecords(Protocol):
+    """The records /account shows and changes, as the ports it needs."""
+
+    @property
+    def clients(self) -> ClientStore: ...
+    @property
+    def grants(self) -> UserGrants: ...
+    @property
+    def sessions(self) -> SessionStore: ...
+    @property
+    def session_clients(self) -> SessionClients: ...
+
+
+def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
 
     async def authorized_apps(user: User) -> list[dict[str, Any]]:
         apps: list[dict[str, Any]] = []

@@ -7,7 +7,7 @@ A secret is shown once, on the page that answers its creation; only its hash is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
 from stint.protocol.clients import Client
+from stint.protocol.ports import ClientRegistry
 from stint.protocol.registration import (
     DEFAULT_GRANTS,
     OPERATOR_ONLY_GRANTS,
@@ -26,10 +27,8 @@ from stint.protocol.registration import (
     updated_client,
 )
 from stint.protocol.scopes import API_SCOPES, SCOPE_DESCRIPTIONS
+from stint.protocol.secrets import SecretHasher
 from stint.web.pages.common import PageContext, login_redirect
-
-if TYPE_CHECKING:
-    from stint.web.app import Runtime
 
 __all__ = ["GRANT_CHOICES", "MAX_APPS_PER_USER", "developer_routes"]
 
@@ -135,9 +134,9 @@ class AppForm:
         return {}
 
 
-def developer_routes(ctx: PageContext, runtime: Runtime) -> list[BaseRoute]:
-    clients = runtime.oauth.clients
-    hasher = runtime.hasher
+def developer_routes(
+    ctx: PageContext, clients: ClientRegistry, hasher: SecretHasher
+) -> list[BaseRoute]:
 
     def not_found(request: Request, user: User) -> Response:
         context = {
