@@ -144,3 +144,25 @@ def test_rfc_9700_defaults() -> None:
     assert settings.refresh_grace_seconds == 0  # §4.14.2: any replay ends the family
     assert settings.refresh_family_lifetime_seconds == 90 * 86400
     assert settings.implicit_enabled is False  # §2.1.2: no access token in the front channel
+
+
+def test_grant_types_come_comma_separated_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().grant_types == (
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+    )
+    monkeypatch.setenv("STINT_GRANT_TYPES", "authorization_code, refresh_token")
+    assert load_settings().grant_types == ("authorization_code", "refresh_token")
+
+
+@pytest.mark.parametrize("value", ["authorization_code,device_code", ""])
+def test_an_unknown_or_no_grant_type_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("STINT_GRANT_TYPES", value)
+    with pytest.raises(ConfigError, match="grant_types"):
+        load_settings()

@@ -22,12 +22,8 @@ from stint.protocol.endpoints.introspection import IntrospectionEndpoint
 from stint.protocol.endpoints.metadata import authorization_server_metadata
 from stint.protocol.endpoints.token import TokenEndpoint
 from stint.protocol.first_party import FirstPartyTokens
-from stint.protocol.grants import GrantHandler
-from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
-from stint.protocol.grants.client_credentials import ClientCredentialsGrant
 from stint.protocol.grants.context import GrantContext
-from stint.protocol.grants.password import PasswordGrant
-from stint.protocol.grants.refresh_token import RefreshTokenGrant
+from stint.protocol.grants.registry import enabled_grants
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.discovery import openid_configuration
@@ -111,15 +107,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         refresh_family_seconds=settings.refresh_family_lifetime_seconds,
         id_tokens=id_tokens,
     )
-    grant_handlers: dict[str, GrantHandler] = {
-        g.grant_type: g
-        for g in (
-            AuthorizationCodeGrant(grant_context),
-            RefreshTokenGrant(grant_context),
-            ClientCredentialsGrant(grant_context),
-            PasswordGrant(grant_context),
-        )
-    }
+    grant_handlers = enabled_grants(settings.grant_types, grant_context)
     token_endpoint = TokenEndpoint(oauth.clients, hasher, grant_handlers)
     revocation = core.revocation
     services = Services(

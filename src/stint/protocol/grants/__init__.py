@@ -1,6 +1,7 @@
 """Grant types of the token endpoint (RFC 6749 §4, §6): one module each, in a registry.
 
-Only the grants the deployment enables are registered, so a disabled grant cannot be reached.
+``registry.GRANTS`` lists them; only the grants the deployment enables (``STINT_GRANT_TYPES``)
+are built and handed to the token endpoint, so a disabled grant cannot be reached.
 """
 
 from __future__ import annotations

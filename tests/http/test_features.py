@@ -1,0 +1,54 @@
+"""A feature or grant the operator switches off mounts nothing: no route, no metadata entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from stint.settings import Settings
+from tests.conftest import make_client
+from tests.support.apps import app_with
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_disabled_grant_is_unsupported_and_advertised_nowhere(settings: Settings) -> None:
+    enabled = ("authorization_code", "refresh_token")
+    async with app_with(settings, grant_types=enabled) as (app, client):
+        client_id, secret = await make_client(
+            app, name="Service", grant_types=["client_credentials"]
+        )
+        assert secret is not None
+        answer = await client.post(
+            "/o/token/", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        )
+        metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
+        discovery = (await client.get("/.well-known/openid-configuration")).json()
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "unsupported_grant_type"
+    assert metadata["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    # RFC 7591 §2.1: discovery adds implicit, which the id_token response type needs.
+    assert discovery["grant_types_supported"] == ["authorization_code", "implicit", "refresh_token"]
+
+
+async def test_an_enabled_grant_still_answers(settings: Settings) -> None:
+    async with app_with(settings, grant_types=("client_credentials",)) as (app, client):
+        client_id, secret = await make_client(
+            app, name="Service", grant_types=["client_credentials"]
+        )
+        assert secret is not None
+        answer = await client.post(
+            "/o/token/", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        )
+        metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
+    assert answer.status_code == 200, answer.text
+    assert metadata["grant_types_supported"] == ["client_credentials"]
+
+
+async def test_registration_switched_off_has_no_route_and_no_discovery_entry(
+    settings: Settings,
+) -> None:
+    async with app_with(settings, registration_enabled=False) as (_, client):
+        register = await client.post("/o/register", json={"redirect_uris": ["https://a.example"]})
+        discovery = (await client.get("/.well-known/openid-configuration")).json()
+    assert register.status_code == 404
+    assert "registration_endpoint" not in discovery
