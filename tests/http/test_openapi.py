@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from stint.protocol.access_tokens import AccessTokenIssuer
 from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
 from stint.web.api import schemas
-from stint.web.app import API_OPERATIONS
+from stint.web.features.api import API_OPERATIONS
 from tests.conftest import PASSWORD, Account, problem, register
 
 pytestmark = pytest.mark.anyio

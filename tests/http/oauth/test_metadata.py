@@ -35,6 +35,7 @@ async def test_the_endpoints_are_at_the_o_paths(client: httpx.AsyncClient) -> No
     assert body["token_endpoint"] == f"{ISSUER}/o/token/"
     assert body["revocation_endpoint"] == f"{ISSUER}/o/revoke_token/"
     assert body["introspection_endpoint"] == f"{ISSUER}/o/introspect/"
+    assert body["service_documentation"] == f"{ISSUER}/api/docs"
 
 
 async def test_the_endpoints_named_answer_there(client: httpx.AsyncClient) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,7 +37,7 @@ from stint.protocol.ports import ClientStore
 from stint.protocol.scopes import granted_scopes
 from stint.protocol.text import has_control_character
 
-__all__ = ["CHECKS", "AuthorizePolicy", "IdTokenHints", "RequestObjectsPort", "validate"]
+__all__ = ["CHECKS", "AuthorizePolicy", "Check", "IdTokenHints", "RequestObjectsPort", "validate"]
 
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 
@@ -269,9 +269,10 @@ async def validate(
     request_objects: RequestObjectsPort | None = None,
     hints: IdTokenHints | None = None,
     markers: ReauthenticationMarkers | None = None,
+    checks: Sequence[Check] = CHECKS,
 ) -> AuthorizationRequest:
     state = _State(params, clients, policy, request_objects, hints, markers=markers)
-    for check in CHECKS:
+    for check in checks:
         try:
             await check(state)
         except OAuthError as exc:

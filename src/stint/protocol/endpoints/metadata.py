@@ -1,36 +1,43 @@
-"""Authorization server metadata (RFC 8414 §2): what this deployment supports, said truthfully."""
+"""Authorization server metadata (RFC 8414 §2): what this deployment supports, said truthfully.
+
+Each endpoint's entries come from the feature that serves it; the app merges them into one
+document (``issuer`` first), so a disabled feature is absent from it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from stint.protocol.scopes import API_SCOPES
+__all__ = ["AUTH_METHODS", "authorization_endpoint_metadata", "token_endpoint_metadata"]
 
-__all__ = ["authorization_server_metadata"]
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 
 
-def authorization_server_metadata(
-    issuer: str, *, grant_types: Iterable[str], implicit_enabled: bool, plain_pkce: bool
-) -> dict[str, Any]:
-    response_types = ["code", "token"] if implicit_enabled else ["code"]
-    grants = sorted(set(grant_types) | ({"implicit"} if implicit_enabled else set()))
-    auth_methods = ["client_secret_basic", "client_secret_post", "none"]
+def token_endpoint_metadata(issuer: str, *, grant_types: Iterable[str]) -> dict[str, Any]:
+    """The token, revocation (RFC 7009) and introspection (RFC 7662) endpoints' entries."""
     return {
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/o/authorize/",
         "token_endpoint": f"{issuer}/o/token/",
         "revocation_endpoint": f"{issuer}/o/revoke_token/",
         "introspection_endpoint": f"{issuer}/o/introspect/",
-        "scopes_supported": sorted(API_SCOPES),
-        "response_types_supported": response_types,
+        "grant_types_supported": sorted(grant_types),
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        # Public clients may not introspect.
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS[:2]),
+    }
+
+
+def authorization_endpoint_metadata(
+    issuer: str, *, implicit_enabled: bool, plain_pkce: bool
+) -> dict[str, Any]:
+    """The authorization endpoint's entries (RFC 6749 §3.1, RFC 7636, RFC 9207)."""
+    return {
+        "authorization_endpoint": f"{issuer}/o/authorize/",
+        "response_types_supported": ["code", "token"] if implicit_enabled else ["code"],
         "response_modes_supported": ["query", "fragment"],
-        "grant_types_supported": grants,
-        "token_endpoint_auth_methods_supported": auth_methods,
-        "revocation_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": auth_methods[:2],
+        "grant_types_supported": ["implicit"] if implicit_enabled else [],
         "code_challenge_methods_supported": ["S256", "plain"] if plain_pkce else ["S256"],
         # RFC 9207: the iss parameter accompanies every authorization response.
         "authorization_response_iss_parameter_supported": True,
-        "service_documentation": f"{issuer}/api/docs",
     }

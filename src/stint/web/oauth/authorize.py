@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -20,7 +21,7 @@ from stint.protocol.authorize import (
     AuthorizePolicy,
     validate,
 )
-from stint.protocol.authorize.checks import IdTokenHints, RequestObjectsPort
+from stint.protocol.authorize.checks import CHECKS, Check, IdTokenHints, RequestObjectsPort
 from stint.protocol.authorize.response import Authentication, AuthorizationReply
 from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
@@ -53,6 +54,7 @@ class AuthorizeDependencies:
     markers: ReauthenticationMarkers
     request_objects: RequestObjectsPort | None = None
     hints: IdTokenHints | None = None
+    checks: Sequence[Check] = CHECKS  # the request's checks, in order
 
 
 def _params(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -98,6 +100,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
                 request_objects=deps.request_objects,
                 hints=deps.hints,
                 markers=deps.markers,
+                checks=deps.checks,
             )
         except AuthorizationRequestError as exc:
             if exc.target is None:

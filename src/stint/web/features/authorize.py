@@ -1,0 +1,80 @@
+"""The authorization endpoint (/o/authorize/): its checks, sign-in hand-off, consent, responses,
+and request objects (RFC 9101).
+
+Settings: ``pkce_required``, ``allow_plain_pkce``, ``implicit_enabled``, ``request_uri_enabled``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stint.protocol.authorize import AuthorizationResponder, AuthorizePolicy
+from stint.protocol.authorize.checks import CHECKS
+from stint.protocol.endpoints.metadata import authorization_endpoint_metadata
+from stint.protocol.keys import KeyRing
+from stint.protocol.oidc.id_token_hint import verified_id_token_hint
+from stint.protocol.oidc.reauthentication import ReauthenticationMarkers
+from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjects
+from stint.settings import Settings
+from stint.storage.approval_store import SqlApprovalStore
+from stint.web.core import Core
+from stint.web.features import Feature
+from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
+
+__all__ = ["IdTokenHintVerifier", "feature"]
+
+
+class IdTokenHintVerifier:
+    """The authorize checks' IdTokenHints port over the key ring."""
+
+    def __init__(self, keys: KeyRing, issuer: str) -> None:
+        self._keys = keys
+        self._issuer = issuer
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        return await verified_id_token_hint(token, self._keys, self._issuer)
+
+
+def feature(core: Core, settings: Settings) -> Feature:
+    oauth = core.oauth
+    deps = AuthorizeDependencies(
+        pages=core.pages,
+        clients=oauth.clients,
+        consents=oauth.consents,
+        responder=AuthorizationResponder(
+            SqlApprovalStore(core.db), core.tokens, core.issuer, core.id_tokens
+        ),
+        policy=AuthorizePolicy(
+            require_pkce=settings.pkce_required,
+            allow_plain_pkce=settings.allow_plain_pkce,
+            implicit_enabled=settings.implicit_enabled,
+        ),
+        subjects=core.id_tokens.subjects,
+        markers=ReauthenticationMarkers(core.secret),
+        hints=IdTokenHintVerifier(core.keys, core.issuer),
+        request_objects=RequestObjects(
+            core.issuer,
+            core.fetcher,
+            core.client_keys,
+            by_reference_enabled=settings.request_uri_enabled,
+            allow_http=settings.environment != "production",
+        ),
+        # Every enabled feature's checks, this one's table first: create_app fills the list.
+        checks=core.authorize_checks,
+    )
+    return Feature(
+        routes=authorize_routes(deps),
+        authorize_checks=CHECKS,
+        metadata=authorization_endpoint_metadata(
+            core.issuer,
+            implicit_enabled=settings.implicit_enabled,
+            plain_pkce=settings.allow_plain_pkce,
+        ),
+        discovery={
+            # OIDC Core §6, RFC 9101
+            "request_parameter_supported": True,
+            "request_uri_parameter_supported": settings.request_uri_enabled,
+            "require_request_uri_registration": True,  # Registration §2: see RequestObjects
+            "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGS),
+        },
+    )

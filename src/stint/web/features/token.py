@@ -1,0 +1,60 @@
+"""The token endpoint and its grants, revocation (RFC 7009), introspection (RFC 7662), and the
+authorization server metadata (RFC 8414) that every feature's entries make up.
+
+Settings: ``grant_types`` (which grants are built), ``refresh_grace_seconds``,
+``refresh_family_lifetime_seconds``.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+
+from stint.protocol.endpoints.introspection import IntrospectionEndpoint
+from stint.protocol.endpoints.metadata import token_endpoint_metadata
+from stint.protocol.endpoints.token import TokenEndpoint
+from stint.protocol.grants.context import GrantContext
+from stint.protocol.grants.registry import enabled_grants
+from stint.settings import Settings
+from stint.web.core import Core
+from stint.web.features import Feature
+from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
+
+__all__ = ["feature"]
+
+
+def feature(core: Core, settings: Settings) -> Feature:
+    oauth = core.oauth
+    grants = enabled_grants(
+        settings.grant_types,
+        GrantContext(
+            tokens=core.tokens,
+            grants=oauth.grants,
+            codes=oauth.codes,
+            refresh_tokens=oauth.refresh_tokens,
+            users=core.users,
+            refresh_grace_seconds=settings.refresh_grace_seconds,
+            refresh_family_seconds=settings.refresh_family_lifetime_seconds,
+            id_tokens=core.id_tokens,
+        ),
+    )
+    endpoints = OAuthEndpoints(
+        # Every enabled feature's grants: create_app fills core.grants once all are built.
+        token=TokenEndpoint(oauth.clients, core.hasher, core.grants),
+        revocation=core.revocation,
+        introspection=IntrospectionEndpoint(
+            oauth.clients,
+            core.hasher,
+            oauth.records,
+            core.verifier,
+            issuer=core.issuer,
+            users=core.users,
+        ),
+        metadata=core.metadata,  # merged from every feature's entries by create_app
+    )
+    return Feature(
+        routes=metadata_routes(endpoints),
+        # The three form-POST endpoints are answered ahead of routing (the hot paths).
+        middleware=[Middleware(OAuthEndpointsDispatch, endpoints=endpoints)],
+        grants=grants,
+        metadata=token_endpoint_metadata(core.issuer, grant_types=grants),
+    )
