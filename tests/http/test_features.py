@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from stint.settings import Settings
-from tests.conftest import make_client
+from stint.web.app import FEATURES, create_app
+from stint.web.core import Core
+from stint.web.features import Feature, api
+from tests.conftest import FAST_HASHING, make_client
 from tests.support.apps import app_with
 
 pytestmark = pytest.mark.anyio
@@ -52,3 +56,24 @@ async def test_registration_switched_off_has_no_route_and_no_discovery_entry(
         discovery = (await client.get("/.well-known/openid-configuration")).json()
     assert register.status_code == 404
     assert "registration_endpoint" not in discovery
+
+
+async def test_an_app_without_the_token_feature_has_no_token_endpoint(settings: Settings) -> None:
+    app = create_app(settings, hashing=FAST_HASHING, features=(api.feature,))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            token = await client.post("/o/token/", data={"grant_type": "client_credentials"})
+            metadata = await client.get("/.well-known/oauth-authorization-server")
+            resource = await client.get("/api/resource")
+    assert token.status_code == 404
+    assert metadata.status_code == 404
+    assert resource.status_code == 401  # the API itself is there
+
+
+async def test_two_features_claiming_one_metadata_entry_stop_start_up(settings: Settings) -> None:
+    def impostor(core: Core, _settings: Settings) -> Feature:
+        return Feature(metadata={"token_endpoint": "https://elsewhere.example/token"})
+
+    with pytest.raises(ValueError, match="token_endpoint"):
+        create_app(settings, hashing=FAST_HASHING, features=(*FEATURES, impostor))

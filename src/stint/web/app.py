@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -20,11 +20,13 @@ from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeade
 from stint.web.problems import exception_handlers
 from stint.web.responses import ProblemResponse
 
-__all__ = ["FEATURES", "create_app"]
+__all__ = ["FEATURES", "FeatureBuilder", "create_app"]
+
+FeatureBuilder = Callable[[Core, Settings], Feature]
 
 # In this order their routes are tried (the API's hot reads first, static files last), their
 # middleware wraps the router, and they start; they stop in the reverse order.
-FEATURES = (
+FEATURES: tuple[FeatureBuilder, ...] = (
     api.feature,
     token.feature,
     oidc.feature,
@@ -35,11 +37,16 @@ FEATURES = (
 )
 
 
-def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    hashing: PasswordHashing | None = None,
+    features: Sequence[FeatureBuilder] = FEATURES,
+) -> Starlette:
     """Build the ASGI app. Nothing touches the database until the lifespan starts it."""
     return_large_blocks_to_os()
     core = build_core(settings, hashing=hashing)
-    parts = [build(core, settings) for build in FEATURES]
+    parts = [build(core, settings) for build in features]
     for part in parts:
         core.grants.update(part.grants)
         core.authorize_checks.extend(part.authorize_checks)
