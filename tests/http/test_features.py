@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 
+from stint.protocol.errors import InvalidRequestError
 from stint.settings import Settings
 from stint.web.app import FEATURES, create_app
 from stint.web.core import Core
 from stint.web.features import Feature, api
 from tests.conftest import FAST_HASHING, make_client
+from tests.http.oauth.flow import REDIRECT_URI, authorize_query, browser, new_pkce
 from tests.support.apps import app_with
 
 pytestmark = pytest.mark.anyio
@@ -77,3 +82,27 @@ async def test_two_features_claiming_one_metadata_entry_stop_start_up(settings: 
 
     with pytest.raises(ValueError, match="token_endpoint"):
         create_app(settings, hashing=FAST_HASHING, features=(*FEATURES, impostor))
+
+
+async def test_a_features_authorize_check_runs_after_the_built_in_ones(settings: Settings) -> None:
+    async def no_dpop_yet(state: Any) -> None:
+        if "dpop_jkt" in state.params:
+            raise InvalidRequestError("dpop_jkt is not supported yet")
+
+    def dpop(core: Core, _settings: Settings) -> Feature:
+        return Feature(authorize_checks=[no_dpop_yet])
+
+    app = create_app(settings, hashing=FAST_HASHING, features=(*FEATURES, dpop))
+    async with app.router.lifespan_context(app), browser(app) as client:
+        client_id, _ = await make_client(app, name="Web", redirect_uris=[REDIRECT_URI])
+        plain = await client.get(authorize_query(client_id, pkce=new_pkce()))
+        refused = await client.get(authorize_query(client_id, pkce=new_pkce(), dpop_jkt="x"))
+        unknown = await client.get(authorize_query("nobody", pkce=new_pkce(), dpop_jkt="x"))
+    assert plain.status_code in (302, 303)
+    assert "error" not in parse_qs(urlsplit(plain.headers["location"]).query)
+    # After the redirect URI is settled, so the error goes back to the client, with its state.
+    assert refused.status_code == 302
+    answer = parse_qs(urlsplit(refused.headers["location"]).query)
+    assert answer["error"] == ["invalid_request"]
+    assert answer["state"] == ["xyz"]
+    assert unknown.status_code == 400  # an unknown client is still refused first, on a page

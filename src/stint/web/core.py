@@ -21,7 +21,7 @@ from stint.accounts.sessions import SessionStore
 from stint.accounts.throttle import LoginThrottle, ThrottleLimits
 from stint.outbound.fetch import FetchPolicy, OutboundHttp
 from stint.protocol.access_tokens import AccessTokenIssuer, AccessTokenVerifier
-from stint.protocol.authorize.checks import Check
+from stint.protocol.authorize.checks import CHECKS, Check
 from stint.protocol.endpoints.revocation import RevocationEndpoint
 from stint.protocol.first_party import FirstPartyGrants
 from stint.protocol.grants import GrantHandler
@@ -138,10 +138,11 @@ class Core:
     sessions: SessionManager
     csrf: CsrfProtection
     pages: PageContext
-    # The token endpoint's grants, the authorization request's checks and the metadata
-    # documents: create_app fills them from the enabled features' parts, once all are built.
+    # The token endpoint's grants, the authorization request's checks (CHECKS, then those of
+    # other features) and the metadata documents: create_app adds the enabled features' parts
+    # once all are built.
     grants: dict[str, GrantHandler] = field(default_factory=dict)
-    authorize_checks: list[Check] = field(default_factory=list)
+    authorize_checks: list[Check] = field(default_factory=lambda: list(CHECKS))
     metadata: dict[str, Any] = field(default_factory=dict)  # RFC 8414 §2
     discovery: dict[str, Any] = field(default_factory=dict)  # OIDC Discovery §3, beyond RFC 8414
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)

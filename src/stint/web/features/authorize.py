@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from stint.protocol.authorize import AuthorizationResponder, AuthorizePolicy
-from stint.protocol.authorize.checks import CHECKS
 from stint.protocol.endpoints.metadata import authorization_endpoint_metadata
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.id_token_hint import verified_id_token_hint
@@ -59,12 +58,11 @@ def feature(core: Core, settings: Settings) -> Feature:
             by_reference_enabled=settings.request_uri_enabled,
             allow_http=settings.environment != "production",
         ),
-        # Every enabled feature's checks, this one's table first: create_app fills the list.
+        # CHECKS, then every enabled feature's own: create_app adds those once all are built.
         checks=core.authorize_checks,
     )
     return Feature(
         routes=authorize_routes(deps),
-        authorize_checks=CHECKS,
         metadata=authorization_endpoint_metadata(
             core.issuer,
             implicit_enabled=settings.implicit_enabled,
