@@ -51,10 +51,12 @@ from stint.protocol.oidc.reauthentication import ReauthenticationMarkers
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.protocol.oidc.request_object import REQUEST_OBJECT_ALGS, RequestObjects
 from stint.protocol.oidc.subject import SubjectIdentifiers
+from stint.protocol.oidc.userinfo import UserInfoEndpoint
 from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.secrets import SecretHasher
+from stint.protocol.token_validation import RevocationView, StoredRevocations, TokenValidator
 from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
 from stint.storage.activity_store import SqlActivityStore
@@ -99,7 +101,7 @@ from stint.web.pages.developer import developer_routes
 from stint.web.pages.login import login_routes
 from stint.web.problems import exception_handlers
 from stint.web.responses import JSONResponse, ProblemResponse
-from stint.web.security import Authenticator, TokenChecks
+from stint.web.security import Authenticator
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
 
@@ -250,13 +252,29 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     revocations.subscribe(RevocationKind.CLIENT, oauth.clients.forget)
     revocations.subscribe(RevocationKind.USER, lambda user_id: account_service.forget(int(user_id)))
     push = RevocationPush(revocations.catch_up)
-    checks = TokenChecks(revocations, oauth.opaque_tokens, oauth.clients, oauth.grants, hasher)
+    users = AccountDirectory(account_service)
+
+    def token_validator(revoked: RevocationView) -> TokenValidator:
+        return TokenValidator(
+            verifier,
+            revoked,
+            opaque_tokens=oauth.opaque_tokens,
+            grants=oauth.grants,
+            clients=oauth.clients,
+            users=users,
+            hasher=hasher,
+        )
+
+    # One rule for every token check; the API answers from this worker's revocation cache,
+    # introspection from the stores (RFC 7662: how a resource server asks for the latest word).
+    api_tokens = token_validator(revocations)
+    introspected_tokens = token_validator(StoredRevocations(oauth.revoked, oauth.grants))
     grant_context = GrantContext(
         tokens=tokens,
         grants=oauth.grants,
         codes=oauth.codes,
         refresh_tokens=oauth.refresh_tokens,
-        users=AccountDirectory(account_service),
+        users=users,
         refresh_grace_seconds=settings.refresh_grace_seconds,
         refresh_family_seconds=settings.refresh_family_lifetime_seconds,
         id_tokens=id_tokens,
@@ -275,7 +293,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     revocation = RevocationEndpoint(oauth.clients, hasher, records, verifier)
     services = Services(
         accounts=account_service,
-        authenticate=Authenticator(account_service, verifier, checks),
+        authenticate=Authenticator(account_service, api_tokens),
         first_party=FirstPartyTokens(jwt_issuer, oauth.grants, revocation),
         timetracking=TimeTracking(SqlActivityStore(db), SqlTimeEntryStore(db)),
     )
@@ -283,7 +301,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         token=token_endpoint,
         revocation=revocation,
         introspection=IntrospectionEndpoint(
-            oauth.clients, hasher, records, verifier, issuer=issuer, users=grant_context.users
+            oauth.clients,
+            hasher,
+            introspected_tokens,
+            refresh_tokens=oauth.refresh_tokens,
+            grants=oauth.grants,
+            issuer=issuer,
         ),
         metadata=authorization_server_metadata(
             issuer,
@@ -349,11 +372,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         configuration=configuration,
         keys=keys,
         jwks_max_age=settings.jwks_max_age_seconds,
-        authenticate=services.authenticate,
-        clients=oauth.clients,
-        grants=oauth.grants,
-        claims=claims,
-        id_tokens=id_tokens,
+        userinfo=UserInfoEndpoint(api_tokens, oauth.grants, claims, id_tokens),
     )
     registration = RegistrationEndpoint(
         oauth.clients,
