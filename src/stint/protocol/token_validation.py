@@ -16,44 +16,25 @@ from typing import Protocol
 from stint.protocol.access_tokens import AccessToken, AccessTokenVerifier
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidTokenError
-from stint.protocol.ports import (
-    ClientStore,
-    GrantStore,
-    OpaqueTokenStore,
-    RevokedTokenStore,
-    UserDirectory,
-)
+from stint.protocol.ports import ClientStore, GrantStore, OpaqueTokenStore, UserDirectory
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.protocol.secrets import SecretHasher
 
-__all__ = ["ActiveToken", "RevocationView", "StoredRevocations", "TokenValidator"]
+__all__ = ["ActiveToken", "RevocationView", "TokenValidator"]
 
 # Stint's opaque tokens are 43 characters; anything far off is not worth a database read.
 _OPAQUE_LENGTHS = range(20, 101)
 
 
 class RevocationView(Protocol):
-    """Whether a verified JWT was revoked, by its ``jti`` or its grant."""
+    """Whether a verified JWT was revoked: its ``jti`` was (RFC 7009), or its grant was revoked
+    or no longer exists. The API's resource server asks the worker's RevocationCache;
+    introspection, how a revocation-sensitive resource server asks (RFC 7662), the database."""
 
     async def is_revoked(self, token: AccessToken) -> bool: ...
 
 
-class StoredRevocations:
-    """The RevocationView read from the stores at every call: what introspection answers from
-    (RFC 7662 is how a revocation-sensitive resource server asks), where the API's resource
-    server answers from the worker's RevocationCache instead."""
-
-    def __init__(self, revoked: RevokedTokenStore, grants: GrantStore) -> None:
-        self._revoked = revoked
-        self._grants = grants
-
-    async def is_revoked(self, token: AccessToken) -> bool:
-        if await self._revoked.contains(token.jti):
-            return True
-        return token.grant_id is not None and await self._grants.is_revoked(token.grant_id)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per request; frozen pays object.__setattr__ per field
 class ActiveToken:
     """An access token that stands: for which client, acting for whom, with which scopes."""
 

@@ -56,7 +56,7 @@ from stint.protocol.ports import TokenRecords
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.secrets import SecretHasher
-from stint.protocol.token_validation import RevocationView, StoredRevocations, TokenValidator
+from stint.protocol.token_validation import RevocationView, TokenValidator
 from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
 from stint.storage.activity_store import SqlActivityStore
@@ -73,6 +73,7 @@ from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
 from stint.storage.revocation_log import SqlRevocationLog
 from stint.storage.revocation_push import RevocationPush, redis_publisher
+from stint.storage.revocation_view import SqlRevocationView
 from stint.storage.revoked_token_store import SqlRevokedTokenStore
 from stint.storage.schema import SCHEMA_HEAD, schema_revision
 from stint.storage.session_client_store import SqlSessionClientStore
@@ -268,7 +269,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     # One rule for every token check; the API answers from this worker's revocation cache,
     # introspection from the stores (RFC 7662: how a resource server asks for the latest word).
     api_tokens = token_validator(revocations)
-    introspected_tokens = token_validator(StoredRevocations(oauth.revoked, oauth.grants))
+    introspected_tokens = token_validator(SqlRevocationView(db))
     grant_context = GrantContext(
         tokens=tokens,
         grants=oauth.grants,

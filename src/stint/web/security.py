@@ -9,7 +9,7 @@ from starlette.requests import Request
 from stint.accounts.service import AccountService, AuthStatus
 from stint.protocol.basic_credentials import MalformedBasicError, decode_basic
 from stint.protocol.errors import InsufficientScopeError, InvalidRequestError, InvalidTokenError
-from stint.protocol.token_validation import TokenValidator
+from stint.protocol.token_validation import ActiveToken, TokenValidator
 from stint.web.authorization import authorization_header
 from stint.web.challenges import BASIC_CHALLENGE, bearer_challenge
 from stint.web.problems import ApiProblem
@@ -17,7 +17,7 @@ from stint.web.problems import ApiProblem
 __all__ = ["Authenticator", "Principal", "presented_token"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per request; frozen pays object.__setattr__ per field
 class Principal:
     user_id: int
     username: str
@@ -46,6 +46,19 @@ def _unauthorized(detail: str, *, refused: InvalidTokenError | None = None) -> A
     return ApiProblem(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
+def _refused(exc: InvalidTokenError) -> ApiProblem:
+    return _unauthorized(exc.description, refused=exc)
+
+
+def _principal_or_client(token: ActiveToken) -> Principal | str:
+    """The user a token acts for, or (a str) the client that holds it for itself."""
+    if token.user_id is None:
+        return token.client_id
+    return Principal(
+        token.user_id, token.username, token.scopes, False, token.client_id, token.grant_id
+    )
+
+
 class Authenticator:
     """Resolves the ``Authorization`` header of a request to a Principal, or raises a 401/429."""
 
@@ -57,7 +70,11 @@ class Authenticator:
         """A user principal, or the client id of a token a client holds for itself."""
         scheme, _, token = (_authorization(request) or "").partition(" ")
         if scheme.lower() == "bearer":
-            return await self._resolve_token(token.strip())
+            try:
+                active = await self._tokens.validate(token.strip())
+            except InvalidTokenError as exc:
+                raise _refused(exc) from None
+            return _principal_or_client(active)
         return await self(request)
 
     async def __call__(self, request: Request, *, password_only: bool = False) -> Principal:
@@ -78,23 +95,14 @@ class Authenticator:
         raise _unauthorized("use HTTP Basic or a Bearer token")
 
     async def _from_token(self, token: str) -> Principal:
-        resolved = await self._resolve_token(token)
-        if isinstance(resolved, str):
-            refused = InvalidTokenError("this token acts for no user")
-            raise _unauthorized(refused.description, refused=refused)
-        return resolved
-
-    async def _resolve_token(self, token: str) -> Principal | str:
-        """The user a token acts for, or (a str) the client that holds it for itself."""
         try:
             active = await self._tokens.validate(token)
         except InvalidTokenError as exc:
-            raise _unauthorized(exc.description, refused=exc) from None
-        if active.user_id is None:
-            return active.client_id
-        return Principal(
-            active.user_id, active.username, active.scopes, False, active.client_id, active.grant_id
-        )
+            raise _refused(exc) from None
+        resolved = _principal_or_client(active)
+        if isinstance(resolved, str):
+            raise _refused(InvalidTokenError("this token acts for no user"))
+        return resolved
 
     async def _from_password(self, username: str, password: str, ip: str) -> Principal:
         result = await self._accounts.authenticate(username, password, ip)
@@ -131,7 +139,7 @@ def _is_jwt(username: str) -> bool:
 def _authorization(request: Request) -> str | None:
     """The one Authorization header; a repeated one is a 400 problem."""
     try:
-        return authorization_header(request.headers.raw)
+        return authorization_header(request.scope["headers"])  # no Headers object built
     except InvalidRequestError as exc:
         raise ApiProblem(400, "Bad Request", exc.description) from None
 
