@@ -88,20 +88,30 @@ from stint.web.api.openapi import openapi_document
 from stint.web.api.operations import Operation, starlette_routes
 from stint.web.backchannel import BackchannelLogout
 from stint.web.csrf import CsrfProtection
+from stint.web.error_boundary import ErrorBoundary
 from stint.web.memory import return_large_blocks_to_os
-from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
+from stint.web.middleware import BodySizeLimit, SecurityHeaders
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
-from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
+from stint.web.oauth.endpoints import (
+    FORM_ENDPOINT_PATHS,
+    OAuthEndpoints,
+    OAuthEndpointsDispatch,
+    endpoint_routes,
+)
 from stint.web.oauth.logout import LogoutDependencies, logout_routes
-from stint.web.oauth.oidc import OidcDependencies, oidc_routes
-from stint.web.oauth.registration import RegistrationLimit, registration_routes
+from stint.web.oauth.oidc import USERINFO_PATH, OidcDependencies, oidc_routes
+from stint.web.oauth.registration import (
+    REGISTRATION_PATH,
+    RegistrationLimit,
+    registration_routes,
+)
 from stint.web.outbound_fetcher import OutboundDocumentFetcher
 from stint.web.pages.account import account_routes
 from stint.web.pages.common import PageContext
 from stint.web.pages.developer import developer_routes
 from stint.web.pages.login import login_routes
 from stint.web.problems import exception_handlers
-from stint.web.responses import JSONResponse, ProblemResponse
+from stint.web.responses import JSONResponse
 from stint.web.security import Authenticator
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
@@ -408,11 +418,12 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     async def openapi_json(_request: Request) -> Response:
         return JSONResponse(document)
 
-    # Starlette tries routes in order: the API's hot paths come first. The token, revocation and
-    # introspection endpoints are answered before routing, by OAuthEndpointsDispatch.
+    # Starlette tries routes in order: the API's hot paths come first. POSTs to the token,
+    # revocation and introspection endpoints are answered before routing, by
+    # OAuthEndpointsDispatch, with the same app their routes hold.
     routes: list[BaseRoute] = [
         *starlette_routes(sorted(API_OPERATIONS, key=_routing_order), services.authenticate),
-        *metadata_routes(endpoints),
+        *endpoint_routes(endpoints),
         *oidc_routes(oidc),
         Route("/api/openapi.json", openapi_json, methods=["GET"]),
         *docs_routes(),
@@ -463,17 +474,17 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
                 await redis.aclose()
             await db.dispose()
 
-    handlers = exception_handlers()
-    handlers[BodyTooLargeError] = _body_too_large(settings.max_body_bytes)
+    # Where an unexpected error is RFC 6749 server_error JSON rather than a problem.
+    oauth_paths = (*FORM_ENDPOINT_PATHS, USERINFO_PATH, REGISTRATION_PATH)
     app = Starlette(
         routes=routes,
         middleware=[
             # Outermost ours: every answer, errors included, gets the security headers.
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, boundary=ErrorBoundary(oauth_paths=oauth_paths)),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(OAuthEndpointsDispatch, endpoints=endpoints),
         ],
-        exception_handlers=handlers,
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
     app.state.services = services
@@ -515,11 +526,3 @@ async def _prune_revocations(revocation_log: SqlRevocationLog) -> None:
             await revocation_log.prune(datetime.now(UTC) - timedelta(hours=1))
         except Exception:  # a database hiccup: try again next time
             log.exception("pruning the revocation log failed")
-
-
-def _body_too_large(limit: int) -> Any:
-    async def handler(_request: Request, _exc: Exception) -> Response:
-        detail = f"request bodies are limited to {limit} bytes"
-        return ProblemResponse(413, "Content Too Large", detail=detail)
-
-    return handler

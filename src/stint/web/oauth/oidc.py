@@ -18,7 +18,9 @@ from stint.web.oauth.responses import as_response, oauth_error
 from stint.web.pages.common import read_form
 from stint.web.responses import JSONResponse
 
-__all__ = ["OidcDependencies", "oidc_routes"]
+__all__ = ["USERINFO_PATH", "OidcDependencies", "oidc_routes"]
+
+USERINFO_PATH = "/o/userinfo/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ def oidc_routes(deps: OidcDependencies) -> list[BaseRoute]:
         Route("/o/.well-known/openid-configuration", configuration, methods=["GET"]),
         Route("/o/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
-        Route("/o/userinfo/", userinfo, methods=["GET", "POST"]),
+        Route(USERINFO_PATH, userinfo, methods=["GET", "POST"]),
     ]
 
 

@@ -17,7 +17,9 @@ from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.web.authorization import authorization_header
 from stint.web.oauth.responses import as_response, oauth_error, oauth_json
 
-__all__ = ["RegistrationLimit", "registration_routes"]
+__all__ = ["REGISTRATION_PATH", "RegistrationLimit", "registration_routes"]
+
+REGISTRATION_PATH = "/o/register"  # RFC 7591 §3; /o/register/ and /o/register/{client_id} too
 
 _JSON = "application/json"
 
