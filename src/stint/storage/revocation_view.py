@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 
 from stint.protocol.access_tokens import AccessToken
 from stint.storage.database import Database
@@ -12,14 +10,11 @@ from stint.storage.tables import grants, revoked_tokens
 
 __all__ = ["SqlRevocationView"]
 
-_JTI_REVOKED = select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == bindparam("jti")).exists()
-_GRANT_LIVE = (
-    select(grants.c.id)
-    .where(grants.c.id == bindparam("grant_id"), grants.c.revoked_at.is_(None))
-    .exists()
+_BY_JTI = select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == bindparam("jti"))
+# A row when the grant is live and the jti not revoked; none when the token is revoked.
+_LIVE = select(grants.c.id).where(
+    grants.c.id == bindparam("grant_id"), grants.c.revoked_at.is_(None), ~_BY_JTI.exists()
 )
-_BY_JTI = select(_JTI_REVOKED)
-_BY_JTI_AND_GRANT = cast("Select[Any]", select(_JTI_REVOKED, _GRANT_LIVE))
 
 
 class SqlRevocationView:
@@ -31,10 +26,7 @@ class SqlRevocationView:
 
     async def is_revoked(self, token: AccessToken) -> bool:
         if token.grant_id is None:
-            row = await self._db.fetch_one(_BY_JTI, {"jti": token.jti})
-            return row is not None and bool(row[0])
-        row = await self._db.fetch_one(
-            _BY_JTI_AND_GRANT, {"jti": token.jti, "grant_id": token.grant_id}
-        )
+            return await self._db.fetch_one(_BY_JTI, {"jti": token.jti}) is not None
         # A grant that no longer exists (its client was deleted) is as good as revoked.
-        return row is None or bool(row[0]) or not row[1]
+        params = {"jti": token.jti, "grant_id": token.grant_id}
+        return await self._db.fetch_one(_LIVE, params) is None

@@ -161,3 +161,42 @@ async def test_answers_and_oauth_errors_carry_the_security_headers(
     assert (issued.status_code, refused.status_code) == (200, 401)
     for answer in (issued, refused):
         assert _security_headers(answer) == _security_headers(api_answer)
+
+
+async def test_a_client_gone_before_its_body_arrived_gets_no_answer_and_no_token(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handled: list[object] = []
+
+    async def handle(_endpoint: object, request: object) -> None:
+        handled.append(request)
+
+    monkeypatch.setattr(TokenEndpoint, "handle", handle)
+    sent: list[object] = []
+    messages: list[dict[str, object]] = [
+        {"type": "http.request", "body": b"grant_type=client_", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    async def send(message: object) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/o/token/",
+        "raw_path": b"/o/token/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        "client": ("203.0.113.7", 40000),
+        "server": ("testserver", 80),
+    }
+    await app(scope, receive, send)
+    assert (handled, sent) == ([], [])

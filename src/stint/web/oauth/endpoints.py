@@ -60,7 +60,11 @@ class FormEndpoint:
         self._handler = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)  # over the limit: BodyTooLargeError, the boundary's 413
+        # Over the limit, receive raises BodyTooLargeError: the boundary's 413.
+        message = await receive()
+        body = message.get("body", b"") if message["type"] == "http.request" else None
+        if body is not None and message.get("more_body", False):
+            body = await _rest_of_body(body, receive)
         if body is None:
             return  # the client went away: nobody to answer
         content_type = ""
@@ -132,9 +136,9 @@ class OAuthEndpointsDispatch:
         await self.app(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body, or None when the client disconnected before sending it."""
-    chunks = []
+async def _rest_of_body(first: bytes, receive: Receive) -> bytes | None:
+    """The whole body sent in several messages, or None when the client disconnected."""
+    chunks = [first]
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
