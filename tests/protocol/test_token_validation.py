@@ -10,7 +10,7 @@ import pytest
 from stint.protocol.access_tokens import AccessToken, AccessTokenIssuer
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidTokenError
-from stint.protocol.ports import Grant, OpaqueAccessToken
+from stint.protocol.ports import Grant, OpaqueAccessToken, RevokedBecause
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.protocol.tokens import Subject
 from tests.support.oauth_memory import (
@@ -122,7 +122,7 @@ async def test_a_revoked_jwt_is_refused() -> None:
 async def test_a_token_of_a_revoked_grant_is_refused(kind: str) -> None:
     oauth = await memory_oauth()
     token, grant = await _issued(oauth, kind)
-    await oauth.grants.revoke(grant.id)
+    await oauth.grants.revoke(grant.id, RevokedBecause.USER_REVOKED)
     await _refused(oauth, token, "revoked")
 
 

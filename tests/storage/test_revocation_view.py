@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stint.protocol.access_tokens import AccessToken
-from stint.protocol.ports import Grant
+from stint.protocol.ports import Grant, RevokedBecause
 from stint.protocol.token_validation import RevocationView
 from stint.storage.client_store import SqlClientStore
 from stint.storage.database import Database
@@ -20,6 +20,7 @@ from stint.storage.user_store import SqlUserStore
 from tests.support.clock import Clock
 from tests.support.oauth_memory import (
     MemoryGrants,
+    MemoryRefreshTokens,
     MemoryRevocations,
     MemoryRevokedTokens,
     web_client,
@@ -48,7 +49,7 @@ async def _contract(
     await revoke_jti("j1")
     assert await view.is_revoked(_token("j1", "g-live"))
     assert await view.is_revoked(_token("j1", None))
-    await grants.revoke("g-ending")
+    await grants.revoke("g-ending", RevokedBecause.USER_REVOKED)
     assert await view.is_revoked(_token("j2", "g-ending"))
     assert not await view.is_revoked(_token("j2", "g-live"))
     assert await view.is_revoked(_token("j2", "g-gone"))  # no such grant: its client was deleted
@@ -66,7 +67,7 @@ async def test_the_stores_say_revoked_by_jti_by_grant_or_for_a_missing_grant(db:
 
 
 async def test_the_memory_fake_keeps_the_same_contract() -> None:
-    revoked, grants = MemoryRevokedTokens(), MemoryGrants(Clock(NOW))
+    revoked, grants = MemoryRevokedTokens(), MemoryGrants(Clock(NOW), MemoryRefreshTokens())
 
     async def revoke_jti(jti: str) -> None:
         await revoked.add(jti, NOW + timedelta(hours=1))

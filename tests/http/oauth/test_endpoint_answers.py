@@ -18,7 +18,7 @@ from stint.protocol.endpoints.introspection import IntrospectionEndpoint
 from stint.protocol.endpoints.revocation import RevocationEndpoint
 from stint.protocol.endpoints.token import TokenEndpoint
 from stint.protocol.oidc.userinfo import UserInfoEndpoint
-from stint.web.security import Authenticator
+from stint.protocol.token_validation import TokenValidator
 from tests.conftest import Account, basic, make_client, problem
 
 pytestmark = pytest.mark.anyio
@@ -141,7 +141,7 @@ async def test_an_unexpected_error_at_the_api_stays_a_problem(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(LEAKED)
 
-    monkeypatch.setattr(Authenticator, "client_or_user", broken)
+    monkeypatch.setattr(TokenValidator, "validate", broken)
     answer = await client.get("/api/resource", headers={"Authorization": "Bearer x"})
     assert problem(answer, 500) == {
         "type": "about:blank",
