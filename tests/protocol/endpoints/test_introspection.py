@@ -43,7 +43,6 @@ class Setup:
             refresh_tokens=oauth.refresh_tokens,
             grants=oauth.grants,
             issuer=ISSUER,
-            clock=oauth.clock,
         )
         return self
 
