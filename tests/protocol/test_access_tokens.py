@@ -71,12 +71,16 @@ async def test_key_ring_reloads_for_a_new_kid_but_not_on_every_unknown_kid() -> 
 
 async def test_verified_tokens_are_cached_but_expire() -> None:
     ring = await _ring(Keys())
-    issuer, verifier = _pair(ring, ttl=1)
+    now = [1_800_000_000.0]
+    issuer = AccessTokenIssuer(
+        ring, issuer="https://as", audience="https://as/api", ttl=1, clock=lambda: now[0]
+    )
+    verifier = AccessTokenVerifier(
+        ring, issuer="https://as", audience="https://as/api", clock=lambda: now[0]
+    )
     issued = issuer.issue(subject="1", username="a", client_id="c", scopes=frozenset())
     first = await verifier.verify(issued.value)
     assert await verifier.verify(issued.value) is first  # served from the cache
-    import asyncio
-
-    await asyncio.sleep(1.1)
+    now[0] += 1.1
     with pytest.raises(InvalidTokenError, match="expired"):
         await verifier.verify(issued.value)

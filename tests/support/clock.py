@@ -15,5 +15,9 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
+    def timestamp(self) -> float:
+        """Seconds since the epoch, for code that takes a ``Callable[[], float]`` clock."""
+        return self.now.timestamp()
+
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from stint.protocol.access_tokens import AccessTokenIssuer, AccessTokenVerifier
+from stint.protocol.access_tokens import AccessToken, AccessTokenIssuer, AccessTokenVerifier
 from stint.protocol.clients import Client, ClientType
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.keys import KeyRing, SigningKey, generate_signing_key
@@ -29,6 +29,7 @@ from stint.protocol.ports import (
     rotation_of_rotated,
 )
 from stint.protocol.secrets import SecretHasher
+from stint.protocol.token_validation import RevocationView, TokenValidator
 from stint.protocol.tokens import TokenFactory
 from tests.support.clock import Clock
 
@@ -42,6 +43,7 @@ __all__ = [
     "MemoryOAuth",
     "MemoryOpaqueTokens",
     "MemoryRefreshTokens",
+    "MemoryRevocations",
     "MemoryRevokedTokens",
     "MemoryUsers",
     "memory_oauth",
@@ -202,6 +204,19 @@ class MemoryUsers:
         return next((i for i, name in self.names.items() if name == username), None)
 
 
+class MemoryRevocations:
+    """The RevocationView over the revoked tokens and the grants, read at every call."""
+
+    def __init__(self, revoked: MemoryRevokedTokens, grants: MemoryGrants) -> None:
+        self._revoked = revoked
+        self._grants = grants
+
+    async def is_revoked(self, token: AccessToken) -> bool:
+        if await self._revoked.contains(token.jti):
+            return True
+        return token.grant_id is not None and await self._grants.is_revoked(token.grant_id)
+
+
 @dataclass
 class MemoryOAuth:
     clock: Clock
@@ -214,6 +229,21 @@ class MemoryOAuth:
     keys: KeyRing
     opaque_tokens: MemoryOpaqueTokens
     revoked: MemoryRevokedTokens
+    clients: MemoryClients = field(default_factory=MemoryClients)
+
+    def token_validator(self, revocations: RevocationView | None = None) -> TokenValidator:
+        """The validator over these stores (``clients`` too); revocations read from them unless
+        given."""
+        return TokenValidator(
+            self.verifier(),
+            revocations or MemoryRevocations(self.revoked, self.grants),
+            opaque_tokens=self.opaque_tokens,
+            grants=self.grants,
+            clients=self.clients,
+            users=self.users,
+            hasher=self.hasher,
+            clock=self.clock,
+        )
 
     @property
     def records(self) -> TokenRecords:
@@ -221,7 +251,9 @@ class MemoryOAuth:
 
     def verifier(self) -> AccessTokenVerifier:
         """A resource server's view of the access tokens ``tokens`` issues."""
-        return AccessTokenVerifier(self.keys, issuer=ISSUER, audience=AUDIENCE)
+        return AccessTokenVerifier(
+            self.keys, issuer=ISSUER, audience=AUDIENCE, clock=self.clock.timestamp
+        )
 
     def id_tokens(self) -> IdTokenIssuer:
         """An ID token issuer on the same keys and clock; users have a ``name`` claim."""
@@ -271,7 +303,7 @@ async def memory_oauth(
     refresh_tokens = MemoryRefreshTokens()
     grants = MemoryGrants(clock, refresh_tokens)
     opaque_tokens = MemoryOpaqueTokens()
-    jwt = AccessTokenIssuer(keys, issuer=ISSUER, audience=AUDIENCE, ttl=600)
+    jwt = AccessTokenIssuer(keys, issuer=ISSUER, audience=AUDIENCE, ttl=600, clock=clock.timestamp)
     tokens = TokenFactory(
         jwt,
         grants,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from joserfc import jwt
@@ -46,11 +47,20 @@ class IssuedToken:
 class AccessTokenIssuer:
     """Signs RFC 9068 access tokens with the key ring's current key."""
 
-    def __init__(self, keys: KeyRing, *, issuer: str, audience: str, ttl: int) -> None:
+    def __init__(
+        self,
+        keys: KeyRing,
+        *,
+        issuer: str,
+        audience: str,
+        ttl: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._ttl = ttl
+        self._clock = clock
         self._signers = SignerCache()  # the key is parsed once, not per token
 
     @property
@@ -67,7 +77,7 @@ class AccessTokenIssuer:
         grant_id: str | None = None,
     ) -> IssuedToken:
         key = self._keys.current
-        now = int(time.time())
+        now = int(self._clock())
         # RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required.
         claims: dict[str, object] = {
             "iss": self._issuer,
@@ -95,18 +105,25 @@ class AccessTokenVerifier:
     """
 
     def __init__(
-        self, keys: KeyRing, *, issuer: str, audience: str, cache_size: int = 10_000
+        self,
+        keys: KeyRing,
+        *,
+        issuer: str,
+        audience: str,
+        cache_size: int = 10_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._clock = clock
         # token → (its claims, the kid that signed it)
         self._cache: OrderedDict[str, tuple[AccessToken, str]] = OrderedDict()
         self._cache_size = cache_size
 
     async def verify(self, token: str) -> AccessToken:
         cached = self._cache.get(token)
-        now = time.time()
+        now = self._clock()
         if cached is not None:
             token_claims, kid = cached
             # A retired key verifies nothing, tokens verified before it retired included.

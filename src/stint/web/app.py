@@ -8,17 +8,15 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
 
 from stint.accounts.passwords import PasswordHashing
 from stint.settings import Settings
 from stint.web.core import Core, build_core
+from stint.web.error_boundary import ErrorBoundary
 from stint.web.features import Feature, api, authorize, logout, oidc, pages, registration, token
 from stint.web.memory import freeze_startup_objects, return_large_blocks_to_os
-from stint.web.middleware import BodySizeLimit, BodyTooLargeError, SecurityHeaders
+from stint.web.middleware import BodySizeLimit, SecurityHeaders
 from stint.web.problems import exception_handlers
-from stint.web.responses import ProblemResponse
 
 __all__ = ["FEATURES", "FeatureBuilder", "create_app"]
 
@@ -66,17 +64,16 @@ def create_app(
             freeze_startup_objects()
             yield
 
-    handlers = exception_handlers()
-    handlers[BodyTooLargeError] = _body_too_large(settings.max_body_bytes)
+    boundary = ErrorBoundary(oauth_paths=[path for p in parts for path in p.oauth_error_paths])
     app = Starlette(
         routes=[route for part in parts for route in part.routes],
         middleware=[
             # Outermost ours: every answer, errors included, gets the security headers.
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, boundary=boundary),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             *(middleware for part in parts for middleware in part.middleware),
         ],
-        exception_handlers=handlers,
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
     _expose(app, core, parts)
@@ -107,11 +104,3 @@ def _expose(app: Starlette, core: Core, parts: list[Feature]) -> None:
     for part in parts:
         for name, value in part.state.items():
             setattr(app.state, name, value)
-
-
-def _body_too_large(limit: int) -> Any:
-    async def handler(_request: Request, _exc: Exception) -> Response:
-        detail = f"request bodies are limited to {limit} bytes"
-        return ProblemResponse(413, "Content Too Large", detail=detail)
-
-    return handler

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -45,6 +46,7 @@ from stint.protocol.ports import (
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.secrets import SecretHasher
+from stint.protocol.token_validation import RevocationView, TokenValidator
 from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
 from stint.storage.client_store import SqlClientStore
@@ -66,7 +68,7 @@ from stint.storage.user_store import SqlUserStore
 from stint.web.csrf import CsrfProtection
 from stint.web.outbound_fetcher import OutboundDocumentFetcher
 from stint.web.pages.common import PageContext
-from stint.web.security import Authenticator, TokenChecks
+from stint.web.security import Authenticator
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
 
@@ -134,6 +136,10 @@ class Core:
     revocations: RevocationCache
     revocation_log: SqlRevocationLog
     push: RevocationPush
+    # Builds the one token validator over a source of revocations (introspection reads the
+    # database; the API and UserInfo, api_tokens, this worker's cache).
+    token_validator: Callable[[RevocationView], TokenValidator]
+    api_tokens: TokenValidator
     authenticate: Authenticator
     sessions: SessionManager
     csrf: CsrfProtection
@@ -269,7 +275,22 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     revocation_log.on_commit(revocations.apply)
     revocations.subscribe(RevocationKind.CLIENT, clients.forget)
     revocations.subscribe(RevocationKind.USER, lambda user_id: accounts.forget(int(user_id)))
-    checks = TokenChecks(revocations, oauth.opaque_tokens, oauth.clients, oauth.grants, hasher)
+    users = AccountDirectory(accounts)
+
+    def token_validator(revoked: RevocationView) -> TokenValidator:
+        return TokenValidator(
+            verifier,
+            revoked,
+            opaque_tokens=oauth.opaque_tokens,
+            grants=oauth.grants,
+            clients=oauth.clients,
+            users=users,
+            hasher=hasher,
+        )
+
+    # One rule for every token check (stint.protocol.token_validation); the API and UserInfo
+    # answer from this worker's revocation cache.
+    api_tokens = token_validator(revocations)
     sessions = SessionManager(
         oauth.sessions, hasher, ttl_seconds=settings.session_ttl_seconds, secure=secure_cookies
     )
@@ -285,7 +306,7 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         counters=counters,
         hasher=hasher,
         accounts=accounts,
-        users=AccountDirectory(accounts),
+        users=users,
         claims=claims,
         oauth=oauth,
         access_tokens=access_tokens,
@@ -299,7 +320,9 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         revocations=revocations,
         revocation_log=revocation_log,
         push=RevocationPush(revocations.catch_up),
-        authenticate=Authenticator(accounts, verifier, checks),
+        token_validator=token_validator,
+        api_tokens=api_tokens,
+        authenticate=Authenticator(accounts, api_tokens),
         sessions=sessions,
         csrf=csrf,
         pages=PageContext(pages=Pages(csrf), sessions=sessions, accounts=accounts),

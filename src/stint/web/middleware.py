@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from stint.web.body_limit import BodyTooLargeError, too_large
 from stint.web.error_boundary import ErrorBoundary
-from stint.web.responses import ProblemResponse
 
-__all__ = ["BodySizeLimit", "BodyTooLargeError", "SecurityHeaders"]
+__all__ = ["BodySizeLimit", "SecurityHeaders"]
 
 # Images may come from https: the consent page shows the logo a client registered (logo_uri).
 _CSP = (
@@ -79,12 +79,9 @@ class SecurityHeaders:
             await self.boundary.response_for(scope, exc)(scope, receive, send_with_headers)
 
 
-class BodyTooLargeError(Exception):
-    """The request body passed the configured limit while it was being read."""
-
-
 class BodySizeLimit:
-    """Refuse bodies over ``max_bytes`` with 413, by Content-Length up front or while streaming."""
+    """Refuse bodies over ``max_bytes`` with 413, by Content-Length up front or while streaming
+    (BodyTooLargeError, answered by the error boundary, as for any route)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -97,7 +94,7 @@ class BodySizeLimit:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
-                    await self._refuse(scope, receive, send)
+                    await too_large(self.max_bytes)(scope, receive, send)
                     return
                 break
         received = 0
@@ -108,13 +105,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLargeError
+                    raise BodyTooLargeError(self.max_bytes)
             return message
 
         await self.app(scope, limited_receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"request bodies are limited to {self.max_bytes} bytes"
-        response = ProblemResponse(413, "Content Too Large", detail=detail)
-        response.headers["connection"] = "close"
-        await response(scope, receive, send)

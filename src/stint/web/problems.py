@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,11 +20,10 @@ from stint.timetracking.errors import (
     TimerAlreadyRunningError,
     ValidationProblem,
 )
+from stint.web.oauth.responses import as_response, oauth_error
 from stint.web.responses import ProblemResponse
 
 __all__ = ["PROBLEM_TYPES", "ApiProblem", "exception_handlers", "field_errors"]
-
-log = logging.getLogger("stint.web")
 
 # Problem type URIs are relative references (RFC 9457 §3.1.1), resolved against the API's origin.
 PROBLEM_TYPES = {
@@ -137,9 +135,9 @@ async def _on_http_exception(_request: Request, exc: Exception) -> Response:
 
 
 async def _on_oauth_error(_request: Request, exc: Exception) -> Response:
+    # An OAuthError leaves only an OAuth surface (the API turns its own into problems first).
     assert isinstance(exc, OAuthError)
-    log.info("oauth error %s: %s", exc.error, exc.detail or exc.description)
-    return ProblemResponse(exc.status_code, exc.error, detail=exc.description)
+    return as_response(oauth_error(exc))
 
 
 def exception_handlers() -> dict[Any, Any]:

@@ -35,14 +35,14 @@ class Setup:
         self.other = replace(self.web, client_id="other")
         self.rs = replace(self.web, client_id="rs", may_introspect=True)
         self.public = web_client("native", public=True)
-        clients = MemoryClients(self.web, self.other, self.rs, self.public)
+        self.clients = oauth.clients = MemoryClients(self.web, self.other, self.rs, self.public)
         self.endpoint = IntrospectionEndpoint(
-            clients,
+            oauth.clients,
             oauth.hasher,
-            oauth.records,
-            oauth.verifier(),
+            oauth.token_validator(),
+            refresh_tokens=oauth.refresh_tokens,
+            grants=oauth.grants,
             issuer=ISSUER,
-            users=oauth.users,
         )
         return self
 
@@ -246,3 +246,9 @@ async def test_a_request_without_a_token_is_malformed(setup: Setup) -> None:
     """§2.1: token is REQUIRED."""
     with pytest.raises(InvalidRequestError, match="token is required"):
         await setup.introspect(None)
+
+
+async def test_a_deleted_clients_tokens_are_inactive_as_the_api_treats_them(setup: Setup) -> None:
+    body, _ = await setup.issue()
+    del setup.clients.clients["web"]
+    assert await setup.introspect(body["access_token"], caller="rs") == INACTIVE

@@ -36,3 +36,5 @@ class Feature:
     on_start: Sequence[Hook] = ()  # after the core started, in the order of the features
     on_stop: Sequence[Hook] = ()  # before the core stops, in the reverse order
     state: Mapping[str, Any] = field(default_factory=dict)  # app.state attributes
+    # Paths where an unexpected error is RFC 6749 §5.2 server_error JSON, not a problem document.
+    oauth_error_paths: Sequence[str] = ()

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from stint.protocol.oidc.discovery import openid_configuration
+from stint.protocol.oidc.userinfo import UserInfoEndpoint
 from stint.settings import Settings
 from stint.web.core import Core
 from stint.web.features import Feature
-from stint.web.oauth.oidc import OidcDependencies, oidc_routes
+from stint.web.oauth.oidc import USERINFO_PATH, OidcDependencies, oidc_routes
 
 __all__ = ["feature"]
 
@@ -30,10 +31,6 @@ def feature(core: Core, settings: Settings) -> Feature:
         configuration=configuration,
         keys=core.keys,
         jwks_max_age=settings.jwks_max_age_seconds,
-        authenticate=core.authenticate,
-        clients=core.oauth.clients,
-        grants=core.oauth.grants,
-        claims=core.claims,
-        id_tokens=core.id_tokens,
+        userinfo=UserInfoEndpoint(core.api_tokens, core.oauth.grants, core.claims, core.id_tokens),
     )
-    return Feature(routes=oidc_routes(deps))
+    return Feature(routes=oidc_routes(deps), oauth_error_paths=(USERINFO_PATH,))

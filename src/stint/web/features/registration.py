@@ -11,7 +11,7 @@ from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.settings import Settings
 from stint.web.core import Core
 from stint.web.features import Feature
-from stint.web.oauth.registration import RegistrationLimit, registration_routes
+from stint.web.oauth.registration import REGISTRATION_PATH, RegistrationLimit, registration_routes
 
 __all__ = ["feature"]
 
@@ -40,4 +40,5 @@ def feature(core: Core, settings: Settings) -> Feature:
     return Feature(
         routes=registration_routes(endpoint, limit),
         discovery={"registration_endpoint": endpoint_url} if advertised else {},
+        oauth_error_paths=(REGISTRATION_PATH,),
     )

@@ -15,9 +15,15 @@ from stint.protocol.endpoints.token import TokenEndpoint
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.grants.registry import enabled_grants
 from stint.settings import Settings
+from stint.storage.revocation_view import SqlRevocationView
 from stint.web.core import Core
 from stint.web.features import Feature
-from stint.web.oauth.endpoints import OAuthEndpoints, OAuthEndpointsDispatch, metadata_routes
+from stint.web.oauth.endpoints import (
+    FORM_ENDPOINT_PATHS,
+    OAuthEndpoints,
+    OAuthEndpointsDispatch,
+    endpoint_routes,
+)
 
 __all__ = ["feature"]
 
@@ -41,20 +47,24 @@ def feature(core: Core, settings: Settings) -> Feature:
         # Every enabled feature's grants: create_app fills core.grants once all are built.
         token=TokenEndpoint(oauth.clients, core.hasher, core.grants),
         revocation=core.revocation,
+        # RFC 7662: how a resource server asks for the latest word, so revocations are read
+        # from the database, not from this worker's cache.
         introspection=IntrospectionEndpoint(
             oauth.clients,
             core.hasher,
-            oauth.records,
-            core.verifier,
+            core.token_validator(SqlRevocationView(core.db)),
+            refresh_tokens=oauth.refresh_tokens,
+            grants=oauth.grants,
             issuer=core.issuer,
-            users=core.users,
         ),
         metadata=core.metadata,  # merged from every feature's entries by create_app
     )
     return Feature(
-        routes=metadata_routes(endpoints),
-        # The three form-POST endpoints are answered ahead of routing (the hot paths).
+        routes=endpoint_routes(endpoints),
+        # POSTs to the three form endpoints are answered ahead of routing (the hot paths), by
+        # the same app their routes hold.
         middleware=[Middleware(OAuthEndpointsDispatch, endpoints=endpoints)],
         grants=grants,
         metadata=token_endpoint_metadata(core.issuer, grant_types=grants),
+        oauth_error_paths=FORM_ENDPOINT_PATHS,
     )

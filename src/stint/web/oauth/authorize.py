@@ -25,8 +25,8 @@ from stint.protocol.authorize.checks import CHECKS, Check, IdTokenHints, Request
 from stint.protocol.authorize.response import Authentication, AuthorizationReply
 from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.acr import stated_acr
 from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
-from stint.protocol.oidc.discovery import ACR_VALUES
 from stint.protocol.oidc.interaction import Step, next_step
 from stint.protocol.oidc.reauthentication import MARKER_PARAM, ReauthenticationMarkers
 from stint.protocol.oidc.subject import SubjectIdentifiers
@@ -40,7 +40,6 @@ __all__ = ["AuthorizeDependencies", "authorize_routes"]
 
 log = logging.getLogger("stint.oauth")
 _FORM_ONLY = {CSRF_FIELD, "decision"}
-_PASSWORD_ACR = ACR_VALUES[0]  # the one level Stint's sign-in provides
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +118,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             auth_time=session.auth_time,
             sid=session.sid,
             amr=tuple(session.amr.split()),
-            acr=session.acr or _requested_acr(auth),
+            acr=stated_acr(auth, session.acr),
         )
         subject = Subject(user.id, user.username)
         reply = await deps.responder.approve(auth, subject, authn, consent=consent)
@@ -224,14 +223,6 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         Route("/o/authorize/", authorize_get, methods=["GET"]),
         Route("/o/authorize/", authorize_post, methods=["POST"]),
     ]
-
-
-def _requested_acr(auth: AuthorizationRequest) -> str:
-    """The ACR to state when the client asked for one (acr_values, OIDC Core §3.1.2.1, or the
-    acr claim, §5.5.1.1) and the sign-in meets it: every Stint sign-in is a password one."""
-    requested = {*auth.acr_values, *auth.claims.requested_acr_values()}
-    named = "acr" in auth.claims.id_token  # by name alone: any value will do
-    return _PASSWORD_ACR if _PASSWORD_ACR in requested or (named and not requested) else ""
 
 
 def _https(value: object) -> str | None:

@@ -12,17 +12,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.ports import CounterStore
-from stint.protocol.errors import (
-    InvalidClientMetadataError,
-    InvalidRequestError,
-    InvalidTokenError,
-    OAuthError,
-)
+from stint.protocol.errors import InvalidClientMetadataError, InvalidRequestError, OAuthError
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.web.authorization import authorization_header
-from stint.web.oauth.responses import RawResponse, oauth_error, oauth_json
+from stint.web.oauth.responses import as_response, oauth_error, oauth_json
 
-__all__ = ["RegistrationLimit", "registration_routes"]
+__all__ = ["REGISTRATION_PATH", "RegistrationLimit", "registration_routes"]
+
+REGISTRATION_PATH = "/o/register"  # RFC 7591 §3; /o/register/ and /o/register/{client_id} too
 
 _JSON = "application/json"
 
@@ -56,23 +53,11 @@ class RegistrationLimit:
             raise _TooManyRegistrationsError(self.window_seconds)
 
 
-def _response(raw: RawResponse) -> Response:
-    status, headers, body = raw
-    response = Response(body, status_code=status)
-    response.raw_headers = headers  # content-type, cache-control: no-store, content-length
-    return response
-
-
 def _error(exc: OAuthError, access_token: str | None) -> Response:
-    status, headers, body = oauth_error(exc)
+    status, headers, body = oauth_error(exc, token_sent=access_token is not None)
     if isinstance(exc, _TooManyRegistrationsError):
         headers.append((b"retry-after", str(exc.retry_after).encode("ascii")))
-    if isinstance(exc, InvalidTokenError):
-        challenge = 'Bearer realm="stint"'
-        if access_token:  # RFC 6750 §3.1: name the error only when a token was sent
-            challenge += f', error="invalid_token", error_description="{exc.description}"'
-        headers.append((b"www-authenticate", challenge.encode("latin-1")))
-    return _response((status, headers, body))
+    return as_response((status, headers, body))
 
 
 def _bearer(request: Request) -> str | None:
@@ -119,17 +104,17 @@ def registration_routes(
             # its sector_identifier_uri or jwks, and each success is a new redirect target.
             await limit.check(request)
         body = await _json_object(request)
-        return _response(oauth_json(await endpoint.register(body, access_token), 201))
+        return as_response(oauth_json(await endpoint.register(body, access_token), 201))
 
     async def configure(request: Request, access_token: str | None) -> Response:
         client_id: str = request.path_params["client_id"]
         if request.method == "GET":
-            return _response(oauth_json(await endpoint.read(client_id, access_token)))
+            return as_response(oauth_json(await endpoint.read(client_id, access_token)))
         if request.method == "DELETE":
             await endpoint.delete(client_id, access_token)
             return Response(status_code=204, headers={"Cache-Control": "no-store"})
         body = await _json_object(request)
-        return _response(oauth_json(await endpoint.update(client_id, access_token, body)))
+        return as_response(oauth_json(await endpoint.update(client_id, access_token, body)))
 
     registering = _answering_errors(register)
     return [

@@ -1,14 +1,22 @@
-"""OAuth JSON responses: never cached (RFC 6749 §5.1), errors in the §5.2 shape."""
+"""OAuth JSON responses: never cached (RFC 6749 §5.1), and the one renderer of an OAuthError."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from stint.protocol.errors import InvalidClientError, OAuthError
+from starlette.responses import Response
+
+from stint.protocol.errors import (
+    InsufficientScopeError,
+    InvalidClientError,
+    InvalidTokenError,
+    OAuthError,
+)
+from stint.web.challenges import BASIC_CHALLENGE, bearer_challenge
 from stint.web.responses import json_body
 
-__all__ = ["RawResponse", "oauth_error", "oauth_json"]
+__all__ = ["RawResponse", "as_response", "oauth_error", "oauth_json"]
 
 log = logging.getLogger("stint.oauth")
 
@@ -20,6 +28,8 @@ _JSON_NO_STORE = [
     (b"cache-control", b"no-store"),
     (b"pragma", b"no-cache"),
 ]
+_BASIC = (b"www-authenticate", BASIC_CHALLENGE.encode("ascii"))
+_BEARER_ERRORS = (InvalidTokenError, InsufficientScopeError)
 
 
 def oauth_json(body: dict[str, Any], status: int = 200) -> RawResponse:
@@ -28,15 +38,35 @@ def oauth_json(body: dict[str, Any], status: int = 200) -> RawResponse:
     return status, headers, content
 
 
-def oauth_error(exc: OAuthError) -> RawResponse:
-    """RFC 6749 §5.2; invalid_client is a 401 with a Basic challenge."""
+def oauth_error(
+    exc: OAuthError, *, protected_resource: bool = False, token_sent: bool = True
+) -> RawResponse:
+    """RFC 6749 §5.2 JSON; ``detail`` is logged, never sent.
+
+    invalid_client is a 401 with a Basic challenge (§5.2). RFC 6750's errors, and every error of
+    a protected resource (UserInfo), carry a Bearer challenge that names the error only when the
+    request sent a token (RFC 6750 §3.1).
+    """
     if exc.detail:
         log.info("oauth %s: %s", exc.error, exc.detail)
     body = {"error": exc.error}
     if exc.description:
         body["error_description"] = exc.description
-    status = exc.status_code if exc.status_code != 403 else 400
+    status = exc.status_code
+    if status == 403 and not isinstance(exc, InsufficientScopeError):
+        status = 400  # RFC 6749 §5.2: a refused request is a 400; only RFC 6750 §3.1 has a 403
     status, headers, content = oauth_json(body, status)
     if isinstance(exc, InvalidClientError):
-        headers.append((b"www-authenticate", b'Basic realm="stint"'))
+        headers.append(_BASIC)
+    elif protected_resource or isinstance(exc, _BEARER_ERRORS):
+        challenge = bearer_challenge(exc if token_sent else None)
+        headers.append((b"www-authenticate", challenge.encode("ascii")))
     return status, headers, content
+
+
+def as_response(raw: RawResponse) -> Response:
+    """A RawResponse for a Starlette route, its headers kept as they are."""
+    status, headers, body = raw
+    response = Response(body, status_code=status)
+    response.raw_headers = headers  # content-type, cache-control: no-store, content-length
+    return response
