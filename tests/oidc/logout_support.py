@@ -127,7 +127,7 @@ class LogoutReceiver:
 
 def serve_logout_receiver() -> Iterator[LogoutReceiver]:
     receiver = LogoutReceiver()
-    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=receiver.server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield receiver
     receiver.server.shutdown()

@@ -126,7 +126,7 @@ async def test_oidcc_backchannel_rp_initiated_logout(
     assert post.content_type == "application/x-www-form-urlencoded"  # §2.5
     await assert_logout_token(client, post.logout_token, client_id, id_token)
     await _until_delivered(app)
-    await anyio.sleep(0.2)
+    await _settled(app)
     assert len(receiver.received) == 1, "a delivered token is not sent again"
 
 
@@ -170,7 +170,7 @@ async def test_every_app_the_session_signed_in_to_is_told_and_no_other(
         await id_token_for(client, bobs, bob, first_id, first_secret)  # bob stays signed in
         await confirm_sign_out(b, await b.get("/o/logout/"))
         posts = await receiver.wait_for(2)
-        await anyio.sleep(0.2)
+        await _settled(app)
         assert len(receiver.received) == 2
         audiences = sorted([(await verified(client, p.logout_token))[1]["aud"] for p in posts])
         assert audiences == sorted([first_id, second_id])
@@ -210,7 +210,7 @@ async def test_a_204_counts_as_delivered_and_other_answers_are_given_up_on(
         await id_token_for(client, b, alice, client_id, secret)
         await confirm_sign_out(b, await b.get("/o/logout/"))
     await receiver.wait_for(1 + ATTEMPTS)
-    await anyio.sleep(0.5)
+    await _settled(app)
     assert len(receiver.received) == 1 + ATTEMPTS, "no attempt beyond the limit"
     assert await deliveries(app).pending() == []
     async with app.state.runtime.db.read() as conn:
@@ -278,6 +278,17 @@ async def test_changing_the_password_tells_the_apps_of_the_other_sessions(
         assert changed.status_code == 303
     [post] = await receiver.wait_for(1)
     await assert_logout_token(client, post.logout_token, client_id, id_token)
+
+
+async def _settled(app: Starlette) -> None:
+    """Once no attempt is in flight, nothing will ever be sent again: the worker sends only what
+    the store finds due, and it finds nothing due even a year from now."""
+    backchannel = app.state.backchannel
+    while backchannel._tasks:  # the first attempts, which session_ended spawned
+        await asyncio.gather(*list(backchannel._tasks))
+    a_year_on = datetime.now(UTC) + timedelta(days=365)
+    assert not await deliveries(app).any_due(a_year_on), "a delivery would be sent again"
+    assert await backchannel.deliver_due() == 0
 
 
 async def _until_delivered(app: Starlette) -> int:
