@@ -456,6 +456,11 @@ class LiveServer:
     log: Path  # what the server wrote to stdout and stderr
     bin_dir: Path = Path(sys.executable).parent  # the virtual environment whose `stint` runs
 
+    @property
+    def database_url(self) -> str:
+        """The server's SQLite file, for a test that changes what it stored."""
+        return f"sqlite:///{Path(self.env['STINT_DATA_DIR']) / 'stint.sqlite3'}"
+
     def stint(self, *args: str, stdin: str | None = None) -> str:
         """Run the `stint` CLI against this server's database; returns its output.
 

@@ -41,6 +41,7 @@ from tests.interop.oidc_browser import (
     sign_in_and_allow,
     straight_back,
 )
+from tests.support.sessions import signed_in_earlier_at
 
 with warnings.catch_warnings():
     # Authlib 1.9 prefers the httpx2 package and warns when it falls back to httpx.
@@ -405,7 +406,9 @@ def test_a_second_sign_in_keeps_auth_time_and_prompt_login_renews_it(
     with rp.session() as oauth:
         _, first = sign_in(rp, oauth, browser, callback, "oidc-again")
 
-    time.sleep(1.1)  # auth_time counts whole seconds: "now" would differ from the sign-in's
+    # auth_time counts whole seconds: with the sign-in 2 s earlier, "now" would differ from it.
+    run(signed_in_earlier_at(live_server.database_url, 2))
+    signed_in_at = first["auth_time"] - 2
     # Signed in, consent remembered: straight back, a new nonce, the same sign-in. So too with
     # prompt=none (OIDC Core §3.1.2.1), which a page must not be shown for.
     for prompt in ({}, {"prompt": "none"}):
@@ -416,10 +419,9 @@ def test_a_second_sign_in_keeps_auth_time_and_prompt_login_renews_it(
             again = id_token_claims(rp, token, nonce=request.nonce)
             assert again["nonce"] == request.nonce != first["nonce"]
             assert again["sub"] == first["sub"]
-            assert again["auth_time"] == first["auth_time"]
+            assert again["auth_time"] == signed_in_at
             assert again["sid"] == first["sid"]
 
-    time.sleep(1.1)
     # prompt=login (OIDC Core §3.1.2.1): the person signs in again; auth_time moves on.
     with rp.session() as oauth:
         request = authorization_request(rp, oauth, prompt="login")
@@ -430,10 +432,10 @@ def test_a_second_sign_in_keeps_auth_time_and_prompt_login_renews_it(
         token = exchange(rp, oauth, request, consent.redirect)
         renewed = id_token_claims(rp, token, nonce=request.nonce)
         assert renewed["sub"] == first["sub"]
-        assert renewed["auth_time"] > first["auth_time"]
+        assert renewed["auth_time"] > signed_in_at
         assert consent.signed_in_after <= renewed["auth_time"] <= consent.signed_in_before
 
-    time.sleep(1.1)
+    run(signed_in_earlier_at(live_server.database_url, 2))
     # max_age=0: the sign-in above is too old already; auth_time is then required (§3.1.2.1).
     with rp.session() as oauth:
         request = authorization_request(rp, oauth, max_age="0")
@@ -442,7 +444,7 @@ def test_a_second_sign_in_keeps_auth_time_and_prompt_login_renews_it(
         )
         token = exchange(rp, oauth, request, consent.redirect)
         fresh = id_token_claims(rp, token, nonce=request.nonce, max_age=0)
-        assert fresh["auth_time"] > renewed["auth_time"]
+        assert fresh["auth_time"] > renewed["auth_time"] - 2
         assert consent.signed_in_after <= fresh["auth_time"] <= consent.signed_in_before
     assert browser.errors == []
 
