@@ -165,6 +165,7 @@ class ReusedDatabase:
     name: str
     template: str
     kept: list[asyncpg.Record] = dataclasses.field(default_factory=list)  # signing_keys rows
+    _emptying: str = ""  # the DELETEs and sequence restarts, the same for every test
 
     @property
     def url(self) -> str:
@@ -175,6 +176,7 @@ class ReusedDatabase:
         conn = await asyncpg.connect(_asyncpg_dsn(self.url))
         try:
             self.kept = await conn.fetch("SELECT * FROM signing_keys")
+            self._emptying = await _emptying(conn)
         finally:
             await conn.close()
 
@@ -191,20 +193,26 @@ class ReusedDatabase:
                 await _drop_database(self.name)
                 await self.create()
                 return
-            sequences = await conn.fetch(
-                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
-            )
             async with conn.transaction():
-                for table in reversed(tables.metadata.sorted_tables):
-                    await conn.execute(f'DELETE FROM "{table.name}"')  # noqa: S608 (our tables)
-                for (sequence,) in sequences:
-                    await conn.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
+                # One round trip; children before parents, so no foreign key is in the way.
+                await conn.execute(self._emptying)
                 if self.kept:
                     await conn.copy_records_to_table(
                         "signing_keys", records=self.kept, columns=list(self.kept[0].keys())
                     )
         finally:
             await conn.close()
+
+
+async def _emptying(conn: asyncpg.Connection) -> str:
+    """The statements that empty every table and restart every sequence of the schema."""
+    sequences = await conn.fetch(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+    )
+    tables_ = reversed(tables.metadata.sorted_tables)
+    deletes = [f'DELETE FROM "{t.name}"' for t in tables_]  # noqa: S608 (our tables)
+    restarts = [f'ALTER SEQUENCE "{name}" RESTART' for (name,) in sequences]
+    return "; ".join(deletes + restarts)
 
 
 async def _schema_changed(conn: asyncpg.Connection) -> bool:

@@ -1,20 +1,14 @@
-"""Store contract fixtures: a migrated, empty database per test, on SQLite and PostgreSQL.
+"""Store contract fixtures: stores and records on SQLite, PostgreSQL and in-memory fakes.
 
-On PostgreSQL each test process makes one database from the migrated template and empties it
-before each test with DELETEs (tens of milliseconds; TRUNCATE takes ten times longer, since it
-makes new files), instead of creating and dropping a database per test (about two seconds).
+The database itself is tests/conftest.py's ``database_url``: a copy of the SQLite template, or
+this worker's one PostgreSQL database, emptied after each test (``ReusedDatabase``).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-import asyncpg
 import pytest
 
 from stint.protocol.ports import (
@@ -29,16 +23,8 @@ from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
-from stint.storage.tables import metadata
 from stint.storage.user_store import SqlUserStore
-from tests.conftest import (
-    BACKENDS,
-    _asyncpg_dsn,
-    _create_database,
-    _database_url,
-    _drop_database,
-    _run,
-)
+from tests.conftest import BACKENDS
 from tests.support.clock import Clock
 from tests.support.oauth_memory import (
     MemoryCodes,
@@ -50,49 +36,6 @@ from tests.support.oauth_memory import (
 
 # The in-memory fake of a port, then the SQL stores: the fake is held to the same tests.
 WITH_MEMORY = ["memory", *BACKENDS]
-
-
-@pytest.fixture(scope="session")
-def postgres_storage(postgres_template: str) -> Iterator[str]:
-    """This test process's database for the store contracts, made once from the template."""
-    name = f"stint_storage_{os.getpid()}"
-    _run(_create_database(name, template=postgres_template))
-    yield _database_url(name)
-    _run(_drop_database(name))
-
-
-# Children before parents, so no foreign key is in the way.
-_EMPTY = "; ".join(
-    f"DELETE FROM {table.name}"  # noqa: S608 (our own table names)
-    for table in reversed(metadata.sorted_tables)
-)
-
-
-async def _empty(url: str) -> None:
-    """Delete every row; the schema stays (a migrations test leaves it at head too)."""
-    conn = await asyncpg.connect(_asyncpg_dsn(url))
-    try:
-        # A test that left a transaction open would make this wait forever: fail instead.
-        await conn.execute("SET lock_timeout = '5s'")
-        await conn.execute(_EMPTY)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-async def database_url(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
-    """A migrated, empty database of the test's backend."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "stint.sqlite3"
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
-        return
-    url: str = request.getfixturevalue("postgres_storage")
-    await _empty(url)
-    yield url
 
 
 @pytest.fixture
