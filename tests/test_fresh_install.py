@@ -25,8 +25,6 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD, LiveServer, running_server
-from tests.http.oauth.flow import authorize_query, decide, new_pkce, open_authorize, redeem
-from tests.http.oauth.flow import redirected_to as redirected
 from tests.oidc.logout_support import (
     POST_LOGOUT_URI,
     LogoutReceiver,
@@ -35,6 +33,10 @@ from tests.oidc.logout_support import (
 )
 from tests.oidc.test_request_objects import EC_KEY, OBJECT_REDIRECT, Documents, object_claims
 from tests.oidc.test_request_objects import signed as signed_object
+from tests.support.flows import authorize_query, decide, open_authorize
+from tests.support.flows import redirected_to as redirected
+from tests.support.pkce import new_pkce
+from tests.support.tokens import redeem
 
 pytestmark = [pytest.mark.anyio, pytest.mark.fresh_install]
 

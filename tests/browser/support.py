@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from urllib.parse import urlencode
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.support.pkce import new_pkce
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
@@ -40,10 +39,7 @@ def authorization_request(
     base_url: str, client_id: str, redirect_uri: str, scopes: list[str]
 ) -> AuthorizationRequest:
     """An authorization code request with PKCE S256 (RFC 7636 §4.2)."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = (
-        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    )
+    pkce = new_pkce()
     state = secrets.token_urlsafe(12)
     query = urlencode(
         {
@@ -52,11 +48,11 @@ def authorization_request(
             "redirect_uri": redirect_uri,
             "scope": " ".join(scopes),
             "state": state,
-            "code_challenge": challenge,
+            "code_challenge": pkce.challenge,
             "code_challenge_method": "S256",
         }
     )
-    return AuthorizationRequest(f"{base_url}/o/authorize/?{query}", state, verifier)
+    return AuthorizationRequest(f"{base_url}/o/authorize/?{query}", state, pkce.verifier)
 
 
 def screenshot(page: Page, name: str, tmp_path: Path) -> Path:

@@ -20,14 +20,9 @@ import pytest
 from stint.protocol.jws import segment_json
 from tests.cluster.conftest import KEY_REFRESH_SECONDS, REDIRECT_URI, Cluster
 from tests.conftest import PASSWORD
-from tests.http.oauth.flow import (
-    authorize_query,
-    decide,
-    hidden_inputs,
-    new_pkce,
-    open_authorize,
-    redirected_to,
-)
+from tests.support.flows import authorize_query, decide, open_authorize, redirected_to
+from tests.support.pages import hidden_inputs
+from tests.support.pkce import new_pkce
 
 pytestmark = [pytest.mark.anyio, pytest.mark.cluster]
 

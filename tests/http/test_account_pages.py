@@ -11,7 +11,9 @@ from starlette.applications import Starlette
 from stint.protocol.consent import Consent
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 from tests.conftest import PASSWORD, Account, basic, make_client
-from tests.http.pages import Tokens, authorize, csrf_of, pkce_pair, sign_in, text_of
+from tests.support.flows import Tokens, authorize
+from tests.support.pages import csrf_of, sign_in, text_of
+from tests.support.pkce import new_pkce
 
 pytestmark = pytest.mark.anyio
 
@@ -199,7 +201,7 @@ async def test_revoking_an_app_stops_its_tokens_and_forgets_the_consent(
     assert await runtime.oauth.consents.granted(alice.id, client_id) == Consent()
 
     # The next authorization asks again rather than answering at once.
-    _, challenge = pkce_pair()
+    challenge = new_pkce().challenge
     params = {
         "response_type": "code",
         "client_id": client_id,

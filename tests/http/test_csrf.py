@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, PASSWORD, Account, make_client, register
-from tests.http.pages import csrf_of, sign_in, text_of
+from tests.support.pages import csrf_of, sign_in, text_of
 
 pytestmark = pytest.mark.anyio
 

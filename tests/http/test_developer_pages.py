@@ -11,7 +11,8 @@ from starlette.applications import Starlette
 
 from stint.protocol.clients import Client, ClientType
 from tests.conftest import Account, make_client
-from tests.http.pages import client_credentials, csrf_of, sign_in, text_of
+from tests.support.pages import csrf_of, sign_in, text_of
+from tests.support.tokens import client_credentials
 
 pytestmark = pytest.mark.anyio
 

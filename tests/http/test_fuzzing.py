@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from tests.conftest import Account, make_client
-from tests.http.oauth.flow import REDIRECT_URI
+from tests.support.tokens import REDIRECT_URI
 
 pytestmark = pytest.mark.anyio
 

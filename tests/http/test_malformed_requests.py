@@ -11,7 +11,9 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import Account, basic, make_client, problem
-from tests.http.oauth.flow import REDIRECT_URI, authorize_query, new_pkce, oauth_error
+from tests.support.flows import authorize_query
+from tests.support.pkce import new_pkce
+from tests.support.tokens import REDIRECT_URI, oauth_error
 
 pytestmark = pytest.mark.anyio
 

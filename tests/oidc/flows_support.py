@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from tests.http.oauth.flow import REDIRECT_URI
 from tests.oidc import support
 from tests.oidc.support import (
     ISSUER,
@@ -26,6 +25,7 @@ from tests.oidc.support import (
     redirect_params,
     userinfo,
 )
+from tests.support.tokens import REDIRECT_URI
 
 __all__ = [
     "ERROR_MEMBERS",

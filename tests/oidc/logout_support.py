@@ -13,13 +13,14 @@ from urllib.parse import parse_qs
 
 import anyio
 import httpx
-from joserfc import jwt
-from joserfc.jwk import KeySet
 from starlette.applications import Starlette
 
 from stint.protocol.registration import ClientSpec, new_client
 from tests.conftest import Account
-from tests.http.oauth.flow import REDIRECT_URI, hidden_inputs, tokens
+from tests.oidc.support import verify_jwt
+from tests.support.flows import tokens
+from tests.support.pages import hidden_inputs
+from tests.support.tokens import REDIRECT_URI
 
 POST_LOGOUT_URI = "https://app.example/signed-out"
 
@@ -57,11 +58,8 @@ async def id_token_for(
 
 async def verified(client: httpx.AsyncClient, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(header, claims) of a JWT the app signed, checked against its published JWKS."""
-    jwks = await client.get("/o/.well-known/jwks.json")
-    assert jwks.status_code == 200, jwks.text
-    keys = KeySet.import_key_set(jwks.json())
-    decoded = jwt.decode(token, keys, algorithms=["ES256", "RS256", "PS256"])
-    return dict(decoded.header), dict(decoded.claims)
+    checked = await verify_jwt(client, token)
+    return checked.header, checked.claims
 
 
 async def confirm_sign_out(

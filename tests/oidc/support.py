@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from joserfc import jwt
@@ -25,15 +25,10 @@ from starlette.applications import Starlette
 
 from stint.protocol.registration import ClientSpec, new_client
 from tests.conftest import PASSWORD
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
-    Pkce,
-    client_auth,
-    decide,
-    hidden_inputs,
-    new_pkce,
-    open_authorize,
-)
+from tests.support.flows import authorize_query, decide, open_authorize
+from tests.support.pages import hidden_inputs
+from tests.support.pkce import Pkce, new_pkce
+from tests.support.tokens import REDIRECT_URI, client_auth, token_request
 
 __all__ = [
     "FULL_PROFILE",
@@ -176,18 +171,16 @@ def authorization_url(
 ) -> str:
     """``/o/authorize/?…`` for an authentication request; parameters given as None are left
     out, and ``extra`` is added as it is (prompt, max_age, claims, id_token_hint, ...)."""
-    params: dict[str, str | None] = {
-        "response_type": response_type,
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": scope,
-        "state": state,
-        "nonce": nonce,
-        "code_challenge": pkce.challenge if pkce is not None else None,
-        "code_challenge_method": "S256" if pkce is not None else None,
+    return authorize_query(
+        client_id,
+        response_type=response_type,
+        scope=scope,
+        state=state,
+        redirect_uri=redirect_uri,
+        pkce=pkce,
+        nonce=nonce,
         **extra,
-    }
-    return "/o/authorize/?" + urlencode({k: v for k, v in params.items() if v is not None})
+    )
 
 
 async def authorize(
@@ -294,11 +287,9 @@ async def redeem_code(
     if verifier is not None:
         params["code_verifier"] = verifier
     if rp.secret is not None and auth == "post":
-        headers: dict[str, str] = {}
         fields = {"client_id": rp.client_id, "client_secret": rp.secret}
-    else:
-        headers, fields = rp.auth
-    return await client.post("/o/token/", data={**fields, **params}, headers=headers)
+        return await client.post("/o/token/", data={**fields, **params})
+    return await token_request(client, rp.client_id, rp.secret, params)
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,6 @@ from stint.storage.logout_delivery_store import SqlLogoutDeliveryStore
 from stint.storage.tables import logout_deliveries, sessions
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, PASSWORD, Account, register
-from tests.http.oauth.flow import browser, hidden_inputs
-from tests.http.pages import csrf_of, sign_in, text_of
 from tests.oidc.logout_support import (
     POST_LOGOUT_URI,
     LogoutReceiver,
@@ -38,6 +36,7 @@ from tests.oidc.logout_support import (
     serve_logout_receiver,
     verified,
 )
+from tests.support.pages import browser, csrf_of, hidden_inputs, sign_in, text_of
 
 pytestmark = pytest.mark.anyio
 

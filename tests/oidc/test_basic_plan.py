@@ -22,7 +22,6 @@ from stint.settings import Settings
 from stint.storage.database import Database
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account
-from tests.http.oauth.flow import browser, hidden_inputs, new_pkce, sign_in
 from tests.oidc.support import (
     FULL_PROFILE,
     ISSUER,
@@ -46,6 +45,8 @@ from tests.oidc.support import (
     userinfo,
     verify_id_token,
 )
+from tests.support.pages import browser, hidden_inputs, submit_sign_in
+from tests.support.pkce import new_pkce
 from tests.support.sessions import signed_in_earlier
 
 pytestmark = pytest.mark.anyio
@@ -340,7 +341,7 @@ async def test_oidcc_ensure_registered_redirect_uri(
     """Something appended to the registered URI: an error page, no redirect to either."""
     rp = await oidc_client(app)
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         answer = await b.get(authorization_url(rp.client_id, redirect_uri=REDIRECT_URI + appended))
     _error_page(answer)
 
@@ -351,7 +352,7 @@ async def test_oidcc_ensure_redirect_uri_in_authorization_request(
     """(Dynamic plan.) Two registered redirect URIs and none in the request: an error page."""
     rp = await oidc_client(app, redirect_uris=(REDIRECT_URI, "https://app.example/other"))
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         answer = await b.get(authorization_url(rp.client_id, redirect_uri=None))
     _error_page(answer)
 
@@ -391,7 +392,7 @@ async def test_oidcc_ensure_post_request_succeeds(
         login = answer.headers["location"]
         assert urlsplit(login).path == "/login"
         next_url = parse_qs(urlsplit(login).query)["next"][0]
-        signed_in = await sign_in(b, "alice", next_url=next_url)
+        signed_in = await submit_sign_in(b, "alice", next_url=next_url)
         assert signed_in.headers["location"] == next_url
         consent = await b.get(next_url)
         assert consent.status_code == 200
@@ -423,7 +424,7 @@ async def test_id_token_response_type_without_openid_scope_is_invalid_scope(
     """OIDC Core §3.2.2.1: an ID token is only for an OpenID request."""
     rp = await oidc_client(app, response_types=("id_token",))
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         answer = await b.get(
             authorization_url(rp.client_id, response_type="id_token", scope="activities:read")
         )
@@ -681,7 +682,7 @@ async def test_oidcc_prompt_login(
 ) -> None:
     rp = await oidc_client(app)
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         await signed_in_earlier(db, 2)  # auth_time counts whole seconds
         first = await code_flow(client, b, rp, "alice")
         answer = await b.get(authorization_url(rp.client_id, prompt="login"))
@@ -723,7 +724,7 @@ async def test_prompt_none_without_consent_is_consent_required(
 ) -> None:
     rp = await oidc_client(app)
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         answer = await b.get(authorization_url(rp.client_id, prompt="none"))
     assert _error_redirect(answer)["error"] == "consent_required"
 
@@ -733,7 +734,7 @@ async def test_oidcc_max_age_1(
 ) -> None:
     rp = await oidc_client(app)
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         await signed_in_earlier(db, 2)  # the module waits 2 s after the first sign-in
         first = await code_flow(client, b, rp, "alice")
         answer = await b.get(authorization_url(rp.client_id, max_age="1"))

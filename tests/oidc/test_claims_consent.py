@@ -11,7 +11,6 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import Account
-from tests.http.oauth.flow import browser, decide, open_authorize
 from tests.oidc.support import (
     FULL_PROFILE,
     ISSUER,
@@ -24,6 +23,8 @@ from tests.oidc.support import (
     redirect_params,
     userinfo,
 )
+from tests.support.flows import decide, open_authorize
+from tests.support.pages import browser
 
 pytestmark = pytest.mark.anyio
 

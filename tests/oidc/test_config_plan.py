@@ -18,7 +18,6 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account
-from tests.http.oauth.flow import browser, sign_in
 from tests.oidc.support import (
     FULL_PROFILE,
     ISSUER,
@@ -34,6 +33,7 @@ from tests.oidc.support import (
     redirect_params,
     unverified,
 )
+from tests.support.pages import browser, submit_sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -176,7 +176,7 @@ async def test_discovery_response_types_are_exactly_the_accepted_ones(
     assert sorted(document["response_types_supported"]) == sorted(ALL_RESPONSE_TYPES)
     rp = await oidc_client(app, response_types=ALL_RESPONSE_TYPES)
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         for response_type in document["response_types_supported"]:
             answer = await b.get(
                 authorization_url(rp.client_id, response_type=response_type, prompt="consent")
@@ -204,7 +204,7 @@ async def test_by_default_front_channel_access_tokens_are_neither_listed_nor_acc
             document = await _discovery(client)
             rp = await oidc_client(plain, response_types=ALL_RESPONSE_TYPES)
             async with browser(plain) as b:
-                await sign_in(b, "alice")
+                await submit_sign_in(b, "alice")
                 accepted = {
                     rt: await b.get(authorization_url(rp.client_id, response_type=rt))
                     for rt in document["response_types_supported"]
@@ -259,7 +259,7 @@ async def test_discovery_code_challenge_methods_are_the_accepted_ones(
     assert document == ["S256"]
     rp = await oidc_client(app)
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         plain = await b.get(
             authorization_url(rp.client_id, code_challenge="x" * 43, code_challenge_method="plain")
         )

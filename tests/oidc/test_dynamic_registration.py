@@ -28,20 +28,11 @@ from stint.settings import Settings
 from stint.storage.tables import grants
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account, make_client
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
-    authorize_query,
-    bearer,
-    browser,
-    decide,
-    new_pkce,
-    oauth_error,
-    open_authorize,
-    refresh,
-    token_request,
-    tokens,
-)
 from tests.oidc.support import unverified
+from tests.support.flows import authorize_query, decide, open_authorize, tokens
+from tests.support.pages import browser
+from tests.support.pkce import new_pkce
+from tests.support.tokens import REDIRECT_URI, bearer, oauth_error, refresh, token_request
 
 pytestmark = pytest.mark.anyio
 

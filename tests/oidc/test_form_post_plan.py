@@ -30,7 +30,6 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from tests.browser.support import fill_login_form
 from tests.conftest import Account, LiveServer
-from tests.http.oauth.flow import browser, decide, new_pkce, open_authorize
 from tests.oidc.flows_support import (
     ERROR_MEMBERS,
     HYBRID_TYPES,
@@ -51,6 +50,9 @@ from tests.oidc.support import (
     redeem_code,
     verify_id_token,
 )
+from tests.support.flows import decide, open_authorize
+from tests.support.pages import browser
+from tests.support.pkce import new_pkce
 
 pytestmark = pytest.mark.anyio
 

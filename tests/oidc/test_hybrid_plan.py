@@ -18,7 +18,6 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.storage.database import Database
 from tests.conftest import Account
-from tests.http.oauth.flow import browser, new_pkce, oauth_error, sign_in
 from tests.oidc.flows_support import (
     ERROR_MEMBERS,
     HYBRID_TYPES,
@@ -44,7 +43,10 @@ from tests.oidc.support import (
     userinfo,
     verify_id_token,
 )
+from tests.support.pages import browser, submit_sign_in
+from tests.support.pkce import new_pkce
 from tests.support.sessions import signed_in_earlier
+from tests.support.tokens import oauth_error
 
 pytestmark = pytest.mark.anyio
 
@@ -261,7 +263,7 @@ async def test_oidcc_max_age_1(
 ) -> None:
     rp = await oidc_client(app, response_types=(response_type,))
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         await signed_in_earlier(db, 2)  # the suite waits, then asks for a sign-in at most 1 s old
         first_params, _ = await _flow(client, b, rp, response_type)
         _, first = await back_channel(client, rp, first_params["code"])

@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.storage.database import Database
 from tests.conftest import Account
-from tests.http.oauth.flow import browser, sign_in
 from tests.oidc.flows_support import (
     ERROR_MEMBERS,
     IMPLICIT_TYPES,
@@ -37,6 +36,7 @@ from tests.oidc.support import (
     userinfo,
     verify_id_token,
 )
+from tests.support.pages import browser, submit_sign_in
 from tests.support.sessions import signed_in_earlier
 
 pytestmark = pytest.mark.anyio
@@ -161,7 +161,7 @@ async def test_oidcc_max_age_1(
 ) -> None:
     rp = await oidc_client(app, response_types=(response_type,))
     async with browser(app) as b:
-        await sign_in(b, "alice")
+        await submit_sign_in(b, "alice")
         await signed_in_earlier(db, 2)  # the suite waits, then asks for a sign-in at most 1 s old
         _, first = await _flow(client, b, rp.client_id, response_type)
         again = await b.get(

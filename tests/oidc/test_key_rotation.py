@@ -32,7 +32,6 @@ from stint.storage.key_store import RotationPlan
 from stint.storage.tables import signing_keys
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account, register
-from tests.http.oauth.flow import browser
 from tests.oidc.support import (
     ISSUER,
     USERINFO_PATH,
@@ -47,6 +46,7 @@ from tests.oidc.support import (
     verify_id_token,
 )
 from tests.support.clock import Clock
+from tests.support.pages import browser
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,6 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import PASSWORD, Account
-from tests.http.oauth.flow import browser, hidden_inputs
 from tests.oidc.support import (
     CodeFlow,
     OidcClient,
@@ -24,6 +23,7 @@ from tests.oidc.support import (
     redirect_params,
     verify_id_token,
 )
+from tests.support.pages import browser, hidden_inputs
 
 pytestmark = pytest.mark.anyio
 

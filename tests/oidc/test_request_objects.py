@@ -25,16 +25,10 @@ from stint.protocol.registration import ClientSpec, new_client
 from stint.settings import Settings
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
-    authorize_query,
-    browser,
-    decide,
-    new_pkce,
-    open_authorize,
-    redeem,
-    redirected_to,
-)
+from tests.support.flows import authorize_query, decide, open_authorize, redirected_to
+from tests.support.pages import browser
+from tests.support.pkce import new_pkce
+from tests.support.tokens import REDIRECT_URI, redeem
 
 pytestmark = pytest.mark.anyio
 

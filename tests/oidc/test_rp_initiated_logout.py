@@ -18,14 +18,13 @@ from starlette.applications import Starlette
 
 from stint.web.sessions import SESSION_COOKIE
 from tests.conftest import Account
-from tests.http.oauth.flow import browser, hidden_inputs
-from tests.http.pages import text_of
 from tests.oidc.logout_support import (
     POST_LOGOUT_URI,
     confirm_sign_out,
     id_token_for,
     relying_party,
 )
+from tests.support.pages import browser, hidden_inputs, text_of
 
 pytestmark = pytest.mark.anyio
 

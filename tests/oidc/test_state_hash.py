@@ -12,7 +12,6 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import Account
-from tests.http.oauth.flow import browser
 from tests.oidc.flows_support import fragment
 from tests.oidc.support import (
     authorization_url,
@@ -20,6 +19,7 @@ from tests.oidc.support import (
     oidc_client,
     verify_id_token,
 )
+from tests.support.pages import browser
 
 pytestmark = pytest.mark.anyio
 

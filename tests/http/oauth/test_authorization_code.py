@@ -12,25 +12,18 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, Account, make_client
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
-    Pkce,
+from tests.support.apps import app_with
+from tests.support.flows import (
     authorize_query,
-    bearer,
-    browser,
     decide,
     get_code,
-    introspect,
-    new_pkce,
-    oauth_error,
     open_authorize,
-    redeem,
     redirected_to,
-    refresh,
-    sign_in,
     tokens,
 )
-from tests.support.apps import app_with
+from tests.support.pages import browser, submit_sign_in
+from tests.support.pkce import Pkce, new_pkce
+from tests.support.tokens import REDIRECT_URI, bearer, introspect, oauth_error, redeem, refresh
 
 pytestmark = pytest.mark.anyio
 
@@ -213,7 +206,7 @@ async def test_an_unknown_client_is_shown_an_error_page_and_never_redirected(
         # Signed in or not, the answer is the same: the client cannot be trusted with one.
         for signed_in in (False, True):
             if signed_in:
-                assert (await sign_in(b, "alice")).status_code == 303
+                assert (await submit_sign_in(b, "alice")).status_code == 303
             answer = await b.get(authorize_query(client_id, pkce=new_pkce()))
             page = _error_page(answer)
             assert "invalid_request" in page
@@ -241,7 +234,7 @@ async def test_an_unregistered_redirect_uri_is_shown_an_error_page_and_never_red
 ) -> None:
     client_id, _ = await _web_client(app)
     async with browser(app) as b:
-        assert (await sign_in(b, "alice")).status_code == 303  # nothing else stops it
+        assert (await submit_sign_in(b, "alice")).status_code == 303  # nothing else stops it
         answer = await b.get(authorize_query(client_id, redirect_uri=redirect_uri, pkce=new_pkce()))
     assert "redirect_uri" in _error_page(answer)
 
@@ -439,7 +432,7 @@ async def test_loopback_ports_are_the_only_part_that_may_vary(
     client_id = await _native_client(app)
     requested = "http://127.0.0.1:51234/other"
     async with browser(app) as b:
-        assert (await sign_in(b, "alice")).status_code == 303
+        assert (await submit_sign_in(b, "alice")).status_code == 303
         answer = await b.get(authorize_query(client_id, redirect_uri=requested, pkce=new_pkce()))
     assert "redirect_uri" in _error_page(answer)
 
@@ -458,7 +451,7 @@ async def test_the_any_port_loopback_rule_is_only_for_native_uris_registered_wit
         app, name="Local", client_type=client_type, redirect_uris=[registered]
     )
     async with browser(app) as b:
-        assert (await sign_in(b, "alice")).status_code == 303
+        assert (await submit_sign_in(b, "alice")).status_code == 303
         url = authorize_query(
             client_id, redirect_uri="http://127.0.0.1:51234/callback", pkce=new_pkce()
         )
@@ -522,7 +515,7 @@ async def test_the_authorization_request_may_be_sent_by_post(
         assert location.path == "/login"
         next_url = parse_qs(location.query)["next"][0]
         assert next_url.startswith("/o/authorize/?")
-        assert (await sign_in(b, "alice", next_url=next_url)).headers["location"] == next_url
+        assert (await submit_sign_in(b, "alice", next_url=next_url)).headers["location"] == next_url
         code = redirected_to(await decide(b, await b.get(next_url)))["code"]
     answer = await redeem(client, client_id, secret, code, verifier=pkce.verifier)
     assert answer.status_code == 200, answer.text

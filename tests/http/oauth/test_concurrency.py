@@ -17,21 +17,18 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.storage.tables import refresh_tokens
 from tests.conftest import Account, make_client
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
+from tests.support.apps import app_with
+from tests.support.flows import (
     authorize_query,
-    bearer,
-    browser,
     decide,
     get_code,
-    new_pkce,
     open_authorize,
-    redeem,
     redirected_to,
-    refresh,
     tokens,
 )
-from tests.support.apps import app_with
+from tests.support.pages import browser
+from tests.support.pkce import new_pkce
+from tests.support.tokens import REDIRECT_URI, bearer, redeem, refresh
 
 pytestmark = [pytest.mark.anyio, pytest.mark.both_databases]
 

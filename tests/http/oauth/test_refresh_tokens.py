@@ -10,16 +10,10 @@ from starlette.applications import Starlette
 
 from stint.settings import Settings
 from tests.conftest import Account, make_client
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
-    bearer,
-    browser,
-    introspect,
-    oauth_error,
-    refresh,
-    tokens,
-)
 from tests.support.apps import app_with
+from tests.support.flows import tokens
+from tests.support.pages import browser
+from tests.support.tokens import REDIRECT_URI, bearer, introspect, oauth_error, refresh
 
 pytestmark = pytest.mark.anyio
 

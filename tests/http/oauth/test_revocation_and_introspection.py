@@ -10,16 +10,9 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import Account, make_client
-from tests.http.oauth.flow import (
-    REDIRECT_URI,
-    bearer,
-    browser,
-    introspect,
-    oauth_error,
-    refresh,
-    revoke,
-    tokens,
-)
+from tests.support.flows import tokens
+from tests.support.pages import browser
+from tests.support.tokens import REDIRECT_URI, bearer, introspect, oauth_error, refresh, revoke
 
 pytestmark = pytest.mark.anyio
 
@@ -216,7 +209,9 @@ async def test_public_clients_may_not_introspect(
         app, name="Native", client_type="public", redirect_uris=["http://127.0.0.1/cb"]
     )
     async with browser(app) as b:
-        from tests.http.oauth.flow import get_code, new_pkce, redeem
+        from tests.support.flows import get_code
+        from tests.support.pkce import new_pkce
+        from tests.support.tokens import redeem
 
         pkce = new_pkce()
         code = await get_code(b, client_id, "alice", pkce=pkce, redirect_uri="http://127.0.0.1/cb")

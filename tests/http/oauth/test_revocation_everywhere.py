@@ -23,9 +23,9 @@ from stint.storage.database import Database
 from stint.storage.user_store import SqlUserStore
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, PASSWORD, Account, basic, register
-from tests.http.oauth.flow import bearer, browser, introspect, revoke
-from tests.http.pages import sign_in
 from tests.oidc.support import OidcClient, code_flow, oidc_client
+from tests.support.pages import browser, sign_in
+from tests.support.tokens import bearer, introspect, revoke
 
 pytestmark = pytest.mark.anyio
 

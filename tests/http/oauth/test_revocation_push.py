@@ -18,7 +18,6 @@ from stint.settings import Settings
 from stint.storage.database import Database
 from stint.storage.user_store import SqlUserStore
 from tests.conftest import register
-from tests.http.oauth.flow import bearer, revoke
 from tests.http.oauth.test_revocation_everywhere import (
     SLOW_CACHES,
     api,
@@ -29,6 +28,7 @@ from tests.http.oauth.test_revocation_everywhere import (
     within,
 )
 from tests.oidc.support import oidc_client
+from tests.support.tokens import bearer, revoke
 
 pytestmark = pytest.mark.anyio
 

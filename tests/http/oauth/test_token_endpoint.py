@@ -7,11 +7,11 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import Account, basic, make_client
-from tests.http.oauth.flow import (
+from tests.support.pkce import new_pkce
+from tests.support.tokens import (
     REDIRECT_URI,
     bearer,
     introspect,
-    new_pkce,
     oauth_error,
     revoke,
     token_request,
@@ -337,7 +337,8 @@ async def test_opaque_access_tokens_work_at_the_api_and_are_revoked_at_once(
 async def test_opaque_access_tokens_from_the_code_flow_end_with_their_grant(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    from tests.http.oauth.flow import browser, tokens
+    from tests.support.flows import tokens
+    from tests.support.pages import browser
 
     client_id, secret = await make_client(
         app, name="Opaque web", redirect_uris=[REDIRECT_URI], opaque_access_tokens=True

@@ -20,9 +20,9 @@ from stint.protocol.authorize.checks import MAX_NONCE
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidRequestError, InvalidRequestObjectError
 from stint.protocol.oidc.reauthentication import MARKER_PARAM, ReauthenticationMarkers
-from tests.http.oauth.flow import new_pkce
 from tests.support.clock import Clock
 from tests.support.oauth_memory import MemoryClients, web_client
+from tests.support.pkce import new_pkce
 
 pytestmark = pytest.mark.anyio
 

@@ -26,7 +26,6 @@ from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.id_token import half_hash
 from stint.protocol.ports import Approval
 from stint.protocol.tokens import Subject
-from tests.http.oauth.flow import new_pkce
 from tests.support.oauth_memory import (
     ISSUER,
     MemoryApprovals,
@@ -35,6 +34,7 @@ from tests.support.oauth_memory import (
     memory_oauth,
     web_client,
 )
+from tests.support.pkce import new_pkce
 
 pytestmark = pytest.mark.anyio
 

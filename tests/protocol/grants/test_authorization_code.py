@@ -19,8 +19,9 @@ from stint.protocol.oidc.id_token import half_hash
 from stint.protocol.ports import AuthorizationCode, RevokedBecause
 from stint.protocol.secrets import new_secret
 from stint.protocol.tokens import Subject
-from tests.http.oauth.flow import REDIRECT_URI, Pkce, new_pkce
 from tests.support.oauth_memory import MemoryOAuth, memory_oauth, web_client
+from tests.support.pkce import Pkce, new_pkce
+from tests.support.tokens import REDIRECT_URI
 
 pytestmark = pytest.mark.anyio
 
