@@ -6,33 +6,16 @@ listens there.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import requests
 
 from tests.conftest import PASSWORD
+from tests.support.pages import hidden_fields
 
-__all__ = ["approve", "hidden_inputs"]
+__all__ = ["approve"]
 
 TIMEOUT = 10
-
-
-class _HiddenInputs(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
-            self.fields.append((found["name"] or "", found.get("value") or ""))
-
-
-def hidden_inputs(html: str) -> list[tuple[str, str]]:
-    parser = _HiddenInputs()
-    parser.feed(html)
-    return parser.fields
 
 
 def _redirect(response: requests.Response, status: int) -> str:
@@ -52,7 +35,7 @@ def approve(
     assert "/login?next=" in login_url
     page = browser.get(login_url, allow_redirects=False, timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:500]
-    form = dict(hidden_inputs(page.text))
+    form = dict(hidden_fields(page.text))
     assert set(form) == {"csrf_token", "next"}, form
     signed_in = browser.post(
         urljoin(login_url, "/login"),
@@ -68,7 +51,7 @@ def approve(
         assert location.startswith(redirect_uri), location
         return location
     assert consent.status_code == 200, consent.text[:500]
-    fields = hidden_inputs(consent.text)
+    fields = hidden_fields(consent.text)
     assert "csrf_token" in dict(fields)
     answered = browser.post(
         urljoin(back, "/o/authorize/"),

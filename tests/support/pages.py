@@ -14,7 +14,15 @@ from starlette.applications import Starlette
 
 from tests.conftest import PASSWORD
 
-__all__ = ["browser", "csrf_of", "hidden_inputs", "sign_in", "submit_sign_in", "text_of"]
+__all__ = [
+    "browser",
+    "csrf_of",
+    "hidden_fields",
+    "hidden_inputs",
+    "sign_in",
+    "submit_sign_in",
+    "text_of",
+]
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -30,18 +38,24 @@ async def browser(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 class _HiddenInputs(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.values: dict[str, str] = {}
+        self.fields: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if tag == "input" and found.get("type") == "hidden" and found.get("name"):
-            self.values[found["name"] or ""] = found.get("value") or ""
+            self.fields.append((found["name"] or "", found.get("value") or ""))
+
+
+def hidden_fields(html: str) -> list[tuple[str, str]]:
+    """The hidden inputs of ``html`` in order, a repeated name as often as it appears."""
+    parser = _HiddenInputs()
+    parser.feed(html)
+    return parser.fields
 
 
 def hidden_inputs(html: str) -> dict[str, str]:
-    parser = _HiddenInputs()
-    parser.feed(html)
-    return parser.values
+    """The hidden inputs of ``html`` by name (the last of a repeated name)."""
+    return dict(hidden_fields(html))
 
 
 def csrf_of(page: httpx.Response) -> str:
