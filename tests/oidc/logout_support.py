@@ -3,7 +3,6 @@ with an ID token, and a real HTTP server on 127.0.0.1 that receives back-channel
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,12 +14,10 @@ import anyio
 import httpx
 from starlette.applications import Starlette
 
-from stint.protocol.registration import ClientSpec, new_client
 from tests.conftest import Account
-from tests.oidc.support import verify_jwt
+from tests.oidc.support import oidc_client, verify_jwt
 from tests.support.flows import tokens
 from tests.support.pages import hidden_inputs
-from tests.support.tokens import REDIRECT_URI
 
 POST_LOGOUT_URI = "https://app.example/signed-out"
 
@@ -29,16 +26,8 @@ async def relying_party(
     app: Starlette, name: str = "Logout RP", **metadata: Any
 ) -> tuple[str, str | None]:
     """A confidential client with OIDC ``metadata`` (post_logout_redirect_uris, ...)."""
-    runtime = app.state.runtime
-    spec = ClientSpec(
-        name=name,
-        redirect_uris=(REDIRECT_URI,),
-        grant_types=frozenset({"authorization_code", "refresh_token"}),
-        scopes=frozenset({"activities:read"}),
-    )
-    client, secret = new_client(spec, runtime.hasher, allow_http=True)
-    await runtime.oauth.clients.add(dataclasses.replace(client, metadata=metadata))
-    return client.client_id, secret
+    rp = await oidc_client(app, name=name, **metadata)
+    return rp.client_id, rp.secret
 
 
 async def id_token_for(
