@@ -14,8 +14,11 @@ from stint.web.app import FEATURES, create_app
 from stint.web.core import Core
 from stint.web.features import Feature, api
 from tests.conftest import FAST_HASHING, make_client
-from tests.http.oauth.flow import REDIRECT_URI, authorize_query, browser, new_pkce
 from tests.support.apps import app_with
+from tests.support.flows import authorize_query
+from tests.support.pages import browser
+from tests.support.pkce import new_pkce
+from tests.support.tokens import REDIRECT_URI
 
 pytestmark = pytest.mark.anyio
 
