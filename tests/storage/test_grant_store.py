@@ -14,7 +14,7 @@ from stint.protocol.ports import Grant, RefreshToken, RevokedBecause
 from stint.protocol.revocations import Revocation, RevocationKind
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.storage.client_store import SqlClientStore
-from stint.storage.consent_store import SqlConsentStore
+from stint.storage.consent_store import SqlConsentStore, add_consent
 from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.revocation_log import SqlRevocationLog
@@ -114,7 +114,8 @@ async def test_revoking_an_app_on_the_account_page_ends_its_grants_and_consent_t
     db: Database, oauth: OAuthStores
 ) -> None:
     consents = SqlConsentStore(db)
-    await consents.add(oauth.user_id, oauth.client_id, Consent(SCOPES))
+    async with db.write() as conn:
+        await add_consent(conn, db.dialect, oauth.user_id, oauth.client_id, Consent(SCOPES))
     await oauth.grants.add(_grant(oauth))
     await oauth.refresh_tokens.add(_refresh(oauth, "a" * 64))
     with pytest.raises(RuntimeError):

@@ -218,12 +218,6 @@ class ConsentStore(Protocol):
         """What this user already consented to for this client (empty if nothing)."""
         ...
 
-    async def add(self, user_id: int, client_id: str, consent: Consent) -> None:
-        """Remember ``consent`` on top of what was consented before."""
-        ...
-
-    async def remove(self, user_id: int, client_id: str) -> None: ...
-
 
 @dataclass(frozen=True, slots=True)
 class Approval:

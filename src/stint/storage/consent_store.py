@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stint.protocol.consent import Consent
@@ -28,24 +28,11 @@ class SqlConsentStore:
         row = await self._db.fetch_one(_GRANTED, {"user_id": user_id, "client_id": client_id})
         return _consent(row) if row is not None else Consent()
 
-    async def add(self, user_id: int, client_id: str, consent: Consent) -> None:
-        """Add ``consent`` to what the user agreed to; two approvals at once both succeed."""
-        async with self._db.write() as conn:
-            await add_consent(conn, self._db.dialect, user_id, client_id, consent)
-
-    async def remove(self, user_id: int, client_id: str) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
-                delete(consents).where(
-                    consents.c.user_id == user_id, consents.c.client_id == client_id
-                )
-            )
-
 
 async def add_consent(
     conn: AsyncConnection, dialect: str, user_id: int, client_id: str, consent: Consent
 ) -> None:
-    """Add ``consent`` to what the user agreed to, in the transaction ``conn``."""
+    """Add ``consent`` to what the user agreed to, in an approval's transaction ``conn``."""
     insert = dialect_insert(dialect)(consents).values(
         user_id=user_id,
         client_id=client_id,
