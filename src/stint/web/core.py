@@ -7,42 +7,27 @@ Features (``stint.web.features``) take what they need from it and build only the
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from stint.accounts.claims import AccountClaims
 from stint.accounts.directory import AccountDirectory
 from stint.accounts.passwords import PasswordHashing
 from stint.accounts.ports import CounterStore
 from stint.accounts.service import AccountService
-from stint.accounts.sessions import SessionStore
 from stint.accounts.throttle import LoginThrottle, ThrottleLimits
 from stint.outbound.fetch import FetchPolicy, OutboundHttp
 from stint.protocol.access_tokens import AccessTokenIssuer, AccessTokenVerifier
 from stint.protocol.authorize.checks import CHECKS, Check
 from stint.protocol.endpoints.revocation import RevocationEndpoint
-from stint.protocol.first_party import FirstPartyGrants
 from stint.protocol.grants import GrantHandler
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.client_jwks import ClientJwks
 from stint.protocol.oidc.id_token import IdTokenIssuer
-from stint.protocol.oidc.ports import DocumentFetcher, SessionClients
+from stint.protocol.oidc.ports import DocumentFetcher
 from stint.protocol.oidc.subject import SubjectIdentifiers
-from stint.protocol.ports import (
-    AuthorizationCodeStore,
-    ClientRegistry,
-    ConsentStore,
-    GrantStore,
-    OpaqueTokenStore,
-    RefreshTokenStore,
-    RevokedTokenStore,
-    TokenRecords,
-    UserDirectory,
-    UserGrants,
-)
+from stint.protocol.ports import UserDirectory
 from stint.protocol.revocation_cache import RevocationCache
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.secrets import SecretHasher
@@ -50,61 +35,27 @@ from stint.protocol.token_validation import RevocationView, TokenValidator
 from stint.protocol.tokens import TokenFactory
 from stint.settings import Settings, read_or_create_secret
 from stint.storage.client_store import SqlClientStore
-from stint.storage.code_store import SqlAuthorizationCodeStore
-from stint.storage.consent_store import SqlConsentStore
 from stint.storage.counter_store import SqlCounterStore
 from stint.storage.database import Database
-from stint.storage.grant_store import SqlGrantStore
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
-from stint.storage.opaque_token_store import SqlOpaqueTokenStore
-from stint.storage.refresh_token_store import SqlRefreshTokenStore
 from stint.storage.revocation_log import SqlRevocationLog
 from stint.storage.revocation_push import RevocationPush, redis_publisher
-from stint.storage.revoked_token_store import SqlRevokedTokenStore
 from stint.storage.schema import SCHEMA_HEAD, schema_revision
-from stint.storage.session_client_store import SqlSessionClientStore
-from stint.storage.session_store import SqlSessionStore
 from stint.storage.user_store import SqlUserStore
+from stint.web.background import prune_revocations_forever, refresh_keys_forever
 from stint.web.csrf import CsrfProtection
 from stint.web.outbound_fetcher import OutboundDocumentFetcher
 from stint.web.pages.common import PageContext
 from stint.web.security import Authenticator
 from stint.web.sessions import SessionManager
+from stint.web.stores import OAuthStores, sql_oauth_stores
 from stint.web.templating import Pages
 
-__all__ = ["Core", "GrantRecords", "OAuthStores", "SchemaOutOfDateError", "build_core"]
-
-log = logging.getLogger("stint")
-
-_PRUNE_EVERY_SECONDS = 600.0
+__all__ = ["Core", "SchemaOutOfDateError", "build_core"]
 
 
 class SchemaOutOfDateError(RuntimeError):
     """The database is not at the newest migration: run `stint migrate`."""
-
-
-class GrantRecords(GrantStore, FirstPartyGrants, UserGrants, Protocol):
-    """Every use the features make of the grant store: tokens, first-party tokens, /account."""
-
-
-@dataclass(frozen=True)
-class OAuthStores:
-    """The authorization server's records, each typed as the port its users need."""
-
-    clients: ClientRegistry
-    grants: GrantRecords
-    codes: AuthorizationCodeStore
-    refresh_tokens: RefreshTokenStore
-    opaque_tokens: OpaqueTokenStore
-    revoked: RevokedTokenStore
-    consents: ConsentStore
-    sessions: SessionStore
-    session_clients: SessionClients
-
-    @property
-    def records(self) -> TokenRecords:
-        """Every record that says whether an issued token still stands."""
-        return TokenRecords(self.grants, self.refresh_tokens, self.opaque_tokens, self.revoked)
 
 
 @dataclass
@@ -165,10 +116,10 @@ class Core:
         await self.keys.reload()
         await self.revocations.catch_up()  # everything revoked so far, before the first request
         self._tasks.append(
-            asyncio.create_task(_refresh_keys(self.keys, self.settings.key_refresh_seconds))
+            asyncio.create_task(refresh_keys_forever(self.keys, self.settings.key_refresh_seconds))
         )
         self.push.start(database_url=self.db.url, redis=self.redis)
-        self._tasks.append(asyncio.create_task(_prune_revocations(self.revocation_log)))
+        self._tasks.append(asyncio.create_task(prune_revocations_forever(self.revocation_log)))
         self._tasks.append(asyncio.create_task(self.sessions.end_expired_forever()))
 
     async def stop(self) -> None:
@@ -229,17 +180,7 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     clients = SqlClientStore(
         db, cache_seconds=settings.client_cache_seconds, revocation_log=revocation_log
     )
-    oauth = OAuthStores(
-        clients=clients,
-        grants=SqlGrantStore(db, revocation_log),
-        codes=SqlAuthorizationCodeStore(db),
-        refresh_tokens=SqlRefreshTokenStore(db),
-        opaque_tokens=SqlOpaqueTokenStore(db),
-        revoked=SqlRevokedTokenStore(db, revocation_log),
-        consents=SqlConsentStore(db),
-        sessions=SqlSessionStore(db),
-        session_clients=SqlSessionClientStore(db),
-    )
+    oauth = sql_oauth_stores(db, revocation_log, clients)
     access_tokens = AccessTokenIssuer(
         keys, issuer=issuer, audience=audience, ttl=settings.access_token_ttl
     )
@@ -327,23 +268,3 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         csrf=csrf,
         pages=PageContext(pages=Pages(csrf), sessions=sessions, accounts=accounts),
     )
-
-
-async def _refresh_keys(keys: KeyRing, interval: float) -> None:
-    """Pick up keys rotated by any host (`stint keys rotate`), so every worker signs alike."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await keys.reload()
-        except Exception:  # a database hiccup: keep the keys we have, try again next time
-            log.exception("reloading the signing keys failed")
-
-
-async def _prune_revocations(revocation_log: SqlRevocationLog) -> None:
-    """Forget revocation events once what they revoked has long expired (any worker may)."""
-    while True:
-        await asyncio.sleep(_PRUNE_EVERY_SECONDS)
-        try:
-            await revocation_log.prune(datetime.now(UTC) - timedelta(hours=1))
-        except Exception:  # a database hiccup: try again next time
-            log.exception("pruning the revocation log failed")
