@@ -208,9 +208,22 @@ async def test_an_unknown_response_mode_still_settles_where_the_error_goes() -> 
 
 async def test_a_repeated_parameter_is_refused() -> None:
     """§3.1: request and response parameters MUST NOT be included more than once."""
-    refused = await _refused(__repeated__="scope")
+    with pytest.raises(AuthorizationRequestError) as caught:
+        await validate(_params(), CLIENTS, DEFAULT, repeated=frozenset({"scope"}))
+    refused = caught.value
     assert refused.error.error == "invalid_request"
     assert "repeated parameter: scope" in refused.error.description
+    # Checked after the redirect URI is settled, so the error goes back to the client.
+    assert refused.target is not None
+    assert refused.target.uri == CB
+
+
+async def test_a_repeated_parameter_of_an_unknown_client_is_never_redirected() -> None:
+    with pytest.raises(AuthorizationRequestError) as caught:
+        await validate(
+            _params(client_id="nobody"), CLIENTS, DEFAULT, repeated=frozenset({"client_id"})
+        )
+    assert caught.value.target is None
 
 
 # supported_response_type: RFC 6749 §3.1.1, RFC 9700 §2.1.2.

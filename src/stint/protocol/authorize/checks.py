@@ -78,6 +78,7 @@ class _State:
     hint: dict[str, Any] | None = None
     markers: ReauthenticationMarkers | None = None
     authenticated_after: datetime | None = None
+    repeated: frozenset[str] = frozenset()  # names the request sent more than once
 
 
 Check = Callable[[_State], Awaitable[None]]
@@ -138,9 +139,9 @@ def _settle_target(state: _State, uri: str | None, *, strict: bool) -> None:
 
 
 async def no_repeated_parameters(state: _State) -> None:
-    # §3.1: parameters must not be included more than once; the adapter marks repeats.
-    if "__repeated__" in state.params:
-        raise InvalidRequestError(f"repeated parameter: {state.params['__repeated__']}")
+    # §3.1: parameters must not be included more than once; the adapter names the repeats.
+    if state.repeated:
+        raise InvalidRequestError(f"repeated parameter: {', '.join(sorted(state.repeated))}")
 
 
 async def supported_response_type(state: _State) -> None:
@@ -270,8 +271,12 @@ async def validate(
     hints: IdTokenHints | None = None,
     markers: ReauthenticationMarkers | None = None,
     checks: Sequence[Check] = CHECKS,
+    repeated: frozenset[str] = frozenset(),
 ) -> AuthorizationRequest:
-    state = _State(params, clients, policy, request_objects, hints, markers=markers)
+    """The request checked by ``checks`` in turn; ``repeated``: the names sent more than once."""
+    state = _State(
+        params, clients, policy, request_objects, hints, markers=markers, repeated=repeated
+    )
     for check in checks:
         try:
             await check(state)

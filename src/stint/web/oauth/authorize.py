@@ -56,16 +56,24 @@ class AuthorizeDependencies:
     checks: Sequence[Check] = CHECKS  # the request's checks, in order
 
 
-def _params(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Request parameters; a repeated one is noted for the checks to refuse (RFC 6749 §3.1)."""
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """The request's parameters, and the names it sent more than once (RFC 6749 §3.1)."""
+
+    params: dict[str, str]
+    repeated: frozenset[str] = frozenset()
+
+
+def _sent(pairs: list[tuple[str, str]]) -> _Sent:
     params: dict[str, str] = {}
+    repeated: set[str] = set()
     for name, value in pairs:
         if name in _FORM_ONLY or value == "":
             continue
         if name in params:
-            params["__repeated__"] = name
+            repeated.add(name)
         params[name] = value
-    return params
+    return _Sent(params, frozenset(repeated))
 
 
 def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
@@ -90,16 +98,17 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             return response
         return RedirectResponse(reply.url, status_code=status)
 
-    async def checked(request: Request, params: dict[str, str]) -> AuthorizationRequest | Response:
+    async def checked(request: Request, sent: _Sent) -> AuthorizationRequest | Response:
         try:
             return await validate(
-                params,
+                sent.params,
                 deps.clients,
                 deps.policy,
                 request_objects=deps.request_objects,
                 hints=deps.hints,
                 markers=deps.markers,
                 checks=deps.checks,
+                repeated=sent.repeated,
             )
         except AuthorizationRequestError as exc:
             if exc.target is None:
@@ -150,8 +159,8 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             extra["username"] = auth.login_hint[:64]
         return to_login("/o/authorize/?" + urlencode(following), **extra)
 
-    async def interact(request: Request, params: dict[str, str]) -> Response:
-        checked_request = await checked(request, params)
+    async def interact(request: Request, sent: _Sent) -> Response:
+        checked_request = await checked(request, sent)
         if isinstance(checked_request, Response):
             return checked_request
         auth = checked_request
@@ -191,17 +200,17 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
 
     async def authorize_get(request: Request) -> Response:
         query = parse_qsl(request.url.query, keep_blank_values=True)
-        return await interact(request, _params(query))
+        return await interact(request, _sent(query))
 
     async def authorize_post(request: Request) -> Response:
         form = await read_form(request)
-        params = _params(list(form.items()))
+        sent = _sent(list(form.items()))
         decision = form.get("decision")
         if decision is None:
-            return await interact(request, params)  # RFC 6749 §3.1: the request sent by POST
+            return await interact(request, sent)  # RFC 6749 §3.1: the request sent by POST
         if not pages.csrf_ok(request, form):
             return pages.form_expired(request)
-        checked_request = await checked(request, params)
+        checked_request = await checked(request, sent)
         if isinstance(checked_request, Response):
             return checked_request
         auth = checked_request
