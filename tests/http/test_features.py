@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,8 +12,8 @@ import pytest
 from stint.protocol.errors import InvalidRequestError
 from stint.settings import Settings
 from stint.web.app import FEATURES, create_app
-from stint.web.core import Core
-from stint.web.features import Feature, api
+from stint.web.core import Core, build_core
+from stint.web.features import Feature, api, registration, token
 from tests.conftest import FAST_HASHING, make_client
 from tests.support.apps import app_with
 from tests.support.flows import authorize_query
@@ -109,3 +110,13 @@ async def test_a_features_authorize_check_runs_after_the_built_in_ones(settings:
     assert answer["error"] == ["invalid_request"]
     assert answer["state"] == ["xyz"]
     assert unknown.status_code == 400  # an unknown client is still refused first, on a page
+
+
+async def test_a_feature_builds_from_its_settings_slice_alone(settings: Settings) -> None:
+    core = build_core(settings, hashing=FAST_HASHING)  # touches no database until started
+    closed = replace(registration.RegistrationConfig.from_settings(settings), enabled=False)
+    only_clients = replace(token.TokenConfig.from_settings(settings), grant_types=("password",))
+    assert registration.build(core, closed) == Feature()
+    served = token.build(core, only_clients)
+    assert list(served.grants) == ["password"]
+    assert served.metadata["grant_types_supported"] == ["password"]

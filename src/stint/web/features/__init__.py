@@ -2,8 +2,10 @@
 
 A feature module has one function, ``feature(core, settings) -> Feature``. ``create_app`` calls
 each in turn and combines the parts; a feature the settings switch off returns ``Feature()``,
-which mounts nothing. Feature modules never import each other (import-linter checks): what two
-of them share lives in ``stint.web.core``.
+which mounts nothing. A feature that reads settings declares the slice it reads as a frozen
+``XxxConfig`` with ``from_settings``, and builds from that alone (``build(core, config)``), so
+a test can build it from a slice. Feature modules never import each other (import-linter
+checks): what two of them share lives in ``stint.web.core``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The time-tracking REST API (/api), its OpenAPI 3.1 document and its interactive docs."""
+"""The time-tracking REST API (/api), its OpenAPI 3.1 document and its interactive docs.
+
+It reads no settings: every value it needs comes from the core.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ def _routing_order(operation: Operation[Any]) -> int:
     return _HOT_FIRST.index(operation.path) if hot else len(_HOT_FIRST)
 
 
-def feature(core: Core, settings: Settings) -> Feature:
+def feature(core: Core, _settings: Settings) -> Feature:
     services = Services(
         accounts=core.accounts,
         authenticate=core.authenticate,

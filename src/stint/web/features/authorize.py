@@ -1,11 +1,9 @@
 """The authorization endpoint (/o/authorize/): its checks, sign-in hand-off, consent, responses,
-and request objects (RFC 9101).
-
-Settings: ``pkce_required``, ``allow_plain_pkce``, ``implicit_enabled``, ``request_uri_enabled``.
-"""
+and request objects (RFC 9101)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from stint.protocol.authorize import AuthorizationResponder, AuthorizePolicy
@@ -20,7 +18,28 @@ from stint.web.core import Core
 from stint.web.features import Feature
 from stint.web.oauth.authorize import AuthorizeDependencies, authorize_routes
 
-__all__ = ["IdTokenHintVerifier", "feature"]
+__all__ = ["AuthorizeConfig", "IdTokenHintVerifier", "build", "feature"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizeConfig:
+    """The settings the authorization endpoint reads."""
+
+    pkce_required: bool
+    allow_plain_pkce: bool
+    implicit_enabled: bool
+    request_uri_enabled: bool  # RFC 9101 request objects by reference
+    request_uri_allow_http: bool  # outside production, request_uri may be plain http
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuthorizeConfig:
+        return cls(
+            pkce_required=settings.pkce_required,
+            allow_plain_pkce=settings.allow_plain_pkce,
+            implicit_enabled=settings.implicit_enabled,
+            request_uri_enabled=settings.request_uri_enabled,
+            request_uri_allow_http=settings.environment != "production",
+        )
 
 
 class IdTokenHintVerifier:
@@ -35,6 +54,10 @@ class IdTokenHintVerifier:
 
 
 def feature(core: Core, settings: Settings) -> Feature:
+    return build(core, AuthorizeConfig.from_settings(settings))
+
+
+def build(core: Core, config: AuthorizeConfig) -> Feature:
     oauth = core.oauth
     deps = AuthorizeDependencies(
         pages=core.pages,
@@ -44,9 +67,9 @@ def feature(core: Core, settings: Settings) -> Feature:
             SqlApprovalStore(core.db), core.tokens, core.issuer, core.id_tokens
         ),
         policy=AuthorizePolicy(
-            require_pkce=settings.pkce_required,
-            allow_plain_pkce=settings.allow_plain_pkce,
-            implicit_enabled=settings.implicit_enabled,
+            require_pkce=config.pkce_required,
+            allow_plain_pkce=config.allow_plain_pkce,
+            implicit_enabled=config.implicit_enabled,
         ),
         subjects=core.id_tokens.subjects,
         markers=ReauthenticationMarkers(core.secret),
@@ -55,8 +78,8 @@ def feature(core: Core, settings: Settings) -> Feature:
             core.issuer,
             core.fetcher,
             core.client_keys,
-            by_reference_enabled=settings.request_uri_enabled,
-            allow_http=settings.environment != "production",
+            by_reference_enabled=config.request_uri_enabled,
+            allow_http=config.request_uri_allow_http,
         ),
         # CHECKS, then every enabled feature's own: create_app adds those once all are built.
         checks=core.authorize_checks,
@@ -65,13 +88,13 @@ def feature(core: Core, settings: Settings) -> Feature:
         routes=authorize_routes(deps),
         metadata=authorization_endpoint_metadata(
             core.issuer,
-            implicit_enabled=settings.implicit_enabled,
-            plain_pkce=settings.allow_plain_pkce,
+            implicit_enabled=config.implicit_enabled,
+            plain_pkce=config.allow_plain_pkce,
         ),
         discovery={
             # OIDC Core §6, RFC 9101
             "request_parameter_supported": True,
-            "request_uri_parameter_supported": settings.request_uri_enabled,
+            "request_uri_parameter_supported": config.request_uri_enabled,
             "require_request_uri_registration": True,  # Registration §2: see RequestObjects
             "request_object_signing_alg_values_supported": list(REQUEST_OBJECT_ALGS),
         },

@@ -1,4 +1,7 @@
-"""The people-facing pages: sign-in, /account, /developer/apps, and their static files."""
+"""The people-facing pages: sign-in, /account, /developer/apps, and their static files.
+
+They read no settings: every value they need comes from the core.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ __all__ = ["STATIC", "feature"]
 STATIC = Path(__file__).parent.parent / "static"
 
 
-def feature(core: Core, settings: Settings) -> Feature:
+def feature(core: Core, _settings: Settings) -> Feature:
     return Feature(
         routes=[
             *login_routes(core.pages),

@@ -1,10 +1,8 @@
-"""OpenID Connect Dynamic Client Registration and RFC 7591/7592 (/o/register).
-
-Settings: ``registration_enabled`` (off: no route, no discovery entry), ``registration_open``,
-``registration_initial_access_token``, ``registrations_per_ip``, ``registration_window_seconds``.
-"""
+"""OpenID Connect Dynamic Client Registration and RFC 7591/7592 (/o/register)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
@@ -13,11 +11,40 @@ from stint.web.core import Core
 from stint.web.features import Feature
 from stint.web.oauth.registration import REGISTRATION_PATH, RegistrationLimit, registration_routes
 
-__all__ = ["feature"]
+__all__ = ["RegistrationConfig", "build", "feature"]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationConfig:
+    """The settings client registration reads."""
+
+    enabled: bool  # off: no route, no discovery entry
+    open_to_anyone: bool  # else only to whoever holds the initial access token (RFC 7591 §3)
+    initial_access_token: str = field(repr=False)
+    registrations_per_ip: int
+    window_seconds: int
+    implicit_enabled: bool
+    loopback_urls: bool  # outside production, http://localhost redirect URIs too
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RegistrationConfig:
+        return cls(
+            enabled=settings.registration_enabled,
+            open_to_anyone=settings.effective_registration_open,
+            initial_access_token=settings.registration_initial_access_token,
+            registrations_per_ip=settings.registrations_per_ip,
+            window_seconds=settings.registration_window_seconds,
+            implicit_enabled=settings.implicit_enabled,
+            loopback_urls=settings.environment != "production",
+        )
 
 
 def feature(core: Core, settings: Settings) -> Feature:
-    if not settings.registration_enabled:
+    return build(core, RegistrationConfig.from_settings(settings))
+
+
+def build(core: Core, config: RegistrationConfig) -> Feature:
+    if not config.enabled:
         return Feature()
     endpoint_url = f"{core.issuer}/o/register"
     endpoint = RegistrationEndpoint(
@@ -25,18 +52,16 @@ def feature(core: Core, settings: Settings) -> Feature:
         core.hasher,
         endpoint_url=endpoint_url,
         policy=RegistrationPolicy(
-            implicit_enabled=settings.implicit_enabled,
-            loopback_urls=settings.environment != "production",
+            implicit_enabled=config.implicit_enabled,
+            loopback_urls=config.loopback_urls,
         ),
         fetcher=core.fetcher,
-        initial_access_token=settings.registration_initial_access_token,
-        open_to_anyone=settings.effective_registration_open,
+        initial_access_token=config.initial_access_token,
+        open_to_anyone=config.open_to_anyone,
     )
-    limit = RegistrationLimit(
-        core.counters, settings.registrations_per_ip, settings.registration_window_seconds
-    )
+    limit = RegistrationLimit(core.counters, config.registrations_per_ip, config.window_seconds)
     # Advertised only when someone can use it: anyone, or whoever holds the initial token.
-    advertised = settings.effective_registration_open or settings.registration_initial_access_token
+    advertised = config.open_to_anyone or bool(config.initial_access_token)
     return Feature(
         routes=registration_routes(endpoint, limit),
         discovery={"registration_endpoint": endpoint_url} if advertised else {},

@@ -1,11 +1,9 @@
 """The token endpoint and its grants, revocation (RFC 7009), introspection (RFC 7662), and the
-authorization server metadata (RFC 8414) that every feature's entries make up.
-
-Settings: ``grant_types`` (which grants are built), ``refresh_grace_seconds``,
-``refresh_family_lifetime_seconds``.
-"""
+authorization server metadata (RFC 8414) that every feature's entries make up."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from starlette.middleware import Middleware
 
@@ -25,21 +23,42 @@ from stint.web.oauth.endpoints import (
     endpoint_routes,
 )
 
-__all__ = ["feature"]
+__all__ = ["TokenConfig", "build", "feature"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenConfig:
+    """The settings the token endpoint reads."""
+
+    grant_types: tuple[str, ...]  # which grants are built; the others are unsupported
+    refresh_grace_seconds: int
+    refresh_family_lifetime_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenConfig:
+        return cls(
+            grant_types=settings.grant_types,
+            refresh_grace_seconds=settings.refresh_grace_seconds,
+            refresh_family_lifetime_seconds=settings.refresh_family_lifetime_seconds,
+        )
 
 
 def feature(core: Core, settings: Settings) -> Feature:
+    return build(core, TokenConfig.from_settings(settings))
+
+
+def build(core: Core, config: TokenConfig) -> Feature:
     oauth = core.oauth
     grants = enabled_grants(
-        settings.grant_types,
+        config.grant_types,
         GrantContext(
             tokens=core.tokens,
             grants=oauth.grants,
             codes=oauth.codes,
             refresh_tokens=oauth.refresh_tokens,
             users=core.users,
-            refresh_grace_seconds=settings.refresh_grace_seconds,
-            refresh_family_seconds=settings.refresh_family_lifetime_seconds,
+            refresh_grace_seconds=config.refresh_grace_seconds,
+            refresh_family_seconds=config.refresh_family_lifetime_seconds,
             id_tokens=core.id_tokens,
         ),
     )
