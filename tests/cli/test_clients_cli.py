@@ -141,6 +141,15 @@ def test_a_bad_redirect_uri_exits_1_with_the_reason(
     assert "Bad" not in run(env, "clients", "list")[1]
 
 
+def test_a_grant_switched_off_is_refused_with_the_reason(env: dict[str, str]) -> None:
+    off = {**env, "STINT_GRANT_TYPES": "client_credentials"}
+    code, out = run(off, "clients", "create", "Web", "--redirect-uri", REDIRECT)
+    assert code == 1
+    assert "grant_types: authorization_code, refresh_token: not enabled on this server" in said(out)
+    code, out = run(off, "clients", "create", "Svc", "--grant-type", "client_credentials")
+    assert code == 0, out
+
+
 def test_allow_http_admits_a_plain_http_redirect_uri(env: dict[str, str]) -> None:
     code, out = run(
         env, "clients", "create", "Dev", "--redirect-uri", "http://dev.example/cb", "--allow-http"

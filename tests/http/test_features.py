@@ -14,10 +14,10 @@ from stint.settings import Settings
 from stint.web.app import FEATURES, create_app
 from stint.web.core import Core, build_core
 from stint.web.features import Feature, api, registration, token
-from tests.conftest import FAST_HASHING, make_client
+from tests.conftest import FAST_HASHING, make_client, register
 from tests.support.apps import app_with
 from tests.support.flows import authorize_query
-from tests.support.pages import browser
+from tests.support.pages import browser, csrf_of, sign_in
 from tests.support.pkce import new_pkce
 from tests.support.tokens import REDIRECT_URI
 
@@ -41,6 +41,64 @@ async def test_a_disabled_grant_is_unsupported_and_advertised_nowhere(settings: 
     assert metadata["grant_types_supported"] == ["authorization_code", "refresh_token"]
     # RFC 7591 §2.1: discovery adds implicit, which the id_token response type needs.
     assert discovery["grant_types_supported"] == ["authorization_code", "implicit", "refresh_token"]
+
+
+async def test_without_the_code_grant_authorize_issues_no_code_and_discovery_offers_none(
+    settings: Settings,
+) -> None:
+    async with app_with(settings, grant_types=("client_credentials",)) as (app, client):
+        client_id, _ = await make_client(app, name="Web", redirect_uris=[REDIRECT_URI])
+        async with browser(app) as b:
+            refused = await b.get(authorize_query(client_id, pkce=new_pkce()))
+        metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
+        discovery = (await client.get("/.well-known/openid-configuration")).json()
+    # RFC 6749 §4.1.2.1: a code that could never be redeemed is an unsupported response type.
+    assert refused.status_code == 302
+    answer = parse_qs(urlsplit(refused.headers["location"]).query)
+    assert answer["error"] == ["unsupported_response_type"]
+    assert answer["state"] == ["xyz"]
+    assert metadata["response_types_supported"] == []
+    assert discovery["response_types_supported"] == ["id_token"]
+
+
+async def test_without_the_code_grant_registration_refuses_it_and_accepts_the_rest(
+    settings: Settings,
+) -> None:
+    async with app_with(settings, grant_types=("client_credentials",)) as (_, client):
+        code = await client.post("/o/register", json={"redirect_uris": [REDIRECT_URI]})
+        service = await client.post(
+            "/o/register", json={"grant_types": ["client_credentials"], "response_types": []}
+        )
+    assert code.status_code == 400
+    assert code.json()["error"] == "invalid_client_metadata"
+    assert "authorization_code" in code.json()["error_description"]
+    assert service.status_code == 201, service.text
+
+
+async def test_the_developer_pages_offer_and_accept_only_grants_that_are_on(
+    settings: Settings,
+) -> None:
+    form = {
+        "name": "Sync",
+        "client_type": "confidential",
+        "redirect_uris": "https://sync.example/cb",
+        "grant_authorization_code": "on",
+        "scope_activities:read": "on",
+        "token_format": "jwt",
+        "auth_method": "client_secret_basic",
+    }
+    async with app_with(settings, grant_types=("client_credentials",)) as (_, client):
+        await register(client, "alice")
+        await sign_in(client, "alice")
+        page = await client.get("/developer/apps/new")
+        posted = await client.post(
+            "/developer/apps/new", data={**form, "csrf_token": csrf_of(page)}
+        )
+    assert 'name="grant_client_credentials"' in page.text
+    assert 'name="grant_authorization_code"' not in page.text
+    assert 'name="grant_refresh_token"' not in page.text
+    assert posted.status_code == 400
+    assert "authorization_code" in posted.text
 
 
 async def test_an_enabled_grant_still_answers(settings: Settings) -> None:

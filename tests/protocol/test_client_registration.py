@@ -71,6 +71,14 @@ async def refused(
     return caught.value.description
 
 
+async def test_a_grant_switched_off_is_refused_even_when_implied() -> None:
+    no_code = RegistrationPolicy(grant_types=frozenset({"client_credentials", "implicit"}))
+    for body in ({"redirect_uris": [WEB]}, {"redirect_uris": [WEB], "response_types": ["code"]}):
+        assert "authorization_code" in await refused(body, policy=no_code)
+    service = {"grant_types": ["client_credentials"], "response_types": []}
+    assert (await check(service, no_code)).grant_types == {"client_credentials"}
+
+
 async def test_a_minimal_request_gets_every_default() -> None:
     checked = await check({"redirect_uris": [WEB]})
     assert checked.redirect_uris == (WEB,)

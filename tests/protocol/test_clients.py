@@ -139,3 +139,19 @@ def test_client_ids_are_letters_and_digits_only() -> None:
         for _ in range(200)
     ]
     assert all(c.client_id.isalnum() and len(c.client_id) == 24 for c in ids)
+
+
+def test_a_grant_switched_off_is_not_given_but_an_edit_keeps_it_where_given_before() -> None:
+    from stint.protocol.registration import ClientSpec, ClientSpecError, new_client, updated_client
+    from stint.protocol.secrets import SecretHasher
+
+    hasher = SecretHasher(b"k" * 32)
+    spec = ClientSpec(name="n", redirect_uris=("https://a.example/cb",))
+    client, _ = new_client(spec, hasher)  # given while authorization_code was on
+    only_refresh = frozenset({"refresh_token", "implicit"})
+    with pytest.raises(ClientSpecError) as caught:
+        new_client(spec, hasher, enabled_grants=only_refresh)
+    assert caught.value.problems["grant_types"].startswith("authorization_code:")
+    renamed = updated_client(client, replace(spec, name="m"), enabled_grants=only_refresh)
+    assert renamed.name == "m"
+    assert renamed.grant_types == client.grant_types

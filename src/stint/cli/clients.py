@@ -17,6 +17,7 @@ from stint.cli.common import (
     revocation_log,
     settings_or_exit,
 )
+from stint.protocol.clients import grant_types_on
 from stint.protocol.registration import ClientSpec, ClientSpecError, new_client, rotate_secret
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher
@@ -62,6 +63,7 @@ def create(
     allow_http: Annotated[bool, typer.Option(help="Allow http:// redirect URIs")] = False,
 ) -> None:
     """Register a client; its secret is shown once, here, and never again."""
+    enabled = grant_types_on(settings_or_exit().grant_types)  # STINT_GRANT_TYPES switches some off
 
     async def work(store: SqlClientStore, hasher: SecretHasher, db: Database) -> None:
         owner_id = None
@@ -83,7 +85,7 @@ def create(
             owner_id=owner_id,
         )
         try:
-            client, secret = new_client(spec, hasher, allow_http=allow_http)
+            client, secret = new_client(spec, hasher, allow_http=allow_http, enabled_grants=enabled)
         except ClientSpecError as exc:
             for field, problem in exc.problems.items():
                 err_console.print(f"[red]error:[/red] {field}: {problem}")

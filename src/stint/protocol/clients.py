@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -13,11 +14,21 @@ __all__ = [
     "GRANT_TYPES",
     "Client",
     "ClientType",
+    "grant_types_on",
 ]
 
 GRANT_TYPES = frozenset(
     {"authorization_code", "refresh_token", "client_credentials", "password", "implicit"}
 )
+
+
+def grant_types_on(token_grants: Iterable[str]) -> frozenset[str]:
+    """The grant types a client may use where the token endpoint serves ``token_grants``."""
+    # implicit is no token-endpoint grant: the authorization endpoint answers it, and its
+    # access tokens have their own switch (implicit_enabled, RFC 9700 §2.1.2).
+    return frozenset(token_grants) | {"implicit"}
+
+
 AUTH_METHODS = frozenset({"client_secret_basic", "client_secret_post", "none"})
 _LOOPBACK_HOSTS = ("127.0.0.1", "[::1]", "::1")
 

@@ -58,7 +58,9 @@ class ClientSpec:
     owner_id: int | None = None
 
 
-def _checked(spec: ClientSpec, *, allow_http: bool) -> ClientSpec:
+def _checked(
+    spec: ClientSpec, *, allow_http: bool, enabled: frozenset[str], kept: frozenset[str]
+) -> ClientSpec:
     problems: dict[str, str] = {}
     name = spec.name.strip()
     if not 1 <= len(name) <= 100:
@@ -76,6 +78,8 @@ def _checked(spec: ClientSpec, *, allow_http: bool) -> ClientSpec:
     unknown = spec.grant_types - GRANT_TYPES
     if unknown or not spec.grant_types:
         problems["grant_types"] = f"choose from {', '.join(sorted(GRANT_TYPES))}"
+    elif off := spec.grant_types - enabled - kept:
+        problems["grant_types"] = f"{', '.join(sorted(off))}: not enabled on this server"
     elif public and spec.grant_types & _CONFIDENTIAL_ONLY:
         problems["grant_types"] = "public clients cannot use client_credentials or password"
     if spec.scopes - API_SCOPES or not spec.scopes:
@@ -94,10 +98,14 @@ def _checked(spec: ClientSpec, *, allow_http: bool) -> ClientSpec:
 
 
 def new_client(
-    spec: ClientSpec, hasher: SecretHasher, *, allow_http: bool = False
+    spec: ClientSpec,
+    hasher: SecretHasher,
+    *,
+    allow_http: bool = False,
+    enabled_grants: frozenset[str] = GRANT_TYPES,
 ) -> tuple[Client, str | None]:
     """A client and its secret (None for public clients); only the secret's hash is kept."""
-    spec = _checked(spec, allow_http=allow_http)
+    spec = _checked(spec, allow_http=allow_http, enabled=enabled_grants, kept=frozenset())
     secret = None if spec.client_type == "public" else new_secret()
     client = Client(
         client_id=new_client_id(),
@@ -115,9 +123,20 @@ def new_client(
     return client, secret
 
 
-def updated_client(client: Client, spec: ClientSpec, *, allow_http: bool = False) -> Client:
-    """The client with new settings; its id, type and secret stay."""
-    spec = _checked(replace(spec, client_type=client.client_type.value), allow_http=allow_http)
+def updated_client(
+    client: Client,
+    spec: ClientSpec,
+    *,
+    allow_http: bool = False,
+    enabled_grants: frozenset[str] = GRANT_TYPES,
+) -> Client:
+    """The client with new settings; its id, type, secret and grants switched off since stay."""
+    spec = _checked(
+        replace(spec, client_type=client.client_type.value),
+        allow_http=allow_http,
+        enabled=enabled_grants,
+        kept=client.grant_types,
+    )
     return replace(
         client,
         name=spec.name,

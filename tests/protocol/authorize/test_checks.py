@@ -246,6 +246,17 @@ async def test_front_channel_access_tokens_are_unsupported_unless_the_operator_e
     assert refused.error.error == "unsupported_response_type"
 
 
+@pytest.mark.parametrize("response_type", ["code", "code id_token"])
+async def test_a_response_type_whose_grant_is_switched_off_is_unsupported(
+    response_type: str,
+) -> None:
+    """RFC 6749 §4.1.2.1: no code is issued that the token endpoint would never redeem."""
+    no_code = AuthorizePolicy(grant_types=frozenset({"client_credentials", "implicit"}))
+    refused = await _refused(no_code, client_id="hybrid", response_type=response_type, nonce="n")
+    assert refused.error.error == "unsupported_response_type"
+    assert refused.target is not None  # the client and redirect URI are known: redirected
+
+
 async def test_a_response_type_needs_the_clients_grants() -> None:
     """§4.1.2.1 / §4.2.2.1: unauthorized_client."""
     refused = await _refused(IMPLICIT_ON, response_type="token")

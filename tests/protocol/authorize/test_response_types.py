@@ -51,6 +51,11 @@ def test_front_channel_access_token_types_are_offered_only_when_enabled() -> Non
     assert enabled_response_types(implicit_enabled=True) == list(RESPONSE_TYPES)
 
 
+def test_response_types_whose_grant_is_switched_off_are_not_offered() -> None:
+    no_code = frozenset({"client_credentials", "implicit"})
+    assert enabled_response_types(implicit_enabled=False, grant_types=no_code) == ["id_token"]
+
+
 @pytest.mark.parametrize(
     ("response_type", "mode"),
     [("code", "query"), ("id_token", "fragment"), ("code id_token", "fragment"), ("x", "query")],

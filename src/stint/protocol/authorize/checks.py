@@ -21,7 +21,7 @@ from stint.protocol.authorize.response_types import (
     required_grants,
     returns_access_token,
 )
-from stint.protocol.clients import Client
+from stint.protocol.clients import GRANT_TYPES, Client
 from stint.protocol.errors import (
     InvalidRedirectUriError,
     InvalidRequestError,
@@ -57,6 +57,7 @@ class AuthorizePolicy:
     require_pkce: bool = True  # PKCE for every client, not only public ones (RFC 9700 §2.1.1)
     allow_plain_pkce: bool = False
     implicit_enabled: bool = False  # response types that return an access token (RFC 9700 §2.1.2)
+    grant_types: frozenset[str] = GRANT_TYPES  # those switched on (clients.grant_types_on)
 
 
 @dataclass
@@ -155,6 +156,10 @@ async def supported_response_type(state: _State) -> None:
     front_channel_token = returns_access_token(response_type)
     if grants is None or (front_channel_token and not state.policy.implicit_enabled):
         raise UnsupportedResponseTypeError(f"response_type {raw!r} is not supported")
+    # RFC 6749 §4.1.2.1: a code no token endpoint would redeem is not issued either.
+    if not grants <= state.policy.grant_types:
+        off = " and ".join(sorted(grants - state.policy.grant_types))
+        raise UnsupportedResponseTypeError(f"response_type {raw!r} needs {off}, switched off")
     if response_type not in client_response_types(state.client) or not all(
         state.client.allows_grant(g) for g in grants
     ):

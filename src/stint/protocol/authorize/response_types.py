@@ -6,7 +6,7 @@ each is normalised to a fixed order before it is compared with anything.
 
 from __future__ import annotations
 
-from stint.protocol.clients import Client
+from stint.protocol.clients import GRANT_TYPES, Client
 
 __all__ = [
     "RESPONSE_MODES",
@@ -45,9 +45,15 @@ def returns_access_token(response_type: str) -> bool:
     return "token" in response_type.split(" ")
 
 
-def enabled_response_types(*, implicit_enabled: bool) -> list[str]:
-    """The response types this deployment accepts: front-channel access tokens only if enabled."""
-    return [rt for rt in RESPONSE_TYPES if implicit_enabled or not returns_access_token(rt)]
+def enabled_response_types(
+    *, implicit_enabled: bool, grant_types: frozenset[str] = GRANT_TYPES
+) -> list[str]:
+    """The response types accepted: their grants on, front-channel access tokens if enabled."""
+    return [
+        rt
+        for rt, grants in RESPONSE_TYPES.items()
+        if grants <= grant_types and (implicit_enabled or not returns_access_token(rt))
+    ]
 
 
 def required_grants(response_type: str) -> frozenset[str] | None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from stint.protocol.authorize.response_types import enabled_response_types
+from stint.protocol.clients import GRANT_TYPES
+
 __all__ = ["AUTH_METHODS", "authorization_endpoint_metadata", "token_endpoint_metadata"]
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
@@ -29,12 +32,18 @@ def token_endpoint_metadata(issuer: str, *, grant_types: Iterable[str]) -> dict[
 
 
 def authorization_endpoint_metadata(
-    issuer: str, *, implicit_enabled: bool, plain_pkce: bool
+    issuer: str,
+    *,
+    implicit_enabled: bool,
+    plain_pkce: bool,
+    grant_types: frozenset[str] = GRANT_TYPES,
 ) -> dict[str, Any]:
     """The authorization endpoint's entries (RFC 6749 §3.1, RFC 7636, RFC 9207)."""
+    enabled = enabled_response_types(implicit_enabled=implicit_enabled, grant_types=grant_types)
     return {
         "authorization_endpoint": f"{issuer}/o/authorize/",
-        "response_types_supported": ["code", "token"] if implicit_enabled else ["code"],
+        # RFC 6749's own response types; OpenID Connect's are added by discovery.
+        "response_types_supported": [rt for rt in ("code", "token") if rt in enabled],
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": ["implicit"] if implicit_enabled else [],
         "code_challenge_methods_supported": ["S256", "plain"] if plain_pkce else ["S256"],

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, returns_access_token
-from stint.protocol.clients import Client
+from stint.protocol.clients import GRANT_TYPES, Client
 from stint.protocol.errors import InvalidClientMetadataError, InvalidRedirectUriMetadataError
 from stint.protocol.oidc.client_metadata import REGISTRABLE_SCOPES, parse_fields
 from stint.protocol.oidc.id_token import DEFAULT_ID_TOKEN_ALG
@@ -37,6 +37,7 @@ class RegistrationPolicy:
     # Development only: URLs we fetch or call (sector_identifier_uri, jwks_uri, request_uris,
     # backchannel_logout_uri, ...) may use http on this host.
     loopback_urls: bool = False
+    grant_types: frozenset[str] = GRANT_TYPES  # those switched on (clients.grant_types_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,9 @@ def _grant_and_response_types(fields: dict[str, Any], policy: RegistrationPolicy
         response_types = ["code"] if "authorization_code" in grants else []
     if not grants:
         raise _bad("grant_types", "must name at least one grant type")
+    off = set(grants) - policy.grant_types
+    if off:
+        raise _bad("grant_types", f"{' and '.join(sorted(off))}: not enabled on this server")
     for response_type in response_types:
         missing = RESPONSE_TYPES[response_type] - set(grants)
         if missing:

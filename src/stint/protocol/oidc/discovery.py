@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from stint.protocol.authorize.response_types import RESPONSE_MODES, enabled_response_types
+from stint.protocol.clients import GRANT_TYPES
 from stint.protocol.oidc.claims import OIDC_SCOPES, SUPPORTED_CLAIMS
 from stint.protocol.oidc.jwe import (
     CONTENT_ENCRYPTIONS,
@@ -29,20 +30,23 @@ def openid_configuration(
     *,
     signing_algs: Iterable[str],
     implicit_enabled: bool,
+    grant_types: frozenset[str] = GRANT_TYPES,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     issuer = oauth_metadata["issuer"]
     algs = list(signing_algs)
-    response_types = enabled_response_types(implicit_enabled=implicit_enabled)
+    response_types = enabled_response_types(
+        implicit_enabled=implicit_enabled, grant_types=grant_types
+    )
     # RFC 7591 §2.1: id_token, which needs no access token in the front channel, is implicit.
-    grant_types = sorted(set(oauth_metadata["grant_types_supported"]) | {"implicit"})
+    supported_grants = sorted(set(oauth_metadata["grant_types_supported"]) | {"implicit"})
     document = {
         **oauth_metadata,
         "userinfo_endpoint": f"{issuer}/o/userinfo/",
         "jwks_uri": f"{issuer}/o/.well-known/jwks.json",
         "scopes_supported": sorted(set(oauth_metadata["scopes_supported"]) | OIDC_SCOPES),
         "response_types_supported": response_types,
-        "grant_types_supported": grant_types,
+        "grant_types_supported": supported_grants,
         "response_modes_supported": list(RESPONSE_MODES),
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": algs,

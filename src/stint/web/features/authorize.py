@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stint.protocol.authorize import AuthorizationResponder, AuthorizePolicy
+from stint.protocol.clients import grant_types_on
 from stint.protocol.endpoints.metadata import authorization_endpoint_metadata
 from stint.protocol.keys import KeyRing
 from stint.protocol.oidc.id_token_hint import verified_id_token_hint
@@ -30,6 +31,7 @@ class AuthorizeConfig:
     implicit_enabled: bool
     request_uri_enabled: bool  # RFC 9101 request objects by reference
     request_uri_allow_http: bool  # outside production, request_uri may be plain http
+    grant_types: frozenset[str]  # a response type needing a grant switched off is unsupported
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthorizeConfig:
@@ -39,6 +41,7 @@ class AuthorizeConfig:
             implicit_enabled=settings.implicit_enabled,
             request_uri_enabled=settings.request_uri_enabled,
             request_uri_allow_http=settings.environment != "production",
+            grant_types=grant_types_on(settings.grant_types),
         )
 
 
@@ -70,6 +73,7 @@ def build(core: Core, config: AuthorizeConfig) -> Feature:
             require_pkce=config.pkce_required,
             allow_plain_pkce=config.allow_plain_pkce,
             implicit_enabled=config.implicit_enabled,
+            grant_types=config.grant_types,
         ),
         subjects=core.id_tokens.subjects,
         markers=ReauthenticationMarkers(core.secret),
@@ -90,6 +94,7 @@ def build(core: Core, config: AuthorizeConfig) -> Feature:
             core.issuer,
             implicit_enabled=config.implicit_enabled,
             plain_pkce=config.allow_plain_pkce,
+            grant_types=config.grant_types,
         ),
         discovery={
             # OIDC Core §6, RFC 9101

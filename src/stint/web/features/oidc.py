@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stint.protocol.clients import grant_types_on
 from stint.protocol.oidc.discovery import openid_configuration
 from stint.protocol.oidc.userinfo import UserInfoEndpoint
 from stint.settings import Settings
@@ -21,12 +22,14 @@ class OidcConfig:
 
     implicit_enabled: bool  # the response types discovery lists
     jwks_max_age_seconds: int
+    grant_types: frozenset[str]  # and the grants they need
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OidcConfig:
         return cls(
             implicit_enabled=settings.implicit_enabled,
             jwks_max_age_seconds=settings.jwks_max_age_seconds,
+            grant_types=grant_types_on(settings.grant_types),
         )
 
 
@@ -41,6 +44,7 @@ def build(core: Core, config: OidcConfig) -> Feature:
             core.metadata,
             signing_algs=core.keys.algorithms,
             implicit_enabled=config.implicit_enabled,
+            grant_types=config.grant_types,
             extra=core.discovery,
         )
 

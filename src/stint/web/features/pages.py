@@ -1,15 +1,14 @@
-"""The people-facing pages: sign-in, /account, /developer/apps, and their static files.
-
-They read no settings: every value they need comes from the core.
-"""
+"""The people-facing pages: sign-in, /account, /developer/apps, and their static files."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from stint.protocol.clients import grant_types_on
 from stint.settings import Settings
 from stint.web.core import Core
 from stint.web.features import Feature
@@ -17,17 +16,32 @@ from stint.web.pages.account import account_routes
 from stint.web.pages.developer import developer_routes
 from stint.web.pages.login import login_routes
 
-__all__ = ["STATIC", "feature"]
+__all__ = ["STATIC", "PagesConfig", "build", "feature"]
 
 STATIC = Path(__file__).parent.parent / "static"
 
 
-def feature(core: Core, _settings: Settings) -> Feature:
+@dataclass(frozen=True, slots=True)
+class PagesConfig:
+    """The settings the pages read."""
+
+    grant_types: frozenset[str]  # the grants /developer/apps offers
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PagesConfig:
+        return cls(grant_types=grant_types_on(settings.grant_types))
+
+
+def feature(core: Core, settings: Settings) -> Feature:
+    return build(core, PagesConfig.from_settings(settings))
+
+
+def build(core: Core, config: PagesConfig) -> Feature:
     return Feature(
         routes=[
             *login_routes(core.pages),
             *account_routes(core.pages, core.oauth),
-            *developer_routes(core.pages, core.oauth.clients, core.hasher),
+            *developer_routes(core.pages, core.oauth.clients, core.hasher, config.grant_types),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )

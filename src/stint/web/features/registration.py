@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stint.protocol.clients import grant_types_on
 from stint.protocol.oidc.client_registration import RegistrationPolicy
 from stint.protocol.oidc.registration_endpoint import RegistrationEndpoint
 from stint.settings import Settings
@@ -25,6 +26,7 @@ class RegistrationConfig:
     window_seconds: int
     implicit_enabled: bool
     loopback_urls: bool  # outside production, http://localhost redirect URIs too
+    grant_types: frozenset[str]  # a client may register only these
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RegistrationConfig:
@@ -36,6 +38,7 @@ class RegistrationConfig:
             window_seconds=settings.registration_window_seconds,
             implicit_enabled=settings.implicit_enabled,
             loopback_urls=settings.environment != "production",
+            grant_types=grant_types_on(settings.grant_types),
         )
 
 
@@ -54,6 +57,7 @@ def build(core: Core, config: RegistrationConfig) -> Feature:
         policy=RegistrationPolicy(
             implicit_enabled=config.implicit_enabled,
             loopback_urls=config.loopback_urls,
+            grant_types=config.grant_types,
         ),
         fetcher=core.fetcher,
         initial_access_token=config.initial_access_token,

@@ -6,6 +6,7 @@ A secret is shown once, on the page that answers its creation; only its hash is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
-from stint.protocol.clients import Client
+from stint.protocol.clients import GRANT_TYPES, Client
 from stint.protocol.ports import ClientRegistry
 from stint.protocol.registration import (
     DEFAULT_GRANTS,
@@ -84,15 +85,15 @@ class AppForm:
     operator_grants: frozenset[str] = frozenset()  # shown, kept, not changeable here
 
     @classmethod
-    def submitted(cls, form: dict[str, str], *, app: Client | None = None) -> AppForm:
+    def submitted(
+        cls, form: dict[str, str], choices: Sequence[GrantChoice], *, app: Client | None = None
+    ) -> AppForm:
         """What was posted; for an existing ``app``, its type and operator-given grants stay."""
         return cls(
             name=form.get("name", "")[:200],
             client_type=app.client_type.value if app else form.get("client_type", ""),
             redirect_uris=form.get("redirect_uris", "")[:20_000],
-            grant_types=frozenset(
-                c.value for c in GRANT_CHOICES if form.get(f"grant_{c.value}") == "on"
-            ),
+            grant_types=frozenset(c.value for c in choices if form.get(f"grant_{c.value}") == "on"),
             operator_grants=app.grant_types & OPERATOR_ONLY_GRANTS if app else frozenset(),
             scopes=frozenset(s for s in SCOPE_DESCRIPTIONS if form.get(f"scope_{s}") == "on"),
             access_format=form.get("token_format", "jwt"),
@@ -135,8 +136,13 @@ class AppForm:
 
 
 def developer_routes(
-    ctx: PageContext, clients: ClientRegistry, hasher: SecretHasher
+    ctx: PageContext,
+    clients: ClientRegistry,
+    hasher: SecretHasher,
+    grant_types: frozenset[str] = GRANT_TYPES,
 ) -> list[BaseRoute]:
+    # Only the grants switched on (clients.grant_types_on) are offered, and accepted.
+    choices = [c for c in GRANT_CHOICES if c.value in grant_types]
 
     def not_found(request: Request, user: User) -> Response:
         context = {
@@ -150,7 +156,7 @@ def developer_routes(
         return {
             "form": form,
             "errors": errors,
-            "grant_choices": GRANT_CHOICES,
+            "grant_choices": choices,
             "scope_choices": sorted(SCOPE_DESCRIPTIONS.items()),
             "auth_methods": _CONFIDENTIAL_METHODS,
         }
@@ -206,21 +212,22 @@ def developer_routes(
         signed_in = await ctx.signed_in(request)
         if signed_in is None:
             return login_redirect(request)
-        return new_page(request, signed_in[1], AppForm(), {})
+        blank = AppForm(grant_types=DEFAULT_GRANTS & grant_types)
+        return new_page(request, signed_in[1], blank, {})
 
     async def create_app(request: Request) -> Response:
         checked = await ctx.signed_in_post(request, login_next="/developer/apps/new")
         if isinstance(checked, Response):
             return checked
         form, _, user = checked
-        submitted = AppForm.submitted(form)
+        submitted = AppForm.submitted(form, choices)
         if len(await clients.by_owner(user.id)) >= MAX_APPS_PER_USER:
             errors = {"name": f"you already have {MAX_APPS_PER_USER} apps; delete one first"}
             return new_page(request, user, submitted, errors, 400)
         try:
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
-            client, secret = new_client(submitted.spec(user), hasher)
+            client, secret = new_client(submitted.spec(user), hasher, enabled_grants=grant_types)
         except ClientSpecError as exc:
             return new_page(request, user, submitted, exc.problems, 400)
         client = await clients.add(client)
@@ -252,11 +259,11 @@ def developer_routes(
         if isinstance(checked, Response):
             return checked
         form, user, client = checked
-        submitted = AppForm.submitted(form, app=client)
+        submitted = AppForm.submitted(form, choices, app=client)
         try:
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
-            changed = updated_client(client, submitted.spec(user))
+            changed = updated_client(client, submitted.spec(user), enabled_grants=grant_types)
         except ClientSpecError as exc:
             return app_page(request, user, client, submitted, exc.problems, 400)
         await clients.update(changed)
