@@ -38,6 +38,7 @@ from stint.storage.database import Database
 from stint.storage.key_store import KeySealer, SqlSigningKeyStore
 from stint.storage.migrate import head_revision, migrate
 from stint.web.app import create_app
+from tests.support.processes import stop
 
 pytest_plugins = ["tests.support.chromium"]  # one Chromium per worker for the browser tests
 
@@ -591,11 +592,7 @@ def running_server(
                 time.sleep(0.2)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS, _create_database, _database_url, _drop_database, _run
+from tests.support.processes import stop
 
 USERNAME = "fuzzer"
 PASSWORD = "a long enough passphrase"
@@ -112,12 +113,7 @@ def server(
                     time.sleep(0.2)
             yield served
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             if database is not None:
                 _run(_drop_database(database))
 

@@ -30,6 +30,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.support.processes import stop
+
 __all__ = [
     "CHROMIUM",
     "Browser",
@@ -90,11 +92,7 @@ def chromium_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             time.sleep(0.05)  # polling a subprocess's log, not waiting in a test
         yield found.group(1)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
