@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +18,7 @@ from stint.protocol.keys import (
     signing_key_from_private_jwk,
 )
 from stint.storage.database import Database
+from stint.storage.sealing import SIGNING_KEYS, Sealer
 from stint.storage.tables import signing_keys
 
 __all__ = ["KeySealer", "RotationInProgressError", "RotationPlan", "SqlSigningKeyStore"]
@@ -29,21 +26,12 @@ __all__ = ["KeySealer", "RotationInProgressError", "RotationPlan", "SqlSigningKe
 _k = signing_keys.c
 
 
-class KeySealer:
-    """Encrypts private keys at rest, so a database dump alone yields no signing key."""
+class KeySealer(Sealer):
+    """Encrypts private keys at rest (the row's kid bound in), so a database dump alone yields no
+    signing key."""
 
     def __init__(self, instance_secret: bytes) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"stint/signing-key-sealing/v1"
-        ).derive(instance_secret)
-        self._aead = AESGCM(derived)
-
-    def seal(self, kid: str, plaintext: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, plaintext, kid.encode())
-
-    def open(self, kid: str, sealed: bytes) -> bytes:
-        return self._aead.decrypt(sealed[:12], sealed[12:], kid.encode())
+        super().__init__(instance_secret, SIGNING_KEYS)
 
 
 class RotationInProgressError(Exception):
