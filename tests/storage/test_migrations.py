@@ -6,12 +6,16 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
 
 from stint.storage.database import Database
 from stint.storage.migrate import current_revision, downgrade, head_revision, migrate
+from stint.storage.tables import metadata
 from tests.conftest import _create_database, _database_url, _drop_database
 
 pytestmark = pytest.mark.anyio
@@ -33,6 +37,9 @@ TABLES = {
     "login_counters",
     "consents",
     "sessions",
+    "upstream_identities",
+    "upstream_providers",
+    "upstream_sign_ins",
     "alembic_version",
 }
 
@@ -90,6 +97,15 @@ async def test_running_timer_index_is_partial_and_unique(db: Database) -> None:
     assert running["column_names"] == ["user_id"]
 
 
+async def test_the_migrated_schema_is_the_one_tables_py_declares(db: Database) -> None:
+    def differences(conn: Connection) -> list[Any]:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async with db.writer.connect() as conn:
+        assert await conn.run_sync(differences) == []
+
+
 def test_the_servers_schema_head_is_alembics_head() -> None:
     from stint.storage.schema import SCHEMA_HEAD
 
@@ -102,3 +118,38 @@ async def test_the_server_reads_the_databases_revision_without_alembic(empty_db:
     assert await schema_revision(empty_db) is None  # never migrated: no alembic_version table
     await migrate(empty_db)
     assert await schema_revision(empty_db) == SCHEMA_HEAD
+
+
+async def test_0008_backfills_the_email_key_of_existing_profiles_and_keeps_their_rows(
+    db: Database,
+) -> None:
+    await downgrade(db, "0007")
+    async with db.write() as conn:
+        for name, profile in [
+            ("alice", '{"email": "Alice.Smith@Example.COM", "email_verified": true}'),
+            ("bob", '{"name": "Bob"}'),
+            ("carol", "{}"),
+        ]:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (username, username_key, password_hash, created_at, profile)"
+                    " VALUES (:n, :n, 'h', CURRENT_TIMESTAMP, :p)"
+                ),
+                {"n": name, "p": profile},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO sessions (id_hash, user_id, created_at, auth_time, expires_at)"
+                " SELECT 'sess', id, created_at, created_at, created_at FROM users"
+                " WHERE username = 'alice'"
+            )
+        )
+    await migrate(db)
+    async with db.read() as conn:
+        keys = dict((await conn.execute(text("SELECT username, email_key FROM users"))).all())
+        sessions = (await conn.execute(text("SELECT count(*) FROM sessions"))).scalar()
+    assert keys == {"alice": "alice.smith@example.com", "bob": None, "carol": None}
+    assert sessions == 1  # altering users deleted nothing that refers to it
+    await downgrade(db, "0007")  # and back: the users keep their rows, sessions too
+    async with db.read() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM sessions"))).scalar() == 1

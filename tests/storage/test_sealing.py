@@ -1,4 +1,4 @@
-"""Sealing at rest: one derived key per purpose, each value bound to its row, old keys still open."""
+"""Sealing at rest: a derived key per purpose, each value bound to its row; old keys still open."""
 
 from __future__ import annotations
 

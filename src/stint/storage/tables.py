@@ -36,6 +36,9 @@ __all__ = [
     "sessions",
     "signing_keys",
     "time_entries",
+    "upstream_identities",
+    "upstream_providers",
+    "upstream_sign_ins",
     "users",
 ]
 
@@ -60,6 +63,10 @@ users = Table(
     # OpenID Connect standard claims (Core §5.1) as a JSON object; updated_at is its own column.
     Column("profile", Text, nullable=False, server_default="{}"),
     Column("profile_updated_at", UTCDateTime, nullable=True),
+    # The profile's email, NFKC case-folded: finds the accounts an upstream sign-in's address
+    # belongs to. Not unique: profiles never required distinct addresses.
+    Column("email_key", Text, nullable=True),
+    Index(None, "email_key"),
 )
 
 signing_keys = Table(
@@ -284,6 +291,59 @@ revocation_events = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),  # jti, grant, client, user
     Column("value", String(128), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
+)
+
+# Social login. An upstream identity is keyed by (provider, uid) and signs in to one account.
+upstream_identities = Table(
+    "upstream_identities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(64), nullable=False),
+    Column("uid", String(255), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("display", String(255), nullable=False, server_default=""),
+    Column("extra_data", Text, nullable=False, server_default="{}"),  # the backend's EXTRA_DATA
+    # The upstream tokens, sealed: only when the operator enables storing them.
+    Column("sealed_tokens", LargeBinary, nullable=True),
+    Column("linked_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    UniqueConstraint("provider", "uid"),
+    Index(None, "user_id"),
+)
+
+# Providers added with `stint social add` (those of stint.toml live in the settings).
+upstream_providers = Table(
+    "upstream_providers",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("backend", String(255), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("sealed_client_secret", LargeBinary, nullable=False),
+    Column("issuer", String(255), nullable=False, server_default=""),
+    Column("scope", Text, nullable=False, server_default="[]"),  # JSON list
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("auto_link_email", Boolean, nullable=False, server_default=text("false")),
+    Column("store_tokens", Boolean, nullable=False, server_default=text("false")),
+    Column("allow_sign_up", Boolean, nullable=False, server_default=text("true")),
+    Column("options", Text, nullable=False, server_default="{}"),  # JSON object
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Sign-ins on their way through a provider, from /login/<name>/ to /complete/<name>/: keyed by
+# the hash of their state, taken once.
+upstream_sign_ins = Table(
+    "upstream_sign_ins",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("provider", String(64), nullable=False),
+    Column("purpose", String(16), nullable=False),  # login, connect
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),  # connect
+    Column("next_url", Text, nullable=False, server_default=""),
+    # The backend's strategy.session (PKCE verifier, nonce, OAuth 1.0a request token), sealed.
+    Column("sealed_session", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )
