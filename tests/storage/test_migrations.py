@@ -146,7 +146,8 @@ async def test_0008_backfills_the_email_key_of_existing_profiles_and_keeps_their
         )
     await migrate(db)
     async with db.read() as conn:
-        keys = dict((await conn.execute(text("SELECT username, email_key FROM users"))).all())
+        rows = (await conn.execute(text("SELECT username, email_key FROM users"))).all()
+        keys: dict[str, str | None] = {row[0]: row[1] for row in rows}
         sessions = (await conn.execute(text("SELECT count(*) FROM sessions"))).scalar()
     assert keys == {"alice": "alice.smith@example.com", "bob": None, "carol": None}
     assert sessions == 1  # altering users deleted nothing that refers to it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from cryptography.exceptions import InvalidTag
 
@@ -33,13 +35,14 @@ def test_a_sealed_value_opens_only_for_its_row_purpose_and_secret() -> None:
     sealed = sealer.seal("github\0" + "42", b"gho_secret")
     assert b"gho_secret" not in sealed
     assert sealer.open("github\x0042", sealed) == b"gho_secret"
-    for wrong in (
+    wrongs: list[Callable[[], bytes]] = [
         lambda: sealer.open("github\x0043", sealed),  # another row
         lambda: Sealer(SECRET, UPSTREAM_CLIENT_SECRETS).open("github\x0042", sealed),
         lambda: Sealer(SECRET, UPSTREAM_SIGN_INS).open("github\x0042", sealed),
         lambda: Sealer(b"another instance secret", UPSTREAM_TOKENS).open("github\x0042", sealed),
         lambda: sealer.open("github\x0042", sealed[:-1] + bytes([sealed[-1] ^ 1])),
-    ):
+    ]
+    for wrong in wrongs:
         with pytest.raises(InvalidTag):
             wrong()
 

@@ -14,24 +14,33 @@ async function of the ``SignInAttempt``; it may fill in its fields or raise ``Si
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from stint.accounts.models import User
+import anyio
+import anyio.to_thread
+
+from stint.accounts.models import LinkedIdentity, User
+from stint.accounts.ports import LastIdentityError, UpstreamIdentityStore, UserStore
+from stint.accounts.service import AccountService
 
 __all__ = [
     "DEFAULT_PIPELINE",
     "AccountLinker",
     "Connection",
     "LinkingPolicy",
+    "LinkingPorts",
     "RefusalReason",
     "SignInAttempt",
     "SignInRefused",
     "Step",
     "UpstreamSignIn",
+    "resolve_step",
 ]
 
 
@@ -54,6 +63,11 @@ class LinkingPolicy:
     auto_link_email: bool = False  # link to the account with this verified email (see above)
     store_tokens: bool = False  # keep the upstream tokens (sealed) beside the identity
     allow_sign_up: bool = True  # a new upstream person may get a new Stint account
+    label: str = ""  # the provider as people know it ("GitHub"), in messages; default: its name
+    # python-social-auth's WHITELISTED_DOMAINS / WHITELISTED_EMAILS: when either is set, only
+    # people whose address the provider asserted verified, and is listed, may sign in.
+    allowed_domains: frozenset[str] = frozenset()
+    allowed_emails: frozenset[str] = frozenset()
 
 
 class RefusalReason(Enum):
@@ -74,21 +88,37 @@ class SignInRefused(Exception):
         super().__init__(message)
 
 
+@dataclass(frozen=True)
+class LinkingPorts:
+    """What the steps read and write through: the pipeline's storage and account service."""
+
+    users: UserStore
+    identities: UpstreamIdentityStore
+    accounts: AccountService
+    clock: Callable[[], datetime]
+
+
 @dataclass
 class SignInAttempt:
     """What the pipeline's steps read and fill in, in python-social-auth's names."""
 
     sign_in: UpstreamSignIn
     policy: LinkingPolicy
+    ports: LinkingPorts = field(repr=False)
     # Connecting from /account: the signed-in account to link the identity to.
     connecting_user: User | None = None
     details: dict[str, Any] = field(default_factory=dict)
     uid: str = ""
     user: User | None = None  # the account this sign-in ends in
+    social: LinkedIdentity | None = None  # the identity linked to it
     username: str = ""  # for a new account
     is_new: bool = False  # the account was created by this sign-in
     new_association: bool = False  # the identity was linked by this sign-in
     extra: dict[str, Any] = field(default_factory=dict)  # for operator steps
+
+    @property
+    def provider_label(self) -> str:
+        return self.policy.label or self.sign_in.provider
 
 
 Step = Callable[[SignInAttempt], Awaitable[None] | None]
@@ -119,8 +149,36 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
 )
 
 
+def resolve_step(path: str) -> Step:
+    """The function a dotted path names; ValueError (at start-up) when there is none."""
+    module_name, _, name = path.rpartition(".")
+    try:
+        step = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"pipeline step {path!r} cannot be imported: {exc}") from None
+    if not callable(step):
+        raise ValueError(f"pipeline step {path!r} is not a function")
+    return step  # type: ignore[no-any-return]
+
+
 class AccountLinker:
-    """Runs the pipeline for an upstream sign-in, lists and removes connections."""
+    """Runs the pipeline for an upstream sign-in, lists and removes connections.
+
+    A step is a plain or async function of the attempt. A plain one (an operator's, say, that
+    asks some directory over blocking HTTP) runs in a worker thread, off the event loop.
+    """
+
+    def __init__(
+        self,
+        users: UserStore,
+        identities: UpstreamIdentityStore,
+        accounts: AccountService,
+        *,
+        pipeline: Sequence[str | Step] = DEFAULT_PIPELINE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._ports = LinkingPorts(users, identities, accounts, clock)
+        self._steps = tuple(resolve_step(s) if isinstance(s, str) else s for s in pipeline)
 
     async def sign_in(
         self,
@@ -132,12 +190,56 @@ class AccountLinker:
         """Run the pipeline; the attempt's ``user`` is the account to sign in (or that was
         connected). Raises SignInRefused. Nothing is half-created: a refusal after
         ``create_user`` leaves no account behind."""
-        raise NotImplementedError
+        attempt = SignInAttempt(sign_in, policy, self._ports, connecting_user=connecting_user)
+        try:
+            for step in self._steps:
+                if inspect.iscoroutinefunction(step):
+                    await step(attempt)
+                else:
+                    result = await anyio.to_thread.run_sync(step, attempt)
+                    if inspect.isawaitable(result):  # a callable object with an async __call__
+                        await result
+            if attempt.user is None or attempt.social is None:
+                raise SignInRefused(
+                    RefusalReason.NOT_ALLOWED, "This sign-in did not end in an account."
+                )
+        except BaseException:
+            with anyio.CancelScope(shield=True):  # undone even when the request is cancelled
+                await self._undo(attempt)
+            raise
+        await self._ports.identities.touch(attempt.social.id, self._ports.clock())
+        return attempt
 
     async def connections(self, user_id: int) -> list[Connection]:
-        raise NotImplementedError
+        return [
+            Connection(i.provider, i.uid, i.display, i.linked_at, i.last_used_at)
+            for i in await self._ports.identities.for_user(user_id)
+        ]
 
     async def disconnect(self, user_id: int, provider: str, uid: str) -> None:
         """Unlink; raises SignInRefused(LAST_SIGN_IN_METHOD) when the account has no password
         and this is its only connection."""
-        raise NotImplementedError
+        user = await self._ports.users.by_id(user_id)
+        if user is None:
+            return
+        keep_last = not self._ports.accounts.has_usable_password(user)
+        try:
+            await self._ports.identities.unlink(user_id, provider, uid, keep_last=keep_last)
+        except LastIdentityError:
+            raise SignInRefused(
+                RefusalReason.LAST_SIGN_IN_METHOD,
+                "This is your only way to sign in. Set a password or connect another provider "
+                "first.",
+            ) from None
+
+    async def _undo(self, attempt: SignInAttempt) -> None:
+        """Remove what this attempt made: the new account (its identity goes with it), or the
+        identity it linked to an existing account."""
+        if attempt.is_new and attempt.user is not None:
+            await self._ports.users.delete(attempt.user.id)
+            self._ports.accounts.forget(attempt.user.id)
+        elif attempt.new_association and attempt.social is not None:
+            social = attempt.social
+            await self._ports.identities.unlink(
+                social.user_id, social.provider, social.uid, keep_last=False
+            )

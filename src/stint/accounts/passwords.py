@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ["PasswordHashing", "PasswordVerdict"]
+__all__ = [
+    "PasswordHashing",
+    "PasswordVerdict",
+    "is_usable_password_hash",
+    "unusable_password_hash",
+]
+
+# An account made through an upstream provider has no password: its stored "hash" starts with
+# this, which no argon2 encoding does, so no password ever verifies against it.
+_UNUSABLE = "!"
+
+
+def unusable_password_hash() -> str:
+    """A stored value no password matches; random, so two such accounts never look alike."""
+    return _UNUSABLE + secrets.token_urlsafe(24)
+
+
+def is_usable_password_hash(password_hash: str) -> bool:
+    return not password_hash.startswith(_UNUSABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +54,10 @@ class PasswordHashing:
         return self._hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> PasswordVerdict:
-        """Check ``password``; with no stored hash, spend the same time and say no."""
+        """Check ``password``; with no stored hash or an unusable one, spend the same time (so
+        the answer does not tell which accounts have a password) and say no."""
+        if password_hash is not None and not is_usable_password_hash(password_hash):
+            password_hash = None
         try:
             self._hasher.verify(password_hash or self._dummy_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):

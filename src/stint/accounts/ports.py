@@ -5,18 +5,44 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from stint.accounts.models import User
+from stint.accounts.models import LinkedIdentity, User
 
-__all__ = ["CounterStore", "UserStore", "UsernameTakenError"]
+__all__ = [
+    "CounterStore",
+    "IdentityTakenError",
+    "LastIdentityError",
+    "UpstreamIdentityStore",
+    "UserStore",
+    "UsernameTakenError",
+]
 
 
 class UsernameTakenError(Exception):
     """Another account already holds this username (compared case-insensitively)."""
 
 
+class IdentityTakenError(Exception):
+    """This (provider, uid) is already linked to an account."""
+
+
+class LastIdentityError(Exception):
+    """Unlinking this identity would leave the account without any."""
+
+
 class UserStore(Protocol):
-    async def add(self, *, username: str, username_key: str, password_hash: str) -> User:
+    async def add(
+        self,
+        *,
+        username: str,
+        username_key: str,
+        password_hash: str,
+        profile: dict[str, Any] | None = None,
+    ) -> User:
         """Create the user; raise UsernameTakenError when ``username_key`` is taken."""
+        ...
+
+    async def delete(self, user_id: int) -> bool:
+        """Remove the account and all it holds; False when there was none (undoes a sign-up)."""
         ...
 
     async def by_id(self, user_id: int) -> User | None: ...
@@ -41,7 +67,65 @@ class UserStore(Protocol):
         """(username, standard claims, when they last changed) of an active user."""
         ...
 
-    async def set_profile(self, user_id: int, profile: dict[str, Any]) -> None: ...
+    async def set_profile(self, user_id: int, profile: dict[str, Any]) -> None:
+        """Replace the profile (its email's key follows: ``by_email_key``)."""
+        ...
+
+    async def by_email_key(self, email_key: str) -> list[tuple[User, bool]]:
+        """Every account whose profile email has this key (``profile.email_key``), with whether
+        that address is verified (the profile's ``email_verified``), oldest account first."""
+        ...
+
+
+class UpstreamIdentityStore(Protocol):
+    """Upstream identities linked to accounts (stint.accounts.linking)."""
+
+    async def link(
+        self,
+        user_id: int,
+        provider: str,
+        uid: str,
+        *,
+        display: str = "",
+        extra_data: dict[str, Any] | None = None,
+        tokens: dict[str, Any] | None = None,
+    ) -> LinkedIdentity:
+        """Link (provider, uid) to the account; ``tokens`` are sealed at rest. Raises
+        IdentityTakenError when any account (this one too) holds it already."""
+        ...
+
+    async def by_provider_uid(self, provider: str, uid: str) -> LinkedIdentity | None: ...
+
+    async def for_user(self, user_id: int) -> list[LinkedIdentity]:
+        """The account's identities, oldest link first."""
+        ...
+
+    async def count_for_user(self, user_id: int) -> int: ...
+
+    async def update(
+        self,
+        identity_id: int,
+        *,
+        display: str,
+        extra_data: dict[str, Any],
+        tokens: dict[str, Any] | None,
+    ) -> None:
+        """What the provider said at the latest sign-in; ``tokens=None`` forgets stored ones."""
+        ...
+
+    async def tokens(self, identity_id: int) -> dict[str, Any] | None:
+        """The stored upstream tokens, unsealed; None when none are stored."""
+        ...
+
+    async def touch(self, identity_id: int, used_at: datetime) -> None:
+        """Record a sign-in through this identity."""
+        ...
+
+    async def unlink(self, user_id: int, provider: str, uid: str, *, keep_last: bool) -> bool:
+        """Remove the account's link; False when it has none such. With ``keep_last``, raise
+        LastIdentityError instead of removing the account's only identity (atomically: two
+        concurrent unlinks cannot remove the last two)."""
+        ...
 
 
 class CounterStore(Protocol):

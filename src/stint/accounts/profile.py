@@ -7,12 +7,13 @@ the type and shape §5.1 specifies.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-__all__ = ["ADDRESS_FIELDS", "PROFILE_FIELDS", "ProfileError", "checked_profile"]
+__all__ = ["ADDRESS_FIELDS", "PROFILE_FIELDS", "ProfileError", "checked_profile", "email_key"]
 
 _TEXT = ("name", "given_name", "family_name", "middle_name", "nickname", "gender")
 _URLS = ("profile", "picture", "website")
@@ -107,3 +108,8 @@ def _address(value: Any, problems: dict[str, str]) -> dict[str, str]:
         lines += [address.get("country", "")]
         address["formatted"] = "\n".join(line for line in lines if line)
     return address
+
+
+def email_key(email: str) -> str:
+    """The form addresses are compared in: NFKC case-folded, as usernames are."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()

@@ -9,13 +9,19 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import anyio
 import anyio.to_thread
 
 from stint.accounts.models import User
 from stint.accounts.password_policy import password_problem
-from stint.accounts.passwords import PasswordHashing, PasswordVerdict
+from stint.accounts.passwords import (
+    PasswordHashing,
+    PasswordVerdict,
+    is_usable_password_hash,
+    unusable_password_hash,
+)
 from stint.accounts.ports import UserStore
 from stint.accounts.throttle import LoginThrottle
 from stint.accounts.usernames import username_key, username_problem
@@ -112,6 +118,42 @@ class AccountService:
         return await self._users.add(
             username=username, username_key=username_key(username), password_hash=password_hash
         )
+
+    async def register_without_password(
+        self, username: str, profile: dict[str, Any] | None = None
+    ) -> User:
+        """Create an account that signs in only through an upstream provider (until it sets a
+        password). ``profile`` holds checked claims (``profile.checked_profile``). Raises
+        RegistrationError, or UsernameTakenError from the store."""
+        if (problem := username_problem(username)) is not None:
+            raise RegistrationError({"username": problem})
+        return await self._users.add(
+            username=username,
+            username_key=username_key(username),
+            password_hash=unusable_password_hash(),
+            profile=profile,
+        )
+
+    @staticmethod
+    def has_usable_password(user: User) -> bool:
+        """Whether the account can sign in with a password at all."""
+        return is_usable_password_hash(user.password_hash)
+
+    async def set_first_password(self, user: User, new: str) -> None:
+        """Give an account made through a provider its first password (it then may disconnect
+        its last provider). Raises PasswordChangeError; an account with a password changes it
+        with ``change_password``, which asks for the current one."""
+        fresh = await self._users.by_id(user.id)
+        if fresh is None or self.has_usable_password(fresh):
+            raise PasswordChangeError({"current_password": "is required to change a password"})
+        if (problem := password_problem(new)) is not None:
+            raise PasswordChangeError({"new_password": problem})
+        password_hash = await anyio.to_thread.run_sync(
+            self._hashing.hash, new, limiter=self._limiter
+        )
+        # Nothing was signed in with a password before, so no grant needs to end.
+        await self._users.update_password_hash(user.id, password_hash)
+        self.forget(user.id)
 
     async def authenticate(self, username: str, password: str, ip: str) -> AuthResult:
         key = username_key(username)

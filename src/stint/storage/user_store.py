@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stint.accounts.models import User
 from stint.accounts.ports import UsernameTakenError
+from stint.accounts.profile import email_key
 from stint.protocol.ports import RevokedBecause
 from stint.protocol.revocations import RevocationKind
 from stint.storage.database import Database, is_unique_violation
@@ -35,6 +36,11 @@ _PROFILE = select(users.c.username, users.c.profile, users.c.profile_updated_at)
     users.c.id == bindparam("user_id"), users.c.disabled.is_(False)
 )
 _BY_KEY = select(*_COLUMNS).where(users.c.username_key == bindparam("key"))
+_BY_EMAIL_KEY = (
+    select(*_COLUMNS, users.c.profile)
+    .where(users.c.email_key == bindparam("key"))
+    .order_by(users.c.id)
+)
 
 
 def _user(row: Any) -> User:
@@ -48,8 +54,16 @@ class SqlUserStore:
         self._db = db
         self._log = revocation_log or SqlRevocationLog(db)
 
-    async def add(self, *, username: str, username_key: str, password_hash: str) -> User:
+    async def add(
+        self,
+        *,
+        username: str,
+        username_key: str,
+        password_hash: str,
+        profile: dict[str, Any] | None = None,
+    ) -> User:
         created_at = datetime.now(UTC)
+        profile_values = _profile_values(profile, created_at) if profile else {}
         try:
             async with self._db.write() as conn:
                 result = await conn.execute(
@@ -60,6 +74,7 @@ class SqlUserStore:
                         password_hash=password_hash,
                         disabled=False,
                         created_at=created_at,
+                        **profile_values,
                     )
                     .returning(*_COLUMNS)
                 )
@@ -68,6 +83,14 @@ class SqlUserStore:
             if is_unique_violation(exc, "uq_users_username_key", "users", "username_key"):
                 raise UsernameTakenError(username) from None
             raise
+
+    async def delete(self, user_id: int) -> bool:
+        async with self._log.write() as tx:
+            result = await tx.conn.execute(delete(users).where(users.c.id == user_id))
+            if result.rowcount == 1:
+                # Its rows went with it (ON DELETE CASCADE); workers forget what they cached.
+                tx.revoke(RevocationKind.USER, str(user_id))
+        return result.rowcount == 1
 
     async def by_id(self, user_id: int) -> User | None:
         row = await self._db.fetch_one(_BY_ID, {"user_id": user_id})
@@ -118,12 +141,28 @@ class SqlUserStore:
             await conn.execute(
                 update(users)
                 .where(users.c.id == user_id)
-                .values(
-                    profile=orjson.dumps(profile).decode(), profile_updated_at=datetime.now(UTC)
-                )
+                .values(**_profile_values(profile, datetime.now(UTC)))
             )
+
+    async def by_email_key(self, email_key: str) -> list[tuple[User, bool]]:
+        if "\x00" in email_key:  # as in by_username_key
+            return []
+        rows = await self._db.fetch_all(_BY_EMAIL_KEY, {"key": email_key})
+        return [
+            (_user(row), orjson.loads(row[5] or "{}").get("email_verified") is True) for row in rows
+        ]
 
     async def page(self, *, after_id: int = 0, limit: int = 100) -> list[User]:
         query = select(*_COLUMNS).where(users.c.id > after_id).order_by(users.c.id).limit(limit)
         async with self._db.read() as conn:
             return [_user(row) for row in await conn.execute(query)]
+
+
+def _profile_values(profile: dict[str, Any], updated_at: datetime) -> dict[str, Any]:
+    """The columns a profile sets: the claims, when they changed, and the email's key."""
+    email = profile.get("email")
+    return {
+        "profile": orjson.dumps(profile).decode(),
+        "profile_updated_at": updated_at,
+        "email_key": email_key(email) if isinstance(email, str) and email else None,
+    }

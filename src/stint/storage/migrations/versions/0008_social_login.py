@@ -21,7 +21,7 @@ depends_on = None
 
 def _email_key(email: str) -> str:
     # As stint.accounts.profile.email_key at this revision (a migration never changes later).
-    return unicodedata.normalize("NFKC", email).casefold()
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def upgrade() -> None:
