@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from stint.accounts.ports import UpstreamIdentityStore, UserStore
+from stint.connectors.ports import UpstreamProviderStore, UpstreamSignInStore
 from stint.protocol.ports import (
     AuthorizationCodeStore,
     GrantStore,
@@ -23,8 +25,17 @@ from stint.storage.database import Database
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
+from stint.storage.upstream_identity_store import SqlUpstreamIdentityStore
+from stint.storage.upstream_provider_store import SqlUpstreamProviderStore
+from stint.storage.upstream_sign_in_store import SqlUpstreamSignInStore
 from stint.storage.user_store import SqlUserStore
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, SECRET_KEY
+from tests.support.accounts_memory import (
+    MemoryUpstreamIdentities,
+    MemoryUpstreamProviders,
+    MemoryUpstreamSignIns,
+    MemoryUserStore,
+)
 from tests.support.clock import Clock
 from tests.support.oauth_memory import (
     MemoryCodes,
@@ -87,4 +98,37 @@ async def oauth(sql_db: Database | None) -> OAuthStores:
         SqlOpaqueTokenStore(sql_db),
         user.id,
         client.client_id,
+    )
+
+
+@dataclass
+class SocialStores:
+    """The social-login stores of one backend, on one clock; ``db`` is None for the fakes."""
+
+    users: UserStore
+    identities: UpstreamIdentityStore
+    sign_ins: UpstreamSignInStore
+    providers: UpstreamProviderStore
+    clock: Clock
+    db: Database | None
+
+
+@pytest.fixture
+def social(sql_db: Database | None) -> SocialStores:
+    """The social-login stores on SQL, or their in-memory fakes held to the same tests."""
+    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    if sql_db is None:
+        users, identities = MemoryUserStore(clock), MemoryUpstreamIdentities(clock)
+        users.identities = identities
+        return SocialStores(
+            users, identities, MemoryUpstreamSignIns(clock), MemoryUpstreamProviders(), clock, None
+        )
+    secret = SECRET_KEY.encode()
+    return SocialStores(
+        SqlUserStore(sql_db),
+        SqlUpstreamIdentityStore(sql_db, secret, clock=clock),
+        SqlUpstreamSignInStore(sql_db, secret, clock=clock),
+        SqlUpstreamProviderStore(sql_db, secret, clock=clock),
+        clock,
+        sql_db,
     )

@@ -17,6 +17,7 @@ from stint.storage.grant_store import SqlGrantStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
 from stint.storage.revocation_log import SqlRevocationLog
 from stint.storage.user_store import SqlUserStore
+from tests.storage.conftest import WITH_MEMORY, SocialStores
 from tests.support.oauth_memory import web_client
 
 pytestmark = pytest.mark.anyio
@@ -129,3 +130,56 @@ async def test_a_profile_reads_back_with_when_it_changed(db: Database) -> None:
     assert (username, claims) == ("Alice", {"given_name": "Ada", "locale": "en-GB"})
     assert updated_at is not None and updated_at >= before - timedelta(seconds=1)
     assert await store.profile(user.id + 100) is None
+
+
+# What social login needs from the store, held to the in-memory fake too.
+
+
+@pytest.mark.parametrize("backend", WITH_MEMORY)
+async def test_accounts_are_found_by_their_emails_key_with_whether_it_is_verified(
+    social: SocialStores,
+) -> None:
+    store = social.users
+    alice = await store.add(
+        username="Alice",
+        username_key="alice",
+        password_hash="h",
+        profile={"email": "Alice@Example.com", "email_verified": True, "name": "Alice"},
+    )
+    bob = await store.add(username="Bob", username_key="bob", password_hash="h")
+    carol = await store.add(username="Carol", username_key="carol", password_hash="h")
+    await store.set_profile(bob.id, {"email": "ALICE@example.COM"})  # unverified, not unique
+    assert await store.by_email_key("alice@example.com") == [(alice, True), (bob, False)]
+    assert await store.by_email_key("bob@example.com") == []
+    assert await store.by_email_key("alice@example.com\x00") == []
+    found = await store.profile(alice.id)
+    assert found is not None and found[1]["name"] == "Alice"
+
+    await store.set_profile(bob.id, {"email": "bob@example.com"})  # the key follows the profile
+    await store.set_profile(carol.id, {"email": "alice@example.com", "email_verified": True})
+    assert await store.by_email_key("alice@example.com") == [(alice, True), (carol, True)]
+    assert await store.by_email_key("bob@example.com") == [(bob, False)]
+    await store.set_profile(alice.id, {"name": "Alice"})
+    assert await store.by_email_key("alice@example.com") == [(carol, True)]
+
+
+@pytest.mark.parametrize("backend", WITH_MEMORY)
+async def test_deleting_an_account_frees_its_name(social: SocialStores) -> None:
+    alice = await social.users.add(username="alice", username_key="alice", password_hash="h")
+    assert await social.users.delete(alice.id)
+    assert not await social.users.delete(alice.id)
+    assert await social.users.by_id(alice.id) is None
+    assert await social.users.by_username_key("alice") is None
+    again = await social.users.add(username="alice", username_key="alice", password_hash="h")
+    assert await social.users.by_username_key("alice") == again
+
+
+async def test_deleting_an_account_reaches_every_worker(db: Database) -> None:
+    log = SqlRevocationLog(db)
+    store = SqlUserStore(db, log)
+    alice = await store.add(username="alice", username_key="alice", password_hash="h")
+    assert await store.delete(alice.id)
+    events = await log.since(0, 10)
+    assert [(e.revocation.kind, e.revocation.value) for e in events] == [
+        (RevocationKind.USER, str(alice.id))
+    ]

@@ -42,7 +42,8 @@ class UserStore(Protocol):
         ...
 
     async def delete(self, user_id: int) -> bool:
-        """Remove the account and all it holds; False when there was none (undoes a sign-up)."""
+        """Remove the account and all it holds; False when there was none. For undoing a
+        sign-up: SQLite may give the newest account's id to the next one."""
         ...
 
     async def by_id(self, user_id: int) -> User | None: ...
