@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from stint.accounts.passwords import PasswordHashing
+from stint.accounts.passwords import (
+    PasswordHashing,
+    PasswordVerdict,
+    is_usable_password_hash,
+    unusable_password_hash,
+)
 
 
 def test_default_parameters_are_owasps_argon2id() -> None:
@@ -26,3 +31,13 @@ def test_hash_with_old_parameters_is_replaced_on_successful_verify() -> None:
     assert verdict.valid
     assert verdict.new_hash is not None and "m=1024,t=1" in verdict.new_hash
     assert current.verify(verdict.new_hash, "passphrase here").new_hash is None
+
+
+def test_an_account_without_a_password_matches_no_password() -> None:
+    hashing = PasswordHashing(memory_kib=1024, time_cost=1)
+    marker = unusable_password_hash()
+    assert not is_usable_password_hash(marker)
+    assert is_usable_password_hash(hashing.hash("right one"))
+    assert marker != unusable_password_hash()  # two such accounts never look alike
+    for guess in (marker, marker[1:], "", "!", "right one"):
+        assert hashing.verify(marker, guess) == PasswordVerdict(valid=False)
