@@ -357,6 +357,18 @@ async def test_a_refusal_after_create_user_leaves_no_account_behind(
     assert (await site.linker().sign_in(octocat(), OPEN)).user is not None
 
 
+async def test_an_undo_that_fails_still_reports_why_the_sign_in_stopped(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def database_gone(user_id: int) -> bool:
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(site.users, "delete", database_gone)
+    refused = await _refused(site.linker(("create_user", refuse_async)), octocat())
+    assert refused.message == "Not this one either."
+    assert "could not undo a refused sign-in through github" in caplog.text
+
+
 async def test_a_refusal_after_connecting_unlinks_and_keeps_the_account(site: Site) -> None:
     alice = await site.member("alice")
     linker = site.linker(("associate_user", refuse_async))

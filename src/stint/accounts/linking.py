@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ __all__ = [
     "UpstreamSignIn",
     "resolve_step",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -203,11 +206,11 @@ class AccountLinker:
                 raise SignInRefused(
                     RefusalReason.NOT_ALLOWED, "This sign-in did not end in an account."
                 )
+            await self._ports.identities.touch(attempt.social.id, self._ports.clock())
         except BaseException:
             with anyio.CancelScope(shield=True):  # undone even when the request is cancelled
                 await self._undo(attempt)
             raise
-        await self._ports.identities.touch(attempt.social.id, self._ports.clock())
         return attempt
 
     async def connections(self, user_id: int) -> list[Connection]:
@@ -234,12 +237,17 @@ class AccountLinker:
 
     async def _undo(self, attempt: SignInAttempt) -> None:
         """Remove what this attempt made: the new account (its identity goes with it), or the
-        identity it linked to an existing account."""
-        if attempt.is_new and attempt.user is not None:
-            await self._ports.users.delete(attempt.user.id)
-            self._ports.accounts.forget(attempt.user.id)
-        elif attempt.new_association and attempt.social is not None:
-            social = attempt.social
-            await self._ports.identities.unlink(
-                social.user_id, social.provider, social.uid, keep_last=False
-            )
+        identity it linked to an existing account. A failure here is logged, and the error that
+        stopped the sign-in is the one raised."""
+        try:
+            if attempt.is_new and attempt.user is not None:
+                await self._ports.users.delete(attempt.user.id)
+                self._ports.accounts.forget(attempt.user.id)
+            elif attempt.new_association and attempt.social is not None:
+                social = attempt.social
+                await self._ports.identities.unlink(
+                    social.user_id, social.provider, social.uid, keep_last=False
+                )
+        except Exception:
+            # An account left with no password and no identity cannot be signed in to.
+            _log.exception("could not undo a refused sign-in through %s", attempt.sign_in.provider)
