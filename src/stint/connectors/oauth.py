@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
@@ -34,7 +35,7 @@ class BaseOAuth(BaseAuth):
     """What OAuth 1.0a and 2.0 backends share: the scope."""
 
     SCOPE_PARAMETER_NAME = "scope"
-    DEFAULT_SCOPE: list[str] | None = None
+    DEFAULT_SCOPE: Sequence[str] | None = None
     SCOPE_SEPARATOR = " "
 
     def get_key_and_secret(self) -> tuple[str, str]:
@@ -156,10 +157,11 @@ class BaseOAuth2(BaseOAuth):
             client_id=client_id,
             client_secret=client_secret,
             method=self.ACCESS_TOKEN_METHOD,
-            auth_method=str(
-                self.setting("TOKEN_ENDPOINT_AUTH_METHOD") or self.TOKEN_ENDPOINT_AUTH_METHOD
-            ),
+            auth_method=self.token_endpoint_auth_method(),
         )
+
+    def token_endpoint_auth_method(self) -> str:
+        return str(self.setting("TOKEN_ENDPOINT_AUTH_METHOD") or self.TOKEN_ENDPOINT_AUTH_METHOD)
 
     async def auth_complete(self, *args: Any, **kwargs: Any) -> UpstreamIdentity:
         self.process_error(self.data)
