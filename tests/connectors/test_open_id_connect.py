@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from stint.connectors.discovery import DiscoveryCache
 from stint.connectors.exceptions import (
     AuthCanceled,
     AuthFailed,
@@ -20,13 +19,12 @@ from stint.connectors.exceptions import (
     AuthTokenError,
     AuthUnreachable,
 )
-from stint.connectors.jwks import JwksCache
 from stint.connectors.open_id_connect import OpenIdConnectAuth
-from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
+from stint.outbound.transport import UpstreamTransport
 from tests.support.clock import Clock
 from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
 from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin
+from tests.support.upstreams.signin import begin, isolated, loopback_transport
 
 pytestmark = pytest.mark.anyio
 
@@ -59,9 +57,8 @@ def behaving(provider: FakeOpenIdProvider) -> None:
 
 @pytest.fixture
 async def transport() -> AsyncIterator[UpstreamTransport]:
-    upstream = UpstreamTransport(UpstreamPolicy(require_https=False, timeout_seconds=2.0))
-    yield upstream
-    await upstream.shutdown()
+    async with loopback_transport() as upstream:
+        yield upstream
 
 
 @pytest.fixture
@@ -71,12 +68,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def backend(clock: Clock) -> type[OpenIdConnectAuth]:
-    """The backend with this test's own caches (the process-wide ones would carry over)."""
-    return type(
-        "TestOpenIdConnect",
-        (OpenIdConnectAuth,),
-        {"discovery": DiscoveryCache(), "jwks": JwksCache(clock=clock.timestamp)},
-    )
+    return isolated(OpenIdConnectAuth, clock.timestamp)
 
 
 def settings(provider: FakeOpenIdProvider, **more: Any) -> dict[str, Any]:

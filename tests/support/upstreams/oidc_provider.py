@@ -13,7 +13,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 from joserfc import jwt
@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-__all__ = ["FakeOpenIdProvider", "Misbehaviour", "new_signing_key"]
+__all__ = ["FakeOpenIdProvider", "Grant", "Misbehaviour", "new_signing_key"]
 
 
 def new_signing_key() -> RSAKey:
@@ -49,6 +49,8 @@ class Misbehaviour:
     iat_offset: int = 0  # positive: issued "in the future"
     token_status: int | None = None  # the token endpoint answers this status (500)
     hold_token: bool = False  # the token endpoint never answers (until the client gives up)
+    form_encoded_token: bool = False  # the token answer as a form, not JSON
+    no_access_token: bool = False  # a token answer without access_token
     discovery_status: int | None = None
     advertised_algs: list[str] | None = None  # id_token_signing_alg_values_supported
     userinfo_sub: str | None = None  # userinfo for someone else
@@ -59,7 +61,7 @@ class Misbehaviour:
 
 
 @dataclass
-class _Grant:
+class Grant:
     client_id: str
     redirect_uri: str
     nonce: str | None
@@ -80,12 +82,23 @@ class FakeOpenIdProvider:
     jwks_fetches: int = 0
     discovery_fetches: int = 0
     token_requests: list[dict[str, str]] = field(default_factory=list)
-    _grants: dict[str, _Grant] = field(default_factory=dict)
+    _grants: dict[str, Grant] = field(default_factory=dict)
     _tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # Where each endpoint is, under the issuer (a flavour moves them where its provider has them).
+    PATHS: ClassVar[dict[str, str]] = {
+        "authorize": "/authorize",
+        "token": "/token",
+        "userinfo": "/userinfo",
+        "jwks": "/jwks",
+    }
 
     @property
     def issuer(self) -> str:
         return self.base_url + self.issuer_path
+
+    def endpoint(self, name: str) -> str:
+        return self.issuer + self.PATHS[name]
 
     def rotate_keys(self) -> RSAKey:
         """A new signing key; the old one leaves the JWKS (an abrupt rotation)."""
@@ -95,13 +108,12 @@ class FakeOpenIdProvider:
     # -- documents ----------------------------------------------------------------------
 
     def discovery_document(self) -> dict[str, Any]:
-        issuer = self.issuer
         return {
-            "issuer": issuer,
-            "authorization_endpoint": f"{issuer}/authorize",
-            "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/userinfo",
-            "jwks_uri": f"{issuer}/jwks",
+            "issuer": self.issuer,
+            "authorization_endpoint": self.endpoint("authorize"),
+            "token_endpoint": self.endpoint("token"),
+            "userinfo_endpoint": self.endpoint("userinfo"),
+            "jwks_uri": self.endpoint("jwks"),
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": self.misbehave.advertised_algs or ["RS256"],
@@ -110,7 +122,7 @@ class FakeOpenIdProvider:
             "scopes_supported": ["openid", "email", "profile"],
         }
 
-    def id_token_claims(self, grant: _Grant, access_token: str) -> dict[str, Any]:
+    def id_token_claims(self, grant: Grant, access_token: str) -> dict[str, Any]:
         now = int(time.time())
         m = self.misbehave
         claims: dict[str, Any] = {
@@ -166,7 +178,7 @@ class FakeOpenIdProvider:
             if q.get("code_challenge") and q.get("code_challenge_method") != "S256":
                 return Response("only S256", status_code=400)
             code = secrets.token_urlsafe(16)
-            self._grants[code] = _Grant(
+            self._grants[code] = Grant(
                 self.client_id, redirect_uri, q.get("nonce"), q.get("code_challenge"), q["scope"]
             )
             back["code"] = code
@@ -176,7 +188,10 @@ class FakeOpenIdProvider:
         return RedirectResponse(redirect_uri + separator + urlencode(back), status_code=302)
 
     async def token(self, request: Request) -> Response:
-        form = dict(parse_qsl((await request.body()).decode()))  # no python-multipart here
+        if request.method == "GET":  # python-social-auth's default ACCESS_TOKEN_METHOD
+            form = dict(request.query_params)
+        else:
+            form = dict(parse_qsl((await request.body()).decode()))  # no python-multipart here
         self.token_requests.append(form)
         m = self.misbehave
         if m.hold_token:
@@ -206,6 +221,10 @@ class FakeOpenIdProvider:
         }
         if "openid" in grant.scope.split():
             answer["id_token"] = self.sign(self.id_token_claims(grant, access_token))
+        if m.no_access_token:
+            del answer["access_token"]
+        if m.form_encoded_token:  # as GitHub answers a client that does not ask for JSON
+            return Response(urlencode(answer), media_type="application/x-www-form-urlencoded")
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
     async def userinfo(self, request: Request) -> Response:
@@ -227,13 +246,13 @@ class FakeOpenIdProvider:
         return client_id == self.client_id and secrets.compare_digest(secret, self.client_secret)
 
     def routes(self) -> list[Route]:
-        p = self.issuer_path
+        p, paths = self.issuer_path, self.PATHS
         return [
             Route(f"{p}/.well-known/openid-configuration", self.discovery),
-            Route(f"{p}/jwks", self.jwks),
-            Route(f"{p}/authorize", self.authorize),
-            Route(f"{p}/token", self.token, methods=["POST"]),
-            Route(f"{p}/userinfo", self.userinfo, methods=["GET", "POST"]),
+            Route(p + paths["jwks"], self.jwks),
+            Route(p + paths["authorize"], self.authorize),
+            Route(p + paths["token"], self.token, methods=["GET", "POST"]),
+            Route(p + paths["userinfo"], self.userinfo, methods=["GET", "POST"]),
         ]
 
     def app(self) -> Starlette:

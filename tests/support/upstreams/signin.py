@@ -5,18 +5,22 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from stint.connectors.base import BaseAuth
+from stint.connectors.discovery import DiscoveryCache
 from stint.connectors.identity import UpstreamIdentity
+from stint.connectors.jwks import JwksCache
 from stint.connectors.strategy import Strategy
+from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
 
-__all__ = ["REDIRECT_URI", "Attempt", "begin"]
+__all__ = ["REDIRECT_URI", "Attempt", "begin", "isolated", "loopback_transport"]
 
 REDIRECT_URI = "https://stint.example/complete/upstream/"
 
@@ -63,3 +67,26 @@ async def begin(
         raise AssertionError(f"the provider did not send the person back: {answer.status_code}")
     callback = dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
     return Attempt(backend_class, strategy, authorize_url, callback)
+
+
+B = TypeVar("B", bound=BaseAuth)
+
+
+def isolated(backend_class: type[B], clock: Callable[[], float] | None = None) -> type[B]:
+    """``backend_class`` with its own discovery and JWKS caches (the process-wide ones would
+    carry one test's provider into the next), the JWKS cache on ``clock``."""
+    caches: dict[str, Any] = {"discovery": DiscoveryCache()}
+    caches["jwks"] = JwksCache(clock=clock) if clock is not None else JwksCache()
+    return type(f"Isolated{backend_class.__name__}", (backend_class,), caches)
+
+
+@asynccontextmanager
+async def loopback_transport(timeout_seconds: float = 2.0) -> AsyncIterator[UpstreamTransport]:
+    """Stint's upstream transport, allowing the fakes' plain http."""
+    transport = UpstreamTransport(
+        UpstreamPolicy(require_https=False, timeout_seconds=timeout_seconds)
+    )
+    try:
+        yield transport
+    finally:
+        await transport.shutdown()
