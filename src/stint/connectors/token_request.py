@@ -57,9 +57,20 @@ async def request_token(
         trust_env=False,  # no proxies or .netrc credentials from the environment
     ) as client:
         client.register_compliance_hook("access_token_response", form_encoded_token_response)
+        extra: dict[str, Any] = {}
+        if method.upper() == "GET":
+            # Authlib would put client_secret_post's fields in a GET's body; they go in the
+            # query, with the other parameters, as python-social-auth sends them.
+            if auth_method == "client_secret_basic":
+                extra["auth"] = httpx.BasicAuth(client_id, client_secret)
+            else:
+                params = {**params, "client_id": client_id}
+                if auth_method == "client_secret_post":
+                    params["client_secret"] = client_secret
+                extra["auth"] = httpx.Auth()  # nothing more to add
         try:
             token = await client.fetch_token(
-                url, method=method, grant_type="authorization_code", **params
+                url, method=method, grant_type="authorization_code", **params, **extra
             )
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code >= 500:

@@ -179,7 +179,11 @@ class FakeOpenIdProvider:
                 return Response("only S256", status_code=400)
             code = secrets.token_urlsafe(16)
             self._grants[code] = Grant(
-                self.client_id, redirect_uri, q.get("nonce"), q.get("code_challenge"), q["scope"]
+                client_id=self.client_id,
+                redirect_uri=redirect_uri,
+                nonce=q.get("nonce"),
+                code_challenge=q.get("code_challenge"),
+                scope=q.get("scope", ""),
             )
             back["code"] = code
         if "state" in q and not self.misbehave.drop_state:
