@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -39,8 +39,8 @@ class PageExample(BaseOAuth2):
     ID_KEY = "sub"
     ACCESS_TOKEN_METHOD = "POST"
     SCOPE_SEPARATOR = ","
-    DEFAULT_SCOPE: ClassVar[list[str]] = ["profile"]
-    EXTRA_DATA: ClassVar[list[Any]] = [("nickname", "login")]
+    DEFAULT_SCOPE = ("profile",)
+    EXTRA_DATA = (("nickname", "login"),)
     USER_URL = ""
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
