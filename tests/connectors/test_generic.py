@@ -98,6 +98,6 @@ async def test_an_id_key_missing_from_the_user_data_is_refused(
 
 
 async def test_a_provider_without_urls_says_it_is_not_configured() -> None:
-    backend = GenericOAuth2(Strategy(settings={"KEY": CLIENT_ID}))
+    backend = GenericOAuth2(Strategy(settings={"KEY": CLIENT_ID}, state="a-state"))
     with pytest.raises(AuthFailed, match="no AUTHORIZATION_URL"):
         await backend.auth_url()

@@ -12,7 +12,11 @@ from stint.connectors.exceptions import AuthFailed
 from stint.connectors.providers.microsoft import MicrosoftOpenIdConnect
 from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
-from tests.support.upstreams.microsoft import MICROSOFT_PERSON, FakeMicrosoft
+from tests.support.upstreams.microsoft import (
+    MICROSOFT_PERSON,
+    PERSONAL_ACCOUNTS_TENANT,
+    FakeMicrosoft,
+)
 from tests.support.upstreams.server import serve_asgi
 from tests.support.upstreams.signin import begin, isolated, loopback_transport
 
@@ -120,3 +124,18 @@ async def test_a_single_tenant_authority_refuses_another_tenants_people(
     microsoft.person["tid"] = OTHER_TENANT
     with pytest.raises(AuthFailed, match="ID token was not accepted"):
         await sign_in(microsoft, transport, tenant=TID)
+
+
+async def test_the_consumers_authority_takes_personal_accounts(
+    microsoft: FakeMicrosoft, transport: UpstreamTransport
+) -> None:
+    microsoft.person["tid"] = PERSONAL_ACCOUNTS_TENANT
+    identity = await sign_in(microsoft, transport, tenant="consumers")
+    assert identity.uid == f"{PERSONAL_ACCOUNTS_TENANT}:{OID}"
+
+
+async def test_the_consumers_authority_refuses_work_accounts(
+    microsoft: FakeMicrosoft, transport: UpstreamTransport
+) -> None:
+    with pytest.raises(AuthFailed, match="ID token was not accepted"):
+        await sign_in(microsoft, transport, tenant="consumers")

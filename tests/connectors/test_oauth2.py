@@ -183,6 +183,12 @@ async def test_a_token_endpoint_nobody_listens_on_is_unreachable(
         await attempt.complete()
 
 
+async def test_a_sign_in_never_starts_without_state(provider: FakeOpenIdProvider) -> None:
+    backend = at(provider, PageExample)(Strategy(settings=SETTINGS, redirect_uri="https://s/c/"))
+    with pytest.raises(AuthStateMissing):
+        await backend.auth_url()
+
+
 def test_the_scope_is_the_defaults_then_the_operators_each_once() -> None:
     class Scoped(BaseOAuth2):
         DEFAULT_SCOPE = ("read", "profile")

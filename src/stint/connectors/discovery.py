@@ -94,5 +94,9 @@ class DiscoveryCache:
         self._entries[url] = _Entry(metadata, self.clock())
         return metadata
 
+    def forget(self, issuer: str) -> None:
+        """Drop one provider's document (it was refused: ask again next time)."""
+        self._entries.pop(discovery_url(issuer), None)
+
     def clear(self) -> None:
         self._entries.clear()

@@ -115,6 +115,8 @@ class BaseOAuth2(BaseOAuth):
 
     async def auth_url(self) -> str:
         state = self.strategy.state
+        if not state and (self.STATE_PARAMETER or self.REDIRECT_STATE):
+            raise AuthStateMissing(self)  # RFC 6749 §10.12: never a sign-in without state
         params = {
             **self.auth_params(state),
             **self.get_scope_argument(),

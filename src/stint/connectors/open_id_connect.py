@@ -78,7 +78,7 @@ class OpenIdConnectAuth(BaseOAuth2):
                 issuer,
                 metadata.issuer,
             )
-            self.discovery.clear()
+            self.discovery.forget(issuer)
             raise AuthFailed(self, "The provider's configuration is not usable.")
         # PKCE S256 unless the provider lists its PKCE methods without it.
         methods = metadata.code_challenge_methods_supported

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from tests.support.upstreams.oidc_provider import FakeOpenIdProvider, Grant
 
-__all__ = ["MICROSOFT_PERSON", "FakeMicrosoft"]
+__all__ = ["MICROSOFT_PERSON", "PERSONAL_ACCOUNTS_TENANT", "FakeMicrosoft"]
 
 MICROSOFT_PERSON: dict[str, Any] = {
     "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",  # pairwise: per app
@@ -28,6 +28,7 @@ MICROSOFT_PERSON: dict[str, Any] = {
     "email": "ann@contoso.com",  # optional, unverified: an administrator sets it
 }
 MULTI_TENANT = ("common", "organizations")
+PERSONAL_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
 
 @dataclass
@@ -45,7 +46,12 @@ class FakeMicrosoft(FakeOpenIdProvider):
 
     def tenant_document(self, tenant: str) -> dict[str, Any]:
         base = f"{self.base_url}/{tenant}"
-        issuer = f"{self.base_url}/{{tenantid}}/v2.0" if tenant in MULTI_TENANT else f"{base}/v2.0"
+        if tenant in MULTI_TENANT:
+            issuer = f"{self.base_url}/{{tenantid}}/v2.0"
+        elif tenant == "consumers":  # personal accounts: one tenant of their own
+            issuer = f"{self.base_url}/{PERSONAL_ACCOUNTS_TENANT}/v2.0"
+        else:
+            issuer = f"{base}/v2.0"
         return {
             "issuer": issuer,
             "authorization_endpoint": base + self.PATHS["authorize"],

@@ -21,6 +21,8 @@ __all__ = ["MicrosoftOpenIdConnect"]
 
 TENANT_PLACEHOLDER = "{tenantid}"
 MULTI_TENANT = ("common", "organizations", "consumers")
+# The tenant of personal Microsoft accounts (outlook.com, ...), consumers' issuer.
+PERSONAL_ACCOUNTS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -38,14 +40,16 @@ class MicrosoftOpenIdConnect(OpenIdConnectAuth):
         return str(configured or f"{self.AUTHORITY}/{self.tenant()}/v2.0")
 
     def accepts_discovered_issuer(self, discovered: str) -> bool:
-        """A multi-tenant authority's document names the issuer template, not itself."""
-        if discovered == self.oidc_endpoint():
-            return True
+        """A multi-tenant authority's document names the issuer template (``consumers``: the
+        personal accounts' tenant), not itself."""
         endpoint = self.oidc_endpoint()
+        if discovered == endpoint:
+            return True
         for tenant in MULTI_TENANT:
             if f"/{tenant}/" in endpoint + "/":
-                template = (endpoint + "/").replace(f"/{tenant}/", f"/{TENANT_PLACEHOLDER}/", 1)
-                return discovered == template.removesuffix("/")
+                issuer = PERSONAL_ACCOUNTS_TENANT if tenant == "consumers" else TENANT_PLACEHOLDER
+                expected = (endpoint + "/").replace(f"/{tenant}/", f"/{issuer}/", 1)
+                return discovered == expected.removesuffix("/")
         return False
 
     def expected_issuers(self, unverified_claims: dict[str, Any]) -> Collection[str]:
