@@ -178,6 +178,7 @@ async def test_declining_at_the_provider_is_a_cancelled_sign_in(
         ("expires_in", -3600, "expired"),
         ("iat_offset", 3600, "iat missing or in the future"),
         ("iss", "https://evil.example", "iss is not the provider's issuer"),
+        ("at_hash", "x4Q8HQk2BD7TCHSPDWdAWg", "at_hash does not match"),
     ],
 )
 async def test_an_id_token_that_breaks_a_rule_is_refused(
@@ -297,3 +298,17 @@ async def test_the_discovery_document_is_fetched_once_per_process(
     for _ in range(2):
         await sign_in(backend, provider, transport)
     assert provider.discovery_fetches == before + 1
+
+
+async def test_the_discovery_document_is_fetched_again_after_an_hour(
+    provider: FakeOpenIdProvider, transport: UpstreamTransport, clock: Clock
+) -> None:
+    backend = isolated(OpenIdConnectAuth, clock.timestamp)
+    before = provider.discovery_fetches
+    await sign_in(backend, provider, transport)
+    clock.advance(3599)
+    await sign_in(backend, provider, transport)
+    assert provider.discovery_fetches == before + 1
+    clock.advance(2)
+    await sign_in(backend, provider, transport)
+    assert provider.discovery_fetches == before + 2

@@ -6,6 +6,7 @@ says why, for the operator's log; the person signing in is told only that it was
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from stint.protocol.jws import audiences, segment_json
+from stint.protocol.jws import audiences, b64url, segment_json
 from stint.protocol.oidc.client_signatures import SIGNED_ALGS, verify_client_jws
 
 __all__ = ["IdTokenExpectations", "IdTokenRejected", "id_token_header", "validate_id_token"]
@@ -33,6 +34,7 @@ class IdTokenExpectations:
     algorithms: Collection[str]
     now: float
     leeway_seconds: float = 60.0
+    access_token: str | None = None  # to check at_hash against, when the token carries one
 
 
 def id_token_header(id_token: str) -> dict[str, Any]:
@@ -101,6 +103,14 @@ def _check_claims(claims: dict[str, Any], expected: IdTokenExpectations) -> None
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > 255:
         raise IdTokenRejected("sub missing or malformed")
+    # §3.1.3.8: an at_hash present binds the access token to this ID token; check it.
+    at_hash = claims.get("at_hash")
+    if at_hash is not None and expected.access_token is not None:
+        digest = hashlib.sha256(expected.access_token.encode()).digest()  # all our algs: SHA-256
+        if not isinstance(at_hash, str) or not hmac.compare_digest(
+            at_hash.encode(), b64url(digest[: len(digest) // 2])
+        ):
+            raise IdTokenRejected("at_hash does not match the access token")
 
 
 def _number(value: Any) -> float | None:

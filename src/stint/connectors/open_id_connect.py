@@ -121,7 +121,7 @@ class OpenIdConnectAuth(BaseOAuth2):
         id_token = response.get("id_token")
         if not isinstance(id_token, str):
             raise AuthTokenError(self, "The provider gave no ID token.")
-        claims = await self.validate_and_return_id_token(id_token)
+        claims = await self.validate_and_return_id_token(id_token, access_token)
         userinfo = await self.call_user_data(access_token, response=response)
         merged = merge_userinfo(claims, userinfo or {}, self)
         tokens = {name: response[name] for name in TOKEN_FIELDS if name in response}
@@ -131,7 +131,9 @@ class OpenIdConnectAuth(BaseOAuth2):
         """The ``iss`` values this provider's ID tokens may carry."""
         return (self._metadata.issuer,)
 
-    async def validate_and_return_id_token(self, id_token: str) -> dict[str, Any]:
+    async def validate_and_return_id_token(
+        self, id_token: str, access_token: str | None = None
+    ) -> dict[str, Any]:
         """The claims of ``id_token`` once it passes every rule of Core §3.1.3.7."""
         nonce = self.strategy.session_get(NONCE)
         if not nonce:
@@ -152,6 +154,7 @@ class OpenIdConnectAuth(BaseOAuth2):
                     algorithms=self._metadata.id_token_signing_alg_values_supported,
                     now=self.clock(),
                     leeway_seconds=self.ID_TOKEN_LEEWAY_SECONDS,
+                    access_token=access_token,
                 ),
             )
         except (IdTokenRejected, InvalidKeySet) as exc:

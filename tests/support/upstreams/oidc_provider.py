@@ -54,6 +54,7 @@ class Misbehaviour:
     discovery_status: int | None = None
     advertised_algs: list[str] | None = None  # id_token_signing_alg_values_supported
     userinfo_sub: str | None = None  # userinfo for someone else
+    at_hash: str | None = None  # an at_hash of another access token
 
     def reset(self) -> None:
         for name, value in Misbehaviour().__dict__.items():
@@ -131,7 +132,7 @@ class FakeOpenIdProvider:
             "aud": m.aud if m.aud is not None else grant.client_id,
             "iat": now + m.iat_offset,
             "exp": now + m.expires_in,
-            "at_hash": _at_hash(access_token),
+            "at_hash": m.at_hash or _at_hash(access_token),
         }
         if m.azp is not None:
             claims["azp"] = m.azp

@@ -74,9 +74,11 @@ B = TypeVar("B", bound=BaseAuth)
 
 def isolated(backend_class: type[B], clock: Callable[[], float] | None = None) -> type[B]:
     """``backend_class`` with its own discovery and JWKS caches (the process-wide ones would
-    carry one test's provider into the next), the JWKS cache on ``clock``."""
-    caches: dict[str, Any] = {"discovery": DiscoveryCache()}
-    caches["jwks"] = JwksCache(clock=clock) if clock is not None else JwksCache()
+    carry one test's provider into the next), on ``clock`` if given."""
+    if clock is None:
+        caches: dict[str, Any] = {"discovery": DiscoveryCache(), "jwks": JwksCache()}
+    else:
+        caches = {"discovery": DiscoveryCache(clock=clock), "jwks": JwksCache(clock=clock)}
     return type(f"Isolated{backend_class.__name__}", (backend_class,), caches)
 
 
