@@ -183,6 +183,19 @@ async def test_a_token_endpoint_nobody_listens_on_is_unreachable(
         await attempt.complete()
 
 
+async def test_extra_arguments_reach_the_provider_but_never_replace_state_or_pkce(
+    provider: FakeOpenIdProvider, transport: UpstreamTransport
+) -> None:
+    extra = {"prompt": "consent", "state": "fixed", "code_challenge_method": "plain"}
+    attempt = await begin(
+        at(provider, PageExample), {**SETTINGS, "AUTH_EXTRA_ARGUMENTS": extra}, transport
+    )
+    query = parse_qs(urlsplit(attempt.authorize_url).query)
+    assert query["prompt"] == ["consent"]
+    assert query["state"] == [attempt.strategy.state]
+    assert query["code_challenge_method"] == ["S256"]
+
+
 async def test_a_sign_in_never_starts_without_state(provider: FakeOpenIdProvider) -> None:
     backend = at(provider, PageExample)(Strategy(settings=SETTINGS, redirect_uri="https://s/c/"))
     with pytest.raises(AuthStateMissing):

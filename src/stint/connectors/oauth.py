@@ -118,9 +118,9 @@ class BaseOAuth2(BaseOAuth):
         if not state and (self.STATE_PARAMETER or self.REDIRECT_STATE):
             raise AuthStateMissing(self)  # RFC 6749 §10.12: never a sign-in without state
         params = {
-            **self.auth_params(state),
+            **self.auth_extra_arguments(),  # first: never over state, redirect_uri or PKCE
             **self.get_scope_argument(),
-            **self.auth_extra_arguments(),
+            **self.auth_params(state),
             **self.pkce_arguments(),
         }
         return str(add_params_to_uri(await self.authorization_url(), list(params.items())))
