@@ -253,10 +253,20 @@ async def test_an_email_is_verified_only_by_an_explicit_true(
 async def test_the_client_authenticates_as_the_operator_configured(
     backend: type[OpenIdConnectAuth], provider: FakeOpenIdProvider, transport: UpstreamTransport
 ) -> None:
-    await sign_in(backend, provider, transport)
-    assert provider.token_requests[-1]["client_secret"] == CLIENT_SECRET  # post: listed
-    await sign_in(backend, provider, transport, TOKEN_ENDPOINT_AUTH_METHOD="client_secret_basic")
+    await sign_in(backend, provider, transport)  # OIDC's default method: client_secret_basic
     assert "client_secret" not in provider.token_requests[-1]
+    await sign_in(backend, provider, transport, TOKEN_ENDPOINT_AUTH_METHOD="client_secret_post")
+    assert provider.token_requests[-1]["client_secret"] == CLIENT_SECRET
+
+
+async def test_a_provider_that_offers_only_client_secret_post_gets_it(
+    backend: type[OpenIdConnectAuth], provider: FakeOpenIdProvider, transport: UpstreamTransport
+) -> None:
+    provider.auth_method = "client_secret_post"
+    try:
+        assert (await sign_in(backend, provider, transport)).uid == PERSON["sub"]
+    finally:
+        provider.auth_method = None
 
 
 async def test_a_token_endpoint_answering_500_is_unreachable(

@@ -95,8 +95,12 @@ class OpenIdConnectAuth(BaseOAuth2):
         configured = self.setting("TOKEN_ENDPOINT_AUTH_METHOD")
         if configured:
             return str(configured)
+        # OIDC Core §9 / Registration §2: a client registered without a method uses
+        # client_secret_basic, and providers (node-oidc-provider, Stint) hold it to that.
         supported = self._metadata.token_endpoint_auth_methods_supported
-        return "client_secret_post" if "client_secret_post" in supported else "client_secret_basic"
+        if "client_secret_basic" not in supported and "client_secret_post" in supported:
+            return "client_secret_post"
+        return "client_secret_basic"
 
     # -- the authorization request: a nonce (Core §3.1.2.1) ------------------------------
 

@@ -25,6 +25,8 @@ from starlette.routing import Route
 
 __all__ = ["FakeOpenIdProvider", "Grant", "Misbehaviour", "new_signing_key"]
 
+BASIC = "client_secret_basic"
+
 
 def new_signing_key() -> RSAKey:
     key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"})
@@ -78,6 +80,9 @@ class FakeOpenIdProvider:
     base_url: str = ""  # set once served: http://127.0.0.1:<port>
     issuer_path: str = ""  # the issuer is base_url + issuer_path
     misbehave: Misbehaviour = field(default_factory=Misbehaviour)
+    # The client's registered token_endpoint_auth_method, held to as node-oidc-provider does;
+    # None: either secret method (as Google and Microsoft accept).
+    auth_method: str | None = None
     keys: list[RSAKey] = field(default_factory=lambda: [new_signing_key()])
     # What the provider saw, for tests to assert on.
     jwks_fetches: int = 0
@@ -118,7 +123,9 @@ class FakeOpenIdProvider:
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": self.misbehave.advertised_algs or ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": (
+                [self.auth_method] if self.auth_method else [BASIC, "client_secret_post"]
+            ),
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": ["openid", "email", "profile"],
         }
@@ -243,7 +250,10 @@ class FakeOpenIdProvider:
 
     def _client_authenticated(self, request: Request, form: dict[str, str]) -> bool:
         header = request.headers.get("Authorization", "")
-        if header.lower().startswith("basic "):
+        method = BASIC if header.lower().startswith("basic ") else "client_secret_post"
+        if self.auth_method is not None and method != self.auth_method:
+            return False
+        if method == BASIC:
             decoded = base64.b64decode(header[6:]).decode()
             client_id, _, secret = decoded.partition(":")
         else:
