@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpx
 
+    from stint.outbound.transport import UpstreamTransport
+
 __all__ = ["FetchError", "FetchPolicy", "FetchedDocument", "OutboundHttp", "is_public_address"]
 
 logger = logging.getLogger("stint.outbound")
@@ -70,6 +72,7 @@ class OutboundHttp:
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
         self._http: httpx.AsyncClient | None = None
+        self._upstream: UpstreamTransport | None = None
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -89,9 +92,26 @@ class OutboundHttp:
         )
         return self._http
 
+    def upstream_transport(self) -> UpstreamTransport:
+        """The transport for operator-configured upstreams (social login): this policy's time
+        limit, https rule and user agent, a 1 MiB answer limit, private addresses allowed."""
+        if self._upstream is None:
+            from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
+
+            self._upstream = UpstreamTransport(
+                UpstreamPolicy(
+                    timeout_seconds=self.policy.timeout_seconds,
+                    require_https=self.policy.require_https,
+                    user_agent=self.policy.user_agent,
+                )
+            )
+        return self._upstream
+
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+        if self._upstream is not None:
+            await self._upstream.shutdown()
 
     async def __aenter__(self) -> OutboundHttp:
         return self
