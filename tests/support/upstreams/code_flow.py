@@ -10,9 +10,9 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
-__all__ = ["CodeFlow", "Grant", "parse_form", "s256"]
+__all__ = ["CodeFlow", "Grant", "client_credentials", "parse_form", "s256", "with_query"]
 
 Person = TypeVar("Person")
 
@@ -29,6 +29,21 @@ def parse_form(body: bytes) -> dict[str, str]:
     for name, value in parse_qsl(body.decode(), keep_blank_values=True):
         form.setdefault(name, value)
     return form
+
+
+def client_credentials(authorization: str, form: dict[str, str]) -> tuple[str, str]:
+    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1: the Basic pair is
+    form-encoded before base64)."""
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() == "basic":
+        client_id, _, secret = base64.b64decode(encoded).decode().partition(":")
+        return unquote_plus(client_id), unquote_plus(secret)
+    return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def with_query(uri: str, params: dict[str, str]) -> str:
+    """``uri`` with ``params`` added to its query (RFC 6749 §4.1.2 keeps the URI's own query)."""
+    return uri + ("&" if "?" in uri else "?") + urlencode(params)
 
 
 @dataclass(frozen=True)

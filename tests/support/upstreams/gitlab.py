@@ -9,19 +9,23 @@ person at once), ``/oauth/token`` (JSON), ``/api/v4/user`` (a Bearer token or Gi
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.support.upstreams.code_flow import CodeFlow, Grant, parse_form
+from tests.support.upstreams.code_flow import (
+    CodeFlow,
+    Grant,
+    client_credentials,
+    parse_form,
+    with_query,
+)
 
 __all__ = ["FakeGitLab", "GitLabUser"]
 
@@ -136,7 +140,8 @@ class FakeGitLab:
             return outage
         form = parse_form(await request.body())
         self.flow.token_requests.append({"form": form, "headers": dict(request.headers)})
-        client_id, client_secret = _client_credentials(request, form)
+        authorization = request.headers.get("authorization", "")
+        client_id, client_secret = client_credentials(authorization, form)
         if client_id != self.client_id or client_secret != self.client_secret:
             return _error(401, "invalid_client", "Client authentication failed.")
         if form.get("grant_type") != "authorization_code":
@@ -195,19 +200,9 @@ class FakeGitLab:
         return None
 
 
-def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, str]:
-    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1); GitLab takes both."""
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        client_id, _, secret = base64.b64decode(encoded).decode().partition(":")
-        return unquote_plus(client_id), unquote_plus(secret)
-    return str(form.get("client_id", "")), str(form.get("client_secret", ""))
-
-
 def _error(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
 
 def _redirect(redirect_uri: str, params: dict[str, str]) -> RedirectResponse:
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(redirect_uri + separator + urlencode(params), status_code=302)
+    return RedirectResponse(with_query(redirect_uri, params), status_code=302)
