@@ -84,11 +84,15 @@ class GitHubUser:
 class FakeGitHub:
     """One GitHub with one registered OAuth app and one person who authorizes it."""
 
+    url: str = ""  # where it is served (set by the test's fixture)
     client_id: str = "Iv1.github-client"
     client_secret: str = "github-client-secret"
     callback_url: str = ""  # the app's registered "Authorization callback URL"
     person: GitHubUser = field(default_factory=GitHubUser)
     deny: bool = False
+    # False: a form-encoded token answer even to "Accept: application/json" (a GitHub Enterprise
+    # behind a proxy that drops the header answers so).
+    json_when_asked: bool = True
     failing: set[str] = field(default_factory=set)  # paths that answer 500 (an outage)
     flow: CodeFlow[GitHubUser] = field(default_factory=CodeFlow)
     user_requests: list[dict[str, str]] = field(default_factory=list)
@@ -163,15 +167,15 @@ class FakeGitHub:
         authorization = request.headers.get("authorization", "")
         client_id, client_secret = client_credentials(authorization, form)
         if client_id != self.client_id or client_secret != self.client_secret:
-            return _answer(request, {"error": "incorrect_client_credentials"})
+            return self._answer(request, {"error": "incorrect_client_credentials"})
         grant = self.flow.redeem(form.get("code", ""))
         if grant is None or grant.client_id != client_id:
-            return _answer(request, {"error": "bad_verification_code"})
+            return self._answer(request, {"error": "bad_verification_code"})
         if "redirect_uri" in form and form["redirect_uri"] != grant.redirect_uri:
-            return _answer(request, {"error": "redirect_uri_mismatch"})
+            return self._answer(request, {"error": "redirect_uri_mismatch"})
         if not grant.verifier_matches(form.get("code_verifier")):
-            return _answer(request, {"error": "bad_verification_code"})
-        return _answer(
+            return self._answer(request, {"error": "bad_verification_code"})
+        return self._answer(
             request,
             {
                 "access_token": self.flow.issue_token(grant, prefix="gho_"),
@@ -179,6 +183,12 @@ class FakeGitHub:
                 "token_type": "bearer",
             },
         )
+
+    def _answer(self, request: Request, body: dict[str, str]) -> Response:
+        """The token answer: form-encoded unless the client asked for JSON; errors too are 200."""
+        if self.json_when_asked and "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(body)
+        return Response(urlencode(body), media_type="application/x-www-form-urlencoded")
 
     # -- the REST API --------------------------------------------------------------------
 
@@ -222,13 +232,6 @@ class FakeGitHub:
             token, via = request.query_params.get("access_token", ""), "query"
         self.user_requests.append({"path": request.url.path, "via": via})
         return self.flow.grant_for_token(token) if token else None
-
-
-def _answer(request: Request, body: dict[str, str]) -> Response:
-    """GitHub's token answer: form-encoded unless the client asked for JSON; errors too are 200."""
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse(body)
-    return Response(urlencode(body), media_type="application/x-www-form-urlencoded")
 
 
 def _requires_authentication() -> JSONResponse:

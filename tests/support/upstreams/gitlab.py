@@ -79,6 +79,7 @@ class GitLabUser:
 class FakeGitLab:
     """One GitLab instance with one registered application and one person who approves it."""
 
+    url: str = ""  # where it is served (set by the test's fixture)
     client_id: str = "gitlab-app-id"
     client_secret: str = "gitlab-app-secret"
     redirect_uris: Collection[str] = ()
