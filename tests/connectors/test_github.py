@@ -16,6 +16,7 @@ from stint.connectors.exceptions import (
 )
 from stint.connectors.providers.github import GitHubOAuth2
 from stint.connectors.registry import backend_class
+from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.github import FakeGitHub, GitHubEmail, GitHubUser
 from tests.support.upstreams.server import serve_asgi
 from tests.support.upstreams.sign_in import SignIn
@@ -41,7 +42,7 @@ def github(served: FakeGitHub) -> FakeGitHub:
     return served
 
 
-def sign_in(github: FakeGitHub, **settings: Any) -> SignIn:
+def sign_in(github: FakeGitHub, transport: UpstreamTransport, **settings: Any) -> SignIn:
     return SignIn(
         GitHubOAuth2,
         {
@@ -52,13 +53,14 @@ def sign_in(github: FakeGitHub, **settings: Any) -> SignIn:
             **settings,
         },
         CALLBACK,
+        transport,
     )
 
 
 async def test_the_uid_is_githubs_numeric_id_and_the_email_its_verified_primary(
-    github: FakeGitHub,
+    github: FakeGitHub, transport: UpstreamTransport
 ) -> None:
-    identity = await sign_in(github).run()
+    identity = await sign_in(github, transport).run()
 
     assert identity.uid == "583231"
     assert identity.details["username"] == "octocat"
@@ -69,8 +71,10 @@ async def test_the_uid_is_githubs_numeric_id_and_the_email_its_verified_primary(
     assert identity.tokens["access_token"].startswith("gho_")
 
 
-async def test_the_authorization_request_asks_as_github_expects(github: FakeGitHub) -> None:
-    await sign_in(github).run()
+async def test_the_authorization_request_asks_as_github_expects(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
+    await sign_in(github, transport).run()
 
     [request] = github.flow.authorize_requests
     assert request["scope"] == "read:user,user:email"
@@ -82,30 +86,34 @@ async def test_the_authorization_request_asks_as_github_expects(github: FakeGitH
     assert {r["via"] for r in github.user_requests} == {"bearer"}
 
 
-async def test_a_form_encoded_token_answer_is_understood(github: FakeGitHub) -> None:
+async def test_a_form_encoded_token_answer_is_understood(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
     github.json_when_asked = False  # access_token=gho_...&scope=...&token_type=bearer
 
-    identity = await sign_in(github).run()
+    identity = await sign_in(github, transport).run()
 
     assert identity.uid == "583231"
     assert identity.tokens["token_type"] == "bearer"
 
 
-async def test_a_verified_public_email_is_kept_over_the_primary(github: FakeGitHub) -> None:
+async def test_a_verified_public_email_is_kept_over_the_primary(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
     github.person.public_email = "work@example.com"
     github.person.emails = [
         GitHubEmail("home@example.com", verified=True, primary=True),
         GitHubEmail("work@example.com", verified=True),
     ]
 
-    identity = await sign_in(github).run()
+    identity = await sign_in(github, transport).run()
 
     assert identity.details["email"] == "work@example.com"
     assert identity.email_verified is True
 
 
 async def test_an_unverified_public_email_gives_way_to_the_verified_primary(
-    github: FakeGitHub,
+    github: FakeGitHub, transport: UpstreamTransport
 ) -> None:
     github.person.public_email = "claimed@example.com"
     github.person.emails = [
@@ -113,46 +121,52 @@ async def test_an_unverified_public_email_gives_way_to_the_verified_primary(
         GitHubEmail("claimed@example.com", verified=False),
     ]
 
-    identity = await sign_in(github).run()
+    identity = await sign_in(github, transport).run()
 
     assert identity.details["email"] == "mine@example.com"
     assert identity.email_verified is True
 
 
-async def test_an_unverified_email_is_never_said_to_be_verified(github: FakeGitHub) -> None:
+async def test_an_unverified_email_is_never_said_to_be_verified(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
     github.person.public_email = "claimed@example.com"
     github.person.emails = [GitHubEmail("claimed@example.com", verified=False, primary=True)]
 
-    identity = await sign_in(github).run()
+    identity = await sign_in(github, transport).run()
 
     assert identity.details["email"] == "claimed@example.com"
     assert identity.email_verified is False
 
 
 async def test_without_the_user_email_scope_no_address_counts_as_verified(
-    github: FakeGitHub,
+    github: FakeGitHub, transport: UpstreamTransport
 ) -> None:
     github.person.public_email = "octocat@example.com"
 
-    identity = await sign_in(github, IGNORE_DEFAULT_SCOPE=True, SCOPE=["read:user"]).run()
+    identity = await sign_in(
+        github, transport, IGNORE_DEFAULT_SCOPE=True, SCOPE=["read:user"]
+    ).run()
 
     assert github.flow.authorize_requests[0]["scope"] == "read:user"
     assert identity.details["email"] == "octocat@example.com"
     assert identity.email_verified is False
 
 
-async def test_a_renamed_login_is_the_same_person(github: FakeGitHub) -> None:
-    before = await sign_in(github).run()
+async def test_a_renamed_login_is_the_same_person(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
+    before = await sign_in(github, transport).run()
     github.person = GitHubUser(id=github.person.id, login="octocat-renamed")
 
-    after = await sign_in(github).run()
+    after = await sign_in(github, transport).run()
 
     assert after.uid == before.uid
     assert after.details["username"] == "octocat-renamed"
 
 
-async def test_a_replayed_code_is_refused(github: FakeGitHub) -> None:
-    attempt = sign_in(github)
+async def test_a_replayed_code_is_refused(github: FakeGitHub, transport: UpstreamTransport) -> None:
+    attempt = sign_in(github, transport)
     callback = await attempt.visit(await attempt.start())
     await attempt.complete(callback)
 
@@ -161,8 +175,10 @@ async def test_a_replayed_code_is_refused(github: FakeGitHub) -> None:
         await attempt.complete(callback)
 
 
-async def test_a_callback_with_another_sign_ins_state_is_refused(github: FakeGitHub) -> None:
-    attempt = sign_in(github)
+async def test_a_callback_with_another_sign_ins_state_is_refused(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
+    attempt = sign_in(github, transport)
     callback = await attempt.visit(await attempt.start())
 
     with pytest.raises(AuthStateForbidden):
@@ -170,19 +186,23 @@ async def test_a_callback_with_another_sign_ins_state_is_refused(github: FakeGit
     assert github.flow.token_requests == []
 
 
-async def test_a_person_who_denies_access_cancels_the_sign_in(github: FakeGitHub) -> None:
+async def test_a_person_who_denies_access_cancels_the_sign_in(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
     github.deny = True
-    attempt = sign_in(github)
+    attempt = sign_in(github, transport)
 
     with pytest.raises(AuthCanceled):
         await attempt.complete(await attempt.visit(await attempt.start()))
 
 
-async def test_github_answering_500_is_unreachable(github: FakeGitHub) -> None:
+async def test_github_answering_500_is_unreachable(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
     github.failing = {"/user"}
 
     with pytest.raises(AuthUnreachable):
-        await sign_in(github).run()
+        await sign_in(github, transport).run()
 
 
 async def test_without_settings_it_signs_in_at_github_com() -> None:

@@ -20,6 +20,7 @@ from stint.connectors.exceptions import (
 from stint.connectors.oauth1 import BaseOAuth1, ConsumerBasedOAuth
 from stint.connectors.providers.generic_oauth1 import GenericOAuth1
 from stint.connectors.registry import backend_class
+from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.oauth1_provider import FakeOAuth1Provider, OAuth1Account
 from tests.support.upstreams.server import serve_wsgi
 from tests.support.upstreams.sign_in import SignIn
@@ -56,12 +57,14 @@ def settings(provider: FakeOAuth1Provider, **more: Any) -> dict[str, Any]:
     }
 
 
-def sign_in(provider: FakeOAuth1Provider, **more: Any) -> SignIn:
-    return SignIn(GenericOAuth1, settings(provider, **more), CALLBACK)
+def sign_in(provider: FakeOAuth1Provider, transport: UpstreamTransport, **more: Any) -> SignIn:
+    return SignIn(GenericOAuth1, settings(provider, **more), CALLBACK, transport)
 
 
-async def test_the_full_dance_signs_the_person_in(provider: FakeOAuth1Provider) -> None:
-    identity = await sign_in(provider).run()
+async def test_the_full_dance_signs_the_person_in(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
+    identity = await sign_in(provider, transport).run()
 
     assert identity.uid == "1001"
     assert identity.details["username"] == "tripper"
@@ -78,9 +81,9 @@ async def test_the_full_dance_signs_the_person_in(provider: FakeOAuth1Provider) 
 
 
 async def test_our_state_travels_in_the_callback_and_the_request_token_in_the_session(
-    provider: FakeOAuth1Provider,
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
 ) -> None:
-    attempt = sign_in(provider)
+    attempt = sign_in(provider, transport)
 
     url = urlsplit(await attempt.start())
 
@@ -90,16 +93,20 @@ async def test_our_state_travels_in_the_callback_and_the_request_token_in_the_se
     assert parse_qs(urlsplit(held.callback).query) == {"redirect_state": [attempt.state]}
 
 
-async def test_id_key_picks_the_stable_field(provider: FakeOAuth1Provider) -> None:
+async def test_id_key_picks_the_stable_field(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
     provider.account = OAuth1Account(id="1001", screen_name="renamed")
 
-    identity = await sign_in(provider, ID_KEY="screen_name").run()
+    identity = await sign_in(provider, transport, ID_KEY="screen_name").run()
 
     assert identity.uid == "renamed"
 
 
-async def test_a_tampered_verifier_is_refused(provider: FakeOAuth1Provider) -> None:
-    attempt = sign_in(provider)
+async def test_a_tampered_verifier_is_refused(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
+    attempt = sign_in(provider, transport)
     callback = await attempt.visit(await attempt.start())
 
     with pytest.raises(AuthTokenError):
@@ -107,9 +114,10 @@ async def test_a_tampered_verifier_is_refused(provider: FakeOAuth1Provider) -> N
     assert provider.records.access_tokens == {}
 
 
-async def test_a_replayed_request_token_is_refused(provider: FakeOAuth1Provider) -> None:
-    attempt = sign_in(provider)
-    stored = None
+async def test_a_replayed_request_token_is_refused(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
+    attempt = sign_in(provider, transport)
     await attempt.start()
     stored = dict(attempt.session["oauth1_request_token"])
     callback = await attempt.visit(
@@ -124,8 +132,10 @@ async def test_a_replayed_request_token_is_refused(provider: FakeOAuth1Provider)
         await attempt.complete(callback)
 
 
-async def test_a_callback_is_good_once_per_session(provider: FakeOAuth1Provider) -> None:
-    attempt = sign_in(provider)
+async def test_a_callback_is_good_once_per_session(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
+    attempt = sign_in(provider, transport)
     callback = await attempt.visit(await attempt.start())
     await attempt.complete(callback)
 
@@ -134,9 +144,9 @@ async def test_a_callback_is_good_once_per_session(provider: FakeOAuth1Provider)
 
 
 async def test_a_callback_naming_another_request_token_is_refused(
-    provider: FakeOAuth1Provider,
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
 ) -> None:
-    mine, theirs = sign_in(provider), sign_in(provider)
+    mine, theirs = sign_in(provider, transport), sign_in(provider, transport)
     await mine.start()
     their_callback = await theirs.visit(await theirs.start())
 
@@ -145,8 +155,10 @@ async def test_a_callback_naming_another_request_token_is_refused(
     assert provider.records.access_tokens == {}
 
 
-async def test_a_wrong_redirect_state_is_refused(provider: FakeOAuth1Provider) -> None:
-    attempt = sign_in(provider)
+async def test_a_wrong_redirect_state_is_refused(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
+    attempt = sign_in(provider, transport)
     callback = await attempt.visit(await attempt.start())
 
     with pytest.raises(AuthStateForbidden):
@@ -156,21 +168,23 @@ async def test_a_wrong_redirect_state_is_refused(provider: FakeOAuth1Provider) -
 
 
 async def test_a_wrong_consumer_secret_is_refused_at_the_first_step(
-    provider: FakeOAuth1Provider,
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
 ) -> None:
     with pytest.raises(AuthTokenError):
-        await sign_in(provider, SECRET="not-the-secret").start()
+        await sign_in(provider, transport, SECRET="not-the-secret").start()
 
 
-async def test_a_person_who_denies_cancels_the_sign_in(provider: FakeOAuth1Provider) -> None:
+async def test_a_person_who_denies_cancels_the_sign_in(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
     provider.deny = True
-    attempt = sign_in(provider)
+    attempt = sign_in(provider, transport)
 
     with pytest.raises(AuthCanceled):
         await attempt.complete(await attempt.visit(await attempt.start()))
 
 
-async def test_an_unreachable_provider_is_unreachable() -> None:
+async def test_an_unreachable_provider_is_unreachable(transport: UpstreamTransport) -> None:
     attempt = SignIn(
         GenericOAuth1,
         {
@@ -180,20 +194,23 @@ async def test_an_unreachable_provider_is_unreachable() -> None:
             "AUTHORIZATION_URL": "http://127.0.0.1:9/oauth/authorize",
         },
         CALLBACK,
+        transport,
     )
 
     with pytest.raises(AuthUnreachable):
         await attempt.start()
 
 
-async def test_signed_requests_work_from_a_plain_user_data(provider: FakeOAuth1Provider) -> None:
+async def test_signed_requests_work_from_a_plain_user_data(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
     class TripIt(ConsumerBasedOAuth):
         """python-social-auth's OAuth1 example's shape: oauth_request + fetch_response."""
 
         name = "tripit"
         REQUEST_TOKEN_URL = f"{provider.url}/oauth/request_token"
         AUTHORIZATION_URL = f"{provider.url}/oauth/authorize"
-        ACCESS_TOKEN_URL = f"{provider.url}/oauth/access_token"  # noqa: S105
+        ACCESS_TOKEN_URL = f"{provider.url}/oauth/access_token"
         EXTRA_DATA = [("screen_name", "screen_name")]  # noqa: RUF012
 
         def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
@@ -210,16 +227,16 @@ async def test_signed_requests_work_from_a_plain_user_data(provider: FakeOAuth1P
             return json.loads(self.fetch_response(request))
 
     keys = {"KEY": provider.client_key, "SECRET": provider.client_secret}
-    identity = await SignIn(TripIt, keys, CALLBACK).run()
+    identity = await SignIn(TripIt, keys, CALLBACK, transport).run()
 
     assert identity.uid == "1001"
     assert identity.extra_data == {"screen_name": "tripper"}
 
 
 async def test_an_unsigned_request_for_the_account_is_refused(
-    provider: FakeOAuth1Provider,
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
 ) -> None:
-    backend = sign_in(provider).backend()
+    backend = sign_in(provider, transport).backend()
 
     with pytest.raises(AuthFailed, match="401"):
         await backend.aoauth_request(  # type: ignore[attr-defined]
