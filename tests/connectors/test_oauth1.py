@@ -103,6 +103,16 @@ async def test_id_key_picks_the_stable_field(
     assert identity.uid == "renamed"
 
 
+async def test_without_user_data_url_the_token_answer_says_who_it_is(
+    provider: FakeOAuth1Provider, transport: UpstreamTransport
+) -> None:
+    identity = await sign_in(provider, transport, USER_DATA_URL="", ID_KEY="user_id").run()
+
+    assert identity.uid == "1001"
+    assert identity.details["username"] == "tripper"
+    assert ("GET", "/account") not in provider.seen
+
+
 async def test_a_tampered_verifier_is_refused(
     provider: FakeOAuth1Provider, transport: UpstreamTransport
 ) -> None:

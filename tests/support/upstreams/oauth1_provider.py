@@ -24,6 +24,7 @@ from oauthlib.oauth1 import (
     ResourceEndpoint,
 )
 from oauthlib.oauth1.rfc5849.errors import OAuth1Error
+from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
 __all__ = ["FakeOAuth1Provider", "OAuth1Account"]
 
@@ -206,13 +207,24 @@ class FakeOAuth1Provider:
             answer = self._authorize(validator, uri)
         elif path == "/oauth/access_token" and method == "POST":
             answer = AccessTokenEndpoint(validator).create_access_token_response(
-                uri, method, body, headers
+                uri, method, body, headers, credentials=self._who(headers)
             )
         elif path == "/account" and method == "GET":
             answer = self._account(validator, uri, method, body, headers)
         else:
             answer = ({}, "not found", 404)
         return _send(start_response, *answer)
+
+    def _who(self, headers: Headers) -> dict[str, str]:
+        """Who the token credentials are for, in the answer as Twitter puts it there."""
+        try:
+            params = dict(parse_authorization_header(headers.get("Authorization", "")))
+        except ValueError:
+            return {}
+        held = self.records.request_tokens.get(params.get("oauth_token", ""))
+        if held is None or held.account is None:
+            return {}
+        return {"user_id": held.account.id, "screen_name": held.account.screen_name}
 
     def _authorize(self, validator: Validator, uri: str) -> tuple[Headers, str, int]:
         endpoint = AuthorizationEndpoint(validator)
