@@ -205,6 +205,15 @@ async def test_github_answering_500_is_unreachable(
         await sign_in(github, transport).run()
 
 
+async def test_an_outage_at_user_emails_is_not_taken_for_no_verified_address(
+    github: FakeGitHub, transport: UpstreamTransport
+) -> None:
+    github.failing = {"/user/emails"}
+
+    with pytest.raises(AuthUnreachable):
+        await sign_in(github, transport).run()
+
+
 async def test_without_settings_it_signs_in_at_github_com() -> None:
     attempt = SignIn(GitHubOAuth2, {"KEY": "id", "SECRET": "s"}, CALLBACK)
 
