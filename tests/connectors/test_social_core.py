@@ -177,6 +177,9 @@ async def test_gitlab_sign_in_through_social_core_gives_the_gitlab_person(
     assert not {"access_token", "refresh_token"} & set(identity.extra_data)
     # social-core's token and user requests went through Stint's outbound transport.
     assert transport.paths == ["/oauth/token", "/api/v4/user"]
+    # ... sent on the event loop's thread, while social-core's synchronous code ran in a
+    # worker thread (anyio.from_thread works only from one).
+    assert transport.threads == {threading.get_ident()}
     assert transport.sent[0].headers["user-agent"] == f"social-auth-{social_core.__version__}"
 
 
@@ -325,6 +328,11 @@ async def test_openid_sign_in_through_social_core_at_a_real_stint(
     # Discovery, token, JWKS and UserInfo all through Stint's outbound transport.
     assert "/o/token/" in transport.paths
     assert "/o/userinfo/" in transport.paths
+    token_request = transport.sent[transport.paths.index("/o/token/")]
+    form = parse_qs(token_request.content.decode())
+    assert form["code"] == [callback["code"]]
+    assert len(form["code_verifier"][0]) >= 43  # RFC 7636 §4.1
+    assert token_request.headers["authorization"].startswith("Basic ")  # from discovery
 
 
 async def test_an_unverified_upstream_email_is_not_verified(upstream: Upstream) -> None:
@@ -363,6 +371,18 @@ async def test_an_unreachable_openid_provider_is_unreachable() -> None:
     config = ProviderConfig(name="gone", backend=OIDC, client_id="c", issuer=issuer)
     with pytest.raises(AuthUnreachable):
         await SignIn(config, None).start()
+
+
+async def test_an_openid_provider_that_never_answers_is_unreachable_after_the_timeout() -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        issuer = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        config = ProviderConfig(name="silent", backend=OIDC, client_id="c", issuer=issuer)
+        sign_in = SignIn(config, None)
+        strategy = replace(sign_in.strategy(), timeout_seconds=0.2)
+        with pytest.raises(AuthUnreachable):
+            await make_backend(config, strategy).auth_url()
 
 
 # -- the registry ---------------------------------------------------------------------------
