@@ -49,11 +49,14 @@ def backend_class(backend: str) -> type[BaseAuth]:
     if isinstance(found, type) and issubclass(found, BaseAuth):
         return found
     if module_name.startswith("social_core."):
-        # Only with the optional extra; the adapter module is written by the social-core slice.
-        from stint.connectors import social_core  # type: ignore[attr-defined]
+        from stint.connectors import social_core  # only with the optional extra installed
 
-        adapted: type[BaseAuth] = social_core.adapt(found)
-        return adapted
+        try:
+            return social_core.adapt(found)
+        except TypeError:
+            raise UnknownBackendError(
+                f"{path} is not a backend class (a python-social-auth backend)"
+            ) from None
     raise UnknownBackendError(f"{path} is not a backend class (a subclass of BaseAuth)")
 
 
