@@ -60,9 +60,7 @@ def add(
     client_id: Annotated[str, typer.Option(help="The client id the provider gave you")],
     client_secret: Annotated[
         str,
-        typer.Option(
-            prompt=True, hide_input=True, help="Asked for when not given; stored sealed"
-        ),
+        typer.Option(prompt=True, hide_input=True, help="Asked for when not given; stored sealed"),
     ],
     issuer: Annotated[str, typer.Option(help="An OpenID provider's issuer URL")] = "",
     scope: Annotated[list[str] | None, typer.Option(help="Beyond the backend's; repeat")] = None,

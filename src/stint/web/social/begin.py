@@ -13,8 +13,8 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from stint.connectors.exceptions import AuthException
 from stint.connectors.config import ProviderConfig
+from stint.connectors.exceptions import AuthException
 from stint.web.pages.common import safe_next
 from stint.web.social.context import SocialContext
 from stint.web.social.outcomes import refusal_page

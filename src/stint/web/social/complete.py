@@ -25,7 +25,6 @@ log = logging.getLogger("stint.social")
 
 
 async def complete(social: SocialContext, request: Request) -> Response:
-    name = request.path_params["name"]
     params = dict(request.query_params)
     if request.method == "POST":  # response_mode=form_post
         params.update(await read_form(request))

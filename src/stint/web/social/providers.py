@@ -14,7 +14,7 @@ __all__ = ["ProviderDirectory", "label_of"]
 
 
 def label_of(provider: ProviderConfig) -> str:
-    """"Continue with <label>": the operator's label, else a name people recognise."""
+    """ "Continue with <label>": the operator's label, else a name people recognise."""
     if provider.label:
         return provider.label
     known = {"github": "GitHub", "gitlab": "GitLab", "oidc": "OpenID", "oauth2": "OAuth"}
