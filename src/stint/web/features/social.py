@@ -68,7 +68,8 @@ def build(
     transport: httpx.AsyncBaseTransport | None = None,
     stores: SocialStores | None = None,
 ) -> Feature:
-    """``transport``: the one upstream calls go through (default: the outbound client's)."""
+    """``transport``: the one upstream calls go through (default: the outbound client's, with
+    its time and size limits); tests give an in-process provider's."""
     stores = stores or sql_social_stores(core, config)
     social = SocialContext(
         pages=core.pages,
@@ -82,7 +83,7 @@ def build(
         sign_in_seconds=config.sign_in_seconds,
         secure_cookies=core.issuer.startswith("https://"),
         timeout_seconds=config.timeout_seconds,
-        transport=transport,
+        transport=transport or core.outbound.upstream_transport(),
     )
     core.pages.sign_in_links.append(lambda next_url: panels.sign_in_links(social, next_url))
     core.pages.account_panels.append(
