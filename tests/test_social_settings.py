@@ -85,7 +85,7 @@ def test_a_client_secret_never_shows_in_the_settings_repr(tmp_path: Path) -> Non
         ('[social.x]\nbackend = "oidc"\n', "social.x.client_id"),
         ('[social.x]\nbackend = "oidc"\nclient_id = "i"\nscopes = ["a"]\n', "scopes"),
         ('[social."Bad Name"]\nbackend = "oidc"\nclient_id = "i"\n', "provider name"),
-        ('social_pipeline = ["nowhere.step"]\n', "cannot import the pipeline step nowhere.step"),
+        ('social_pipeline = ["nowhere.step"]\n', "pipeline step .nowhere.step. cannot be imported"),
         ("social_sign_in_seconds = 5\n", "social_sign_in_seconds"),
     ],
 )

@@ -8,7 +8,6 @@ Unknown keys and unsafe combinations stop start-up with a message naming them.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import ipaddress
 import os
 import re
@@ -27,7 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from stint.accounts.linking import DEFAULT_PIPELINE
+from stint.accounts.linking import DEFAULT_PIPELINE, resolve_step
 from stint.connectors.config import ProviderConfig
 from stint.connectors.registry import UnknownBackendError, backend_class
 from stint.protocol.grants.registry import GRANTS
@@ -226,17 +225,8 @@ class Settings(BaseSettings):
     @classmethod
     def _pipeline_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for path in value:
-            if path in DEFAULT_PIPELINE:
-                continue  # Stint's own steps, importable by construction
-            module, _, name = path.rpartition(".")
-            if not module:
-                raise ValueError(f"{path!r} is not a dotted path to a step")
-            try:
-                step = getattr(importlib.import_module(module), name)
-            except (ImportError, AttributeError):
-                raise ValueError(f"cannot import the pipeline step {path}") from None
-            if not callable(step):
-                raise ValueError(f"the pipeline step {path} is not a function")
+            if path not in DEFAULT_PIPELINE:  # Stint's own import by construction
+                resolve_step(path)  # ValueError naming the step
         return value
 
     @field_validator("issuer")

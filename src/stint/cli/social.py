@@ -19,7 +19,7 @@ from stint.connectors.config import ProviderConfig
 from stint.connectors.registry import BUILT_IN, UnknownBackendError, backend_class
 from stint.settings import PROVIDER_NAME, Settings, read_or_create_secret
 from stint.storage.database import Database
-from stint.storage.social_provider_store import SqlSocialProviderStore
+from stint.storage.upstream_provider_store import SqlUpstreamProviderStore
 
 __all__ = ["social_app"]
 
@@ -27,11 +27,11 @@ T = TypeVar("T")
 social_app = typer.Typer(help="Manage upstream sign-in providers.", no_args_is_help=True)
 
 
-def _with_store(settings: Settings, work: Callable[[SqlSocialProviderStore], Awaitable[T]]) -> T:
+def _with_store(settings: Settings, work: Callable[[SqlUpstreamProviderStore], Awaitable[T]]) -> T:
     async def go() -> T:
         db: Database
         async with migrated_database(settings) as db:
-            return await work(SqlSocialProviderStore(db, read_or_create_secret(settings)))
+            return await work(SqlUpstreamProviderStore(db, read_or_create_secret(settings)))
 
     return asyncio.run(go())
 
@@ -99,7 +99,7 @@ def add(
         allow_sign_up=allow_sign_up,
         options=_options(option or []),
     )
-    _with_store(settings, lambda store: store.add(config))
+    _with_store(settings, lambda store: store.add(config, replace=True))
     console.print(f"added {name} ({backend})")
     console.print(f"register this redirect URI at the provider: {_redirect_uri(settings, name)}")
 
@@ -108,7 +108,7 @@ def add(
 def list_providers() -> None:
     """List the providers, with the redirect URI to register at each (never their secrets)."""
     settings = settings_or_exit()
-    added = _with_store(settings, lambda store: store.all())
+    added = _with_store(settings, lambda store: store.list_all())
     table = Table(
         Column("name", no_wrap=True),
         "backend",

@@ -17,7 +17,7 @@ class Added:
         self.providers: list[ProviderConfig] = []
         self.reads = 0
 
-    async def all(self) -> list[ProviderConfig]:
+    async def list_all(self) -> list[ProviderConfig]:
         self.reads += 1
         return list(self.providers)
 

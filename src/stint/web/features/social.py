@@ -15,13 +15,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stint.accounts.linking import DEFAULT_PIPELINE, AccountLinker
 from stint.connectors.config import ProviderConfig
+from stint.connectors.ports import UpstreamProviderStore, UpstreamSignInStore
 from stint.settings import Settings
+from stint.storage.upstream_identity_store import SqlUpstreamIdentityStore
+from stint.storage.upstream_provider_store import SqlUpstreamProviderStore
+from stint.storage.upstream_sign_in_store import SqlUpstreamSignInStore
+from stint.storage.user_store import SqlUserStore
 from stint.web.core import Core
 from stint.web.features import Feature
 from stint.web.social import begin, complete, disconnect, panels
 from stint.web.social.context import SocialContext
-from stint.web.social.ports import Linker, PendingSignIns, ProviderStore
+from stint.web.social.ports import Linker
 from stint.web.social.providers import ProviderDirectory
 
 if TYPE_CHECKING:
@@ -35,7 +41,7 @@ class SocialConfig:
     """The settings social login reads."""
 
     providers: Mapping[str, ProviderConfig] = field(default_factory=dict, repr=False)
-    pipeline: tuple[str, ...] = ()
+    pipeline: tuple[str, ...] = DEFAULT_PIPELINE
     sign_in_seconds: int = 600
     timeout_seconds: float = 5.0
     provider_cache_seconds: float = 5.0
@@ -52,8 +58,8 @@ class SocialConfig:
 
 @dataclass(frozen=True)
 class SocialStores:
-    pending: PendingSignIns
-    providers: ProviderStore
+    pending: UpstreamSignInStore
+    providers: UpstreamProviderStore
     linker: Linker
 
 
@@ -78,7 +84,6 @@ def build(
         ),
         pending=stores.pending,
         linker=stores.linker,
-        hasher=core.hasher,
         issuer=core.issuer,
         sign_in_seconds=config.sign_in_seconds,
         secure_cookies=core.issuer.startswith("https://"),
@@ -114,5 +119,11 @@ def build(
 
 
 def sql_social_stores(core: Core, config: SocialConfig) -> SocialStores:
-    """The stores on the core's database (stint.storage)."""
-    raise NotImplementedError("wired once stint.storage's social stores land")
+    """The stores on the core's database, secrets and sessions sealed under its secret."""
+    identities = SqlUpstreamIdentityStore(core.db, core.secret)
+    users = SqlUserStore(core.db, core.revocation_log)
+    return SocialStores(
+        pending=SqlUpstreamSignInStore(core.db, core.secret),
+        providers=SqlUpstreamProviderStore(core.db, core.secret),
+        linker=AccountLinker(users, identities, core.accounts, pipeline=config.pipeline),
+    )

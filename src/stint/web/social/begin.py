@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthException
+from stint.connectors.ports import PendingSignIn, SignInPurpose
 from stint.web.pages.common import safe_next
 from stint.web.social.context import SocialContext
 from stint.web.social.outcomes import refusal_page
-from stint.web.social.ports import PendingSignIn, Purpose
 
 __all__ = ["begin_connect", "begin_sign_in", "unknown_provider"]
 
@@ -39,7 +38,7 @@ async def begin_sign_in(social: SocialContext, request: Request) -> Response:
     if provider is None:
         return unknown_provider(social, request)
     next_url = safe_next(request.query_params.get("next"))
-    return await _redirect(social, request, provider, Purpose.SIGN_IN, next_url, None)
+    return await _redirect(social, request, provider, "login", next_url, None)
 
 
 async def begin_connect(social: SocialContext, request: Request) -> Response:
@@ -50,14 +49,14 @@ async def begin_connect(social: SocialContext, request: Request) -> Response:
     provider = await social.providers.get(request.path_params["name"])
     if provider is None:
         return unknown_provider(social, request)
-    return await _redirect(social, request, provider, Purpose.CONNECT, "/account", user.id)
+    return await _redirect(social, request, provider, "connect", "/account", user.id)
 
 
 async def _redirect(
     social: SocialContext,
     request: Request,
     provider: ProviderConfig,
-    purpose: Purpose,
+    purpose: SignInPurpose,
     next_url: str,
     user_id: int | None,
 ) -> Response:
@@ -68,17 +67,15 @@ async def _redirect(
     except AuthException as exc:  # discovery or a request token failed: nothing was stored
         log.info("sign-in with %s did not start: %s", provider.name, type(exc).__name__)
         return refusal_page(social, request, exc)
-    await social.pending.add(
-        PendingSignIn(
-            state_hash=social.hasher.hash(state),
-            provider=provider.name,
-            purpose=purpose,
-            next_url=next_url,
-            expires_at=social.clock() + timedelta(seconds=social.sign_in_seconds),
-            user_id=user_id,
-            session=dict(backend.strategy.session),
-        )
+    pending = PendingSignIn(
+        provider=provider.name,
+        purpose=purpose,
+        session=dict(backend.strategy.session),
+        next_url=next_url,
+        user_id=user_id,
     )
+    # Kept by the state's hash, the session sealed (stint.storage.upstream_sign_in_store).
+    await social.pending.put(state, pending, social.sign_in_seconds)
     response = RedirectResponse(url, status_code=303)
     social.bind_state(response, state)
     return response

@@ -13,11 +13,12 @@ from stint.accounts.linking import LinkingPolicy, SignInRefused, UpstreamSignIn
 from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthException
 from stint.connectors.identity import UpstreamIdentity
+from stint.connectors.ports import PendingSignIn
 from stint.web.pages.common import read_form, safe_next
 from stint.web.social.begin import unknown_provider
 from stint.web.social.context import SocialContext
 from stint.web.social.outcomes import linking_refused, refusal_page
-from stint.web.social.ports import PendingSignIn, Purpose
+from stint.web.social.providers import label_of
 
 __all__ = ["complete"]
 
@@ -35,7 +36,7 @@ async def complete(social: SocialContext, request: Request) -> Response:
     if not social.state_bound(request, state):
         # RFC 6749 §10.12: a callback this browser did not start (or whose cookie expired).
         return _start_again(social, request, "This sign-in was not started in this browser.")
-    pending = await social.pending.take(social.hasher.hash(state), social.clock())
+    pending = await social.pending.take(state)
     if pending is None:
         return _start_again(social, request, "This sign-in was already used or has expired.")
     response = await _finish(social, request, pending, params, state)
@@ -73,7 +74,7 @@ async def _link(
     identity: UpstreamIdentity,
 ) -> Response:
     connecting = None
-    if pending.purpose is Purpose.CONNECT:
+    if pending.purpose == "connect":
         signed_in = await social.pages.signed_in(request)
         if signed_in is None or signed_in[1].id != pending.user_id:
             message = "The account that asked to connect is no longer signed in here."
@@ -91,6 +92,7 @@ async def _link(
         auto_link_email=provider.auto_link_email,
         store_tokens=provider.store_tokens,
         allow_sign_up=provider.allow_sign_up,
+        label=label_of(provider),
     )
     try:
         attempt = await social.linker.sign_in(sign_in, policy, connecting_user=connecting)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -13,12 +11,12 @@ from starlette.responses import Response
 
 from stint.connectors.base import BaseAuth
 from stint.connectors.config import ProviderConfig
+from stint.connectors.ports import UpstreamSignInStore
 from stint.connectors.registry import make_backend
 from stint.connectors.strategy import Strategy
-from stint.protocol.secrets import SecretHasher
 from stint.web.cookies import host_cookie
 from stint.web.pages.common import PageContext
-from stint.web.social.ports import Linker, PendingSignIns
+from stint.web.social.ports import Linker
 from stint.web.social.providers import ProviderDirectory
 
 if TYPE_CHECKING:
@@ -33,16 +31,14 @@ STATE_COOKIE = "stint_social"
 class SocialContext:
     pages: PageContext
     providers: ProviderDirectory
-    pending: PendingSignIns
+    pending: UpstreamSignInStore
     linker: Linker
-    hasher: SecretHasher
     issuer: str
     sign_in_seconds: int
     secure_cookies: bool
     timeout_seconds: float = 5.0
     # The outbound transport upstream calls go through (tests: an in-process provider).
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @property
     def cookie(self) -> str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from stint.connectors.config import ProviderConfig
 from stint.connectors.registry import BUILT_IN
-from stint.web.social.ports import ProviderStore
 
-__all__ = ["ProviderDirectory", "label_of"]
+__all__ = ["ProviderDirectory", "ProviderList", "label_of"]
+
+
+class ProviderList(Protocol):
+    """What is read of stint.connectors.ports.UpstreamProviderStore."""
+
+    async def list_all(self) -> list[ProviderConfig]: ...
 
 
 def label_of(provider: ProviderConfig) -> str:
@@ -32,7 +38,7 @@ class ProviderDirectory:
     def __init__(
         self,
         configured: Mapping[str, ProviderConfig],
-        store: ProviderStore | None,
+        store: ProviderList | None,
         *,
         cache_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
@@ -59,6 +65,6 @@ class ProviderDirectory:
             return {}
         now = self._clock()
         if self._read_at is None or now - self._read_at >= self._cache_seconds:
-            self._added = {p.name: p for p in await self._store.all()}
+            self._added = {p.name: p for p in await self._store.list_all()}
             self._read_at = now
         return self._added
