@@ -16,6 +16,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from stint.connectors.open_id_connect import DISCOVERY, JWKS
 from stint.settings import Settings, SocialProviderSettings
 from stint.storage.user_store import SqlUserStore
 from stint.web.app import FEATURES, create_app
@@ -73,14 +74,18 @@ async def upstream(sqlite_template_with_keys: Path, tmp_path: Path) -> AsyncIter
         revocation_cache_seconds=0,
     )
     application = create_app(upstream_settings, hashing=FAST_HASHING)
+    # A new provider at the same issuer: forget the last test's documents (caches per process).
+    DISCOVERY.clear()
+    JWKS.clear()
     async with application.router.lifespan_context(application):
         provider = Upstream(application)
         provider.client_id, secret = await make_client(
             application,
             name="Stint downstream",
             redirect_uris=[CALLBACK],
-            scopes=["openid", "profile", "email"],
+            scopes=["profile"],  # openid and email are open to every client
             grant_types=["authorization_code"],
+            token_endpoint_auth_method="client_secret_post",
         )
         provider.client_secret = secret or ""
         yield provider
@@ -164,6 +169,11 @@ async def sign_in_with_upstream(
     return await browser.get(await through_upstream(browser, started, username))
 
 
+def state_cookie(browser: httpx.AsyncClient) -> str | None:
+    """The cookie binding a sign-in to this browser, as this Stint set it."""
+    return next((c.value for c in browser.cookies.jar if c.name == "stint_social"), None)
+
+
 async def local_usernames(app: Starlette) -> list[str]:
     return [u.username for u in await SqlUserStore(app.state.runtime.db).page(limit=1000)]
 
@@ -176,5 +186,6 @@ __all__ = [
     "Upstream",
     "local_usernames",
     "sign_in_with_upstream",
+    "state_cookie",
     "through_upstream",
 ]

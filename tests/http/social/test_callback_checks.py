@@ -8,7 +8,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.http.social.conftest import CALLBACK, Upstream, local_usernames, through_upstream
+from tests.http.social.conftest import (
+    CALLBACK,
+    Upstream,
+    local_usernames,
+    state_cookie,
+    through_upstream,
+)
 from tests.support.pages import text_of
 
 pytestmark = pytest.mark.anyio
@@ -64,10 +70,12 @@ async def test_a_replayed_callback_is_refused_even_with_the_state_cookie_back(
     app: Starlette, upstream: Upstream, browser: httpx.AsyncClient
 ) -> None:
     callback = await _callback(browser, upstream)
-    bound = dict(browser.cookies)["stint_social"]
+    bound = state_cookie(browser)
+    assert bound
     assert (await browser.get(callback)).status_code == 303
-    assert "stint_social" not in dict(browser.cookies)  # the binding ends with the sign-in
-    browser.cookies.set("stint_social", bound, domain="testserver")
+    # The binding ends with the sign-in.
+    assert state_cookie(browser) is None
+    browser.cookies.set("stint_social", bound, domain="testserver.local")
     replayed = await browser.get(callback)
     assert replayed.status_code == 400
     assert "already used or has expired" in text_of(replayed)
