@@ -138,7 +138,11 @@ def new_browser(app: Starlette, upstream: Upstream) -> Any:
 
 
 async def through_upstream(
-    browser: httpx.AsyncClient, started: httpx.Response, username: str, decision: str = "approve"
+    browser: httpx.AsyncClient,
+    started: httpx.Response,
+    username: str,
+    decision: str = "approve",
+    callback_uri: str = CALLBACK,
 ) -> str:
     """From this Stint's redirect to the provider, through its sign-in and consent, to the URL
     the provider sends the browser back to (returned, not followed)."""
@@ -156,7 +160,7 @@ async def through_upstream(
         answer = await browser.post(f"{UPSTREAM}/o/authorize/", data=form)
     assert answer.status_code in (302, 303), answer.text
     callback: str = answer.headers["location"]
-    assert callback.startswith(CALLBACK), callback
+    assert callback.startswith(callback_uri), callback
     return callback
 
 

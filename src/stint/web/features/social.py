@@ -27,6 +27,7 @@ from stint.web.core import Core
 from stint.web.features import Feature
 from stint.web.social import begin, complete, disconnect, panels
 from stint.web.social.context import SocialContext
+from stint.web.social.housekeeping import Pruner
 from stint.web.social.ports import Linker
 from stint.web.social.providers import ProviderDirectory
 
@@ -115,7 +116,10 @@ def build(
         Route("/complete/{name}/", done, methods=["GET", "POST"]),
         Route("/disconnect/{name}/", unlink, methods=["POST"]),
     ]
-    return Feature(routes=routes, state={"social": social})
+    pruner = Pruner(stores.pending)
+    return Feature(
+        routes=routes, on_start=[pruner.start], on_stop=[pruner.stop], state={"social": social}
+    )
 
 
 def sql_social_stores(core: Core, config: SocialConfig) -> SocialStores:

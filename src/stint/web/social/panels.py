@@ -51,6 +51,8 @@ async def account_panel(social: SocialContext, request: Request, user: User) -> 
         }
         for c in await social.linker.connections(user.id)
     ]
+    if not providers and not connections:
+        return Markup()  # nothing to connect or disconnect: no panel
     key = request.query_params.get("social", "")
     context = {
         "connections": connections,
