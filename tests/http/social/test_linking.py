@@ -108,3 +108,22 @@ async def test_disconnecting_the_only_way_to_sign_in_is_refused(
     account = await browser.get(refused.headers["location"])
     assert "That is the only way you can sign in" in text_of(account)
     assert 'data-provider="stint"' in account.text
+
+
+async def test_a_connection_completes_only_for_the_account_that_asked(
+    app: Starlette, upstream: Upstream, client: httpx.AsyncClient, browser: httpx.AsyncClient
+) -> None:
+    await _alice(app, client, "alice@example.com")
+    await register(client, "bob")
+    await upstream.person("uma")
+    assert (await submit_sign_in(browser, "alice")).status_code == 303
+    started = await browser.post("/login/stint/", data=await _connect_form(browser))
+    callback = await through_upstream(browser, started, "uma")
+    # Meanwhile this browser signed in as someone else: the identity must not go to bob.
+    csrf = csrf_of(await browser.get("/account"))
+    assert (await browser.post("/logout", data={"csrf_token": csrf})).status_code == 303
+    assert (await submit_sign_in(browser, "bob")).status_code == 303
+    answer = await browser.get(callback)
+    assert answer.status_code == 403
+    assert "no longer signed in" in text_of(answer)
+    assert 'data-provider="stint"' not in (await browser.get("/account")).text
