@@ -85,7 +85,6 @@ async def upstream(sqlite_template_with_keys: Path, tmp_path: Path) -> AsyncIter
             redirect_uris=[CALLBACK],
             scopes=["profile"],  # openid and email are open to every client
             grant_types=["authorization_code"],
-            token_endpoint_auth_method="client_secret_post",
         )
         provider.client_secret = secret or ""
         yield provider

@@ -21,14 +21,14 @@ async def test_a_provider_added_at_run_time_signs_people_in(
     app: Starlette, upstream: Upstream, browser: httpx.AsyncClient
 ) -> None:
     callback = f"{DOWNSTREAM}/complete/company/"
-    # Registered for HTTP Basic at the provider; the operator's option says so to the backend.
+    # Registered for client_secret_post at the provider; the operator's option says so.
     client_id, secret = await make_client(
         upstream.app,
         name="Stint, as Company SSO",
         redirect_uris=[callback],
         scopes=["profile"],
         grant_types=["authorization_code"],
-        token_endpoint_auth_method="client_secret_basic",
+        token_endpoint_auth_method="client_secret_post",
     )
     runtime = app.state.runtime
     await SqlUpstreamProviderStore(runtime.db, runtime.secret).add(
@@ -39,7 +39,7 @@ async def test_a_provider_added_at_run_time_signs_people_in(
             client_secret=secret or "",
             issuer=UPSTREAM,
             label="Company SSO",
-            options={"TOKEN_ENDPOINT_AUTH_METHOD": "client_secret_basic"},
+            options={"TOKEN_ENDPOINT_AUTH_METHOD": "client_secret_post"},
         )
     )
     page = await browser.get("/login")
