@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -25,15 +26,66 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from stint.accounts.linking import DEFAULT_PIPELINE, resolve_step
+from stint.connectors.config import ProviderConfig
+from stint.connectors.registry import UnknownBackendError, backend_class
 from stint.protocol.grants.registry import GRANTS
 
-__all__ = ["ConfigError", "Settings", "load_settings", "read_or_create_secret"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "SocialProviderSettings",
+    "load_settings",
+    "read_or_create_secret",
+]
 
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name)
+PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # /login/<name>/: URL-safe as it is
 
 
 class ConfigError(Exception):
     """Configuration is missing, malformed or unsafe; the message says which key and why."""
+
+
+class SocialProviderSettings(BaseModel):
+    """One upstream provider under ``[social.NAME]`` in stint.toml (see ProviderConfig)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: str  # github|google|gitlab|microsoft|oidc|oauth2|oauth1, or a dotted class path
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(default="", repr=False)
+    issuer: str = ""
+    scope: tuple[str, ...] = ()
+    label: str = ""
+    auto_link_email: bool = False
+    store_tokens: bool = False
+    allow_sign_up: bool = True
+    options: dict[str, Any] = Field(default_factory=dict, repr=False)  # may hold secrets too
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        try:
+            backend_class(value)  # fail at start, not at the first sign-in
+        except UnknownBackendError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def to_config(self, name: str) -> ProviderConfig:
+        return ProviderConfig(
+            name=name,
+            backend=self.backend,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            issuer=self.issuer.rstrip("/"),
+            scope=self.scope,
+            label=self.label,
+            auto_link_email=self.auto_link_email,
+            store_tokens=self.store_tokens,
+            allow_sign_up=self.allow_sign_up,
+            options=dict(self.options),
+        )
 
 
 class Settings(BaseSettings):
@@ -115,6 +167,13 @@ class Settings(BaseSettings):
     # reach private and loopback addresses: by default only when the issuer is itself on a
     # loopback address (a laptop instance calling local apps), whatever the environment (SSRF).
     outbound_allow_private_addresses: bool | None = None
+    # Social login: upstream providers by name (``[social.github]``: /login/github/); more are
+    # added at run time with `stint social add` (kept in the database).
+    social: dict[str, SocialProviderSettings] = Field(default_factory=dict, repr=False)
+    # The account-linking steps, in order, by dotted path (stint.accounts.linking).
+    social_pipeline: tuple[str, ...] = DEFAULT_PIPELINE
+    # How long a sign-in started at a provider may take to come back to /complete/<name>/.
+    social_sign_in_seconds: int = Field(default=600, ge=30, le=3600)
 
     @classmethod
     def settings_customise_sources(
@@ -151,6 +210,24 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError(f"must name at least one of {', '.join(GRANTS)}")
         return tuple(dict.fromkeys(value))
+
+    @field_validator("social")
+    @classmethod
+    def _provider_names(
+        cls, value: dict[str, SocialProviderSettings]
+    ) -> dict[str, SocialProviderSettings]:
+        for name in value:
+            if not PROVIDER_NAME.fullmatch(name):
+                raise ValueError(f"provider name {name!r}: use a-z, 0-9, - and _ (it is in URLs)")
+        return value
+
+    @field_validator("social_pipeline")
+    @classmethod
+    def _pipeline_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for path in value:
+            if path not in DEFAULT_PIPELINE:  # Stint's own import by construction
+                resolve_step(path)  # ValueError naming the step
+        return value
 
     @field_validator("issuer")
     @classmethod

@@ -26,6 +26,7 @@ from stint.cli.common import (
     settings_or_exit,
 )
 from stint.cli.keys import keys_app
+from stint.cli.social import social_app
 from stint.storage.database import Database
 from stint.storage.session_store import SqlSessionStore
 from stint.storage.user_store import SqlUserStore
@@ -43,6 +44,7 @@ users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
 app.add_typer(keys_app, name="keys")
+app.add_typer(social_app, name="social")
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

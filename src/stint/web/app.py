@@ -13,7 +13,17 @@ from stint.accounts.passwords import PasswordHashing
 from stint.settings import Settings
 from stint.web.core import Core, build_core
 from stint.web.error_boundary import ErrorBoundary
-from stint.web.features import Feature, api, authorize, logout, oidc, pages, registration, token
+from stint.web.features import (
+    Feature,
+    api,
+    authorize,
+    logout,
+    oidc,
+    pages,
+    registration,
+    social,
+    token,
+)
 from stint.web.memory import freeze_startup_objects, return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, SecurityHeaders
 from stint.web.problems import exception_handlers
@@ -31,6 +41,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     authorize.feature,
     logout.feature,
     registration.feature,
+    social.feature,
     pages.feature,
 )
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -35,3 +36,12 @@ class Pages:
         response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
         self.csrf.set_cookie(response, new_cookie)
         return response
+
+    def fragment(self, request: Request, template: str, context: dict[str, Any]) -> Markup:
+        """Part of a page another page shows (an /account panel); its forms carry the CSRF
+        field of the signed-in browser, whose session needs no new cookie."""
+        token, _ = self.csrf.token(request)
+        html = self._env.get_template(template).render(
+            csrf_field=CSRF_FIELD, csrf_token=token, **context
+        )
+        return Markup(html)  # noqa: S704 (rendered by the autoescaping environment)

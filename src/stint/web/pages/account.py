@@ -92,6 +92,7 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
             "sessions": await sessions_of(user, session),
             "errors": errors or {},
             "notice": NOTICES.get(request.query_params.get("notice", "")),
+            "panels": await ctx.panels(request, user),
         }
         return ctx.pages.render(request, "account.html", context, status)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlencode
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -15,7 +17,30 @@ from stint.web.csrf import CSRF_FIELD
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
 
-__all__ = ["PageContext", "login_redirect", "read_form", "safe_next", "to_login"]
+__all__ = [
+    "AccountPanel",
+    "PageContext",
+    "SignInLink",
+    "SignInLinks",
+    "login_redirect",
+    "read_form",
+    "safe_next",
+    "to_login",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SignInLink:
+    """Another way to sign in, shown on the sign-in page ("Continue with GitHub")."""
+
+    label: str
+    url: str  # carries the page's ``next``
+
+
+# Hooks other features fill in, so the pages show their parts without importing them: the
+# sign-in page's other ways to sign in (given the page's ``next``), and /account's panels.
+SignInLinks = Callable[[str], Awaitable[list[SignInLink]]]
+AccountPanel = Callable[[Request, User], Awaitable[Markup]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +48,14 @@ class PageContext:
     pages: Pages
     sessions: SessionManager
     accounts: AccountService
+    sign_in_links: list[SignInLinks] = field(default_factory=list)
+    account_panels: list[AccountPanel] = field(default_factory=list)
+
+    async def other_sign_ins(self, next_url: str) -> list[SignInLink]:
+        return [link for source in self.sign_in_links for link in await source(next_url)]
+
+    async def panels(self, request: Request, user: User) -> list[Markup]:
+        return [await panel(request, user) for panel in self.account_panels]
 
     async def signed_in(self, request: Request) -> tuple[Session, User] | None:
         session = await self.sessions.current(request)

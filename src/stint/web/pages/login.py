@@ -20,7 +20,12 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
         if signed_in is not None and request.query_params.get("reauth") != "1":
             return RedirectResponse(next_url, status_code=303)
         username = request.query_params.get("username", "")[:64]  # login_hint
-        context = {"next": next_url, "user": None, "username": username}
+        context = {
+            "next": next_url,
+            "user": None,
+            "username": username,
+            "others": await ctx.other_sign_ins(next_url),
+        }
         return ctx.pages.render(request, "login.html", context)
 
     async def login(request: Request) -> Response:
@@ -40,7 +45,13 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
             message, status = "Too many failed sign-ins. Wait a few minutes and try again.", 429
         else:
             message, status = "Wrong username or password.", 401
-        context = {"next": next_url, "error": message, "username": username, "user": None}
+        context = {
+            "next": next_url,
+            "error": message,
+            "username": username,
+            "user": None,
+            "others": await ctx.other_sign_ins(next_url),
+        }
         return ctx.pages.render(request, "login.html", context, status)
 
     async def logout(request: Request) -> Response:
