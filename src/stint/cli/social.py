@@ -114,7 +114,6 @@ def list_providers() -> None:
         "backend",
         Column("client_id", overflow="fold"),
         "from",
-        Column("redirect URI", overflow="fold"),
     )
     rows = [(p, "stint.toml") for p in (s.to_config(n) for n, s in settings.social.items())]
     rows += [(p, "database") for p in added if p.name not in settings.social]
@@ -124,9 +123,14 @@ def list_providers() -> None:
             provider.backend,
             provider.client_id,
             source,
-            _redirect_uri(settings, provider.name),
         )
     console.print(table)
+    # One line each, never wrapped by the terminal's width: the operator copies them upstream.
+    for provider, _source in sorted(rows, key=lambda row: row[0].name):
+        console.print(
+            f"{provider.name}: redirect URI {_redirect_uri(settings, provider.name)}",
+            soft_wrap=True,
+        )
 
 
 @social_app.command("remove")
