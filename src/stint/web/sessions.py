@@ -70,8 +70,11 @@ class SessionManager:
             return None
         return session
 
-    async def start(self, request: Request, response: Response, user_id: int) -> Session:
-        """Sign in: end any session the browser had and set a brand-new cookie."""
+    async def start(
+        self, request: Request, response: Response, user_id: int, *, amr: str = "pwd"
+    ) -> Session:
+        """Sign in: end any session the browser had and set a brand-new cookie. ``amr``: how
+        the person signed in (RFC 8176 §2), space-separated."""
         await self.end(request, response)
         value = new_secret()
         now = self._clock()
@@ -83,6 +86,7 @@ class SessionManager:
             expires_at=now + self._ttl,
             user_agent=request.headers.get("user-agent", "")[:200],
             sid=secrets.token_urlsafe(16),
+            amr=amr,
         )
         await self._store.add(session)
         response.set_cookie(

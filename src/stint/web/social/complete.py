@@ -104,7 +104,9 @@ async def _link(
     if attempt.user is None:  # a pipeline that ended without an account: a broken custom step
         raise RuntimeError("the sign-in pipeline ended without an account")
     response = RedirectResponse(safe_next(pending.next_url), status_code=303)
-    await social.pages.sessions.start(request, response, attempt.user.id)
+    # Signed in by an upstream provider, not by a Stint password: "fed" (federated), the value
+    # Microsoft Entra ID uses; RFC 8176 §2 registers none for federation.
+    await social.pages.sessions.start(request, response, attempt.user.id, amr="fed")
     social.pages.pages.csrf.forget_pre_session(response)  # forms now carry the session's field
     return response
 
