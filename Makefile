@@ -37,12 +37,14 @@ typecheck: $(VENV)/.dev-installed
 contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
-# scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get).
+# scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get);
+# scripts/ensure-node-deps: node-oidc-provider, an upstream of the social login tests (npm ci).
 # Tests run on every core (pytest-xdist), a module at a time to whichever worker is free (module
 # fixtures start once), in the order tests/conftest.py gives: the slowest modules first.
 PYTEST_XDIST := -n auto --dist loadscope --no-loadscope-reorder
 pytest: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium
+	bash scripts/ensure-node-deps
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The checks run side by side (mypy from a cold cache takes a while); any failure fails the run.
@@ -52,6 +54,7 @@ test: $(VENV)/.dev-installed
 # Line coverage of src/stint over the whole suite (not part of `make test`): coverage.json.
 coverage: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium
+	bash scripts/ensure-node-deps
 	$(BIN)/python -m pytest $(PYTEST_XDIST) --cov=stint --cov-report=term --cov-report=json:coverage.json $(PYTEST_ARGS)
 
 # Load benchmarks (bench/README.md; Linux): needs wrk, which root gets installed with apt-get.

@@ -40,7 +40,8 @@ from stint.storage.migrate import head_revision, migrate
 from stint.web.app import create_app
 from tests.support.processes import stop
 
-pytest_plugins = ["tests.support.chromium"]  # one Chromium per worker for the browser tests
+# One Chromium per worker for the browser tests; node-oidc-provider, an upstream of social login.
+pytest_plugins = ["tests.support.chromium", "tests.support.node_provider"]
 
 T = TypeVar("T")
 POSTGRES_URL = os.environ.get(
