@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import select
 import shutil
@@ -21,12 +22,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 
 from tests.support.processes import stop
 
-__all__ = ["EMAIL_DOMAIN", "NODE_DIR", "NodeProvider", "node_provider", "start_node_provider"]
+__all__ = [
+    "EMAIL_DOMAIN",
+    "NODE_DIR",
+    "NodeProvider",
+    "node_provider",
+    "query_of",
+    "sign_in_and_consent",
+    "start_node_provider",
+]
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "upstreams" / "node"
 EMAIL_DOMAIN = "node-provider.test"
@@ -118,6 +129,38 @@ def _issuer_when_listening(process: subprocess.Popen[bytes], log_path: Path) -> 
     if word != "listening":
         raise RuntimeError(f"node-oidc-provider said {line!r}: {log_path.read_text()}")
     return issuer
+
+
+_FORM = re.compile(r'<form[^>]*action="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def sign_in_and_consent(http: httpx.Client, authorization_url: str, login: str) -> str:
+    """Play the person at the provider's own pages, as a browser would: follow its redirects,
+    sign in as ``login`` on its login form, press Continue on its consent page. Returns the URL
+    it finally redirects to (the client's redirect URI with the code)."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(authorization_url))
+    response = http.get(authorization_url)
+    for _ in range(8):  # login, consent, and the redirects between them
+        if response.is_redirect:
+            target = str(response.url.join(response.headers["location"]))
+            if not target.startswith(origin + "/"):
+                return target
+            response = http.get(target)
+            continue
+        assert response.status_code == 200, response.text
+        action = _FORM.search(response.text)
+        assert action is not None, response.text
+        form = dict(_HIDDEN.findall(response.text))
+        if form.get("prompt") == "login":
+            form |= {"login": login, "password": "any (devInteractions checks none)"}
+        response = http.post(response.url.join(action.group(1)), data=form)
+    raise AssertionError(f"node-oidc-provider never sent the person back: {response.text}")
+
+
+def query_of(url: str) -> dict[str, str]:
+    """A redirect's query, one value per parameter."""
+    return dict(parse_qsl(urlsplit(url).query))
 
 
 @pytest.fixture(scope="session")
