@@ -2,7 +2,10 @@
 providers (``[social.NAME]`` in its TOML file), and a second Stint as one of those upstreams.
 
 Both are real `stint serve` processes (tests.conftest.running_server). The downstream's port is
-chosen first, because the redirect URI registered upstream (``/complete/NAME/``) names it.
+chosen first, because the redirect URI registered upstream (``/complete/NAME/``) names it. The
+upstream Stint is reached as ``localhost``, the downstream as ``127.0.0.1``: cookies do not
+isolate by port (RFC 6265 §8.5), so on one host name the two Stints' session cookies would be
+one cookie in the browser.
 """
 
 from __future__ import annotations
@@ -91,16 +94,13 @@ def downstream_stint(
 class UpstreamStint:
     """A second Stint as an OpenID provider: one person and one client (the downstream)."""
 
-    server: LiveServer
+    server: LiveServer  # its base_url is 127.0.0.1 (for the tests' own HTTP calls)
+    issuer: str  # http://localhost:PORT: what browsers and the downstream use
     client_id: str
     client_secret: str
     username: str
     password: str
     email: str
-
-    @property
-    def issuer(self) -> str:
-        return self.server.base_url
 
     def provider(self, **options: Any) -> dict[str, Any]:
         """Its ``[social.NAME]`` table for the downstream: the ``oidc`` backend by issuer."""
@@ -124,7 +124,16 @@ def upstream_stint(
 ) -> Iterator[UpstreamStint]:
     """A Stint whose user ``username`` has ``email`` (verified) and whose confidential client
     "Downstream Stint" may ask for openid, profile and email at ``redirect_uri``."""
-    with running_server(data, template=template) as server:
+    port = free_port()
+    issuer = f"http://localhost:{port}"
+    with running_server(
+        data,
+        access_log=False,
+        bin_dir=None,
+        template=template,
+        STINT_PORT=str(port),
+        STINT_ISSUER=issuer,
+    ) as server:
         server.create_user(username)
         server.stint("users", "profile", username, "--set", f"email={email}", "--verify-email")
         scopes = ["--scope", "openid", "--scope", "profile", "--scope", "email"]
@@ -132,4 +141,4 @@ def upstream_stint(
             "Downstream Stint", "--redirect-uri", redirect_uri, *scopes
         )
         assert secret is not None
-        yield UpstreamStint(server, client_id, secret, username, PASSWORD, email)
+        yield UpstreamStint(server, issuer, client_id, secret, username, PASSWORD, email)
