@@ -543,17 +543,19 @@ def running_server(
     access_log: bool = False,
     bin_dir: Path | None = None,
     template: Path | None = None,
+    port: int | None = None,
     **settings: str,
 ) -> Iterator[LiveServer]:
     """`stint serve` on SQLite in ``data``, on a free loopback port, its output in
     ``data/server.log``; killed on leaving. ``bin_dir``: the virtual environment to run it from
     (default: this one); ``template``: a migrated database with keys sealed under ``SECRET_KEY``
-    to start from (default: `stint migrate` makes one); ``settings``: more ``STINT_*`` variables."""
+    to start from (default: `stint migrate` makes one); ``port``: a port chosen beforehand (a
+    redirect URI registered elsewhere names it); ``settings``: more ``STINT_*`` variables."""
     import subprocess
     import time
     import urllib.request
 
-    port = _free_port()
+    port = port or _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STINT_")} | {
         "STINT_DATA_DIR": str(data),
         "STINT_PORT": str(port),

@@ -82,8 +82,7 @@ def downstream_stint(
         access_log=False,
         bin_dir=None,
         template=template,
-        STINT_PORT=str(where.port),
-        STINT_ISSUER=where.base_url,
+        port=where.port,
         STINT_CONFIG=str(config),
         **settings,
     ) as server:
@@ -131,7 +130,7 @@ def upstream_stint(
         access_log=False,
         bin_dir=None,
         template=template,
-        STINT_PORT=str(port),
+        port=port,
         STINT_ISSUER=issuer,
     ) as server:
         server.create_user(username)
