@@ -120,9 +120,8 @@ class App:
 
 
 def register_app(server: LiveServer, callback: Callback) -> App:
-    scopes = ["--scope", "openid", "--scope", "profile"]
     client_id, secret = server.create_client(
-        APP_NAME, "--redirect-uri", callback.redirect_uri, *scopes
+        APP_NAME, "--redirect-uri", callback.redirect_uri, "--scope", "profile"
     )
     assert secret is not None
     return App(client_id, secret, callback.redirect_uri)
