@@ -2,14 +2,100 @@
 
 The provider (tests/support/node_provider.py) runs from npm on loopback, with its own sign-in
 and consent pages; a test plays the person with an HTTP client that follows the redirects and
-submits those pages' forms, as a browser would.
+submits those pages' forms, as a browser would. The backend is made as Stint's social feature
+makes it (registry, strategy, the outbound upstream transport), and its ID token validation runs
+on the tokens the provider really issued: signature by the provider's JWKS, iss, aud, exp, iat,
+nonce.
 """
 
 from __future__ import annotations
 
-import httpx
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.node_provider import NodeProvider
+import anyio.to_thread
+import httpx
+import pytest
+
+from stint.connectors.base import BaseAuth
+from stint.connectors.config import ProviderConfig
+from stint.connectors.exceptions import AuthException
+from stint.connectors.identity import UpstreamIdentity
+from stint.connectors.registry import make_backend
+from stint.connectors.strategy import Strategy
+from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
+from tests.support.node_provider import NodeProvider, query_of, sign_in_and_consent
+
+pytestmark = pytest.mark.anyio
+
+# Loopback http: the production policy's https rule is off, every other limit applies.
+TRANSPORT = UpstreamTransport(UpstreamPolicy(require_https=False))
+
+
+def backend(
+    node: NodeProvider,
+    state: str,
+    *,
+    data: dict[str, str] | None = None,
+    session: dict[str, Any] | None = None,
+) -> BaseAuth:
+    """The backend as the social feature makes it for ``[social.node]`` (backend = "oidc")."""
+    config = ProviderConfig(
+        name="node",
+        backend="oidc",
+        client_id=node.client_id,
+        client_secret=node.client_secret,
+        issuer=node.issuer,
+    )
+    strategy = Strategy(
+        settings=config.backend_settings(),
+        redirect_uri=node.redirect_uris[0],
+        state=state,
+        data=data or {},
+        session=session if session is not None else {},
+        transport=TRANSPORT,
+    )
+    return make_backend(config, strategy)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A sign-in sent to the provider: its state, what the backend kept, the URL."""
+
+    state: str
+    session: dict[str, Any]
+    url: str
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(parse_qsl(urlsplit(self.url).query))
+
+
+async def start(node: NodeProvider) -> Started:
+    state = secrets.token_urlsafe(32)
+    begun = backend(node, state)
+    url = await begun.auth_url()
+    return Started(state, dict(begun.strategy.session), url)
+
+
+async def person_answers(started: Started, login: str) -> dict[str, str]:
+    """The person signs in at the provider and consents; the redirect's query."""
+
+    def play() -> str:
+        with httpx.Client() as http:
+            return sign_in_and_consent(http, started.url, login)
+
+    return query_of(await anyio.to_thread.run_sync(play))
+
+
+async def complete(
+    node: NodeProvider, started: Started, answer: dict[str, str], **session: Any
+) -> UpstreamIdentity:
+    """``/complete/node/``: the backend finishes the sign-in from the provider's redirect."""
+    finishing = backend(node, started.state, data=answer, session={**started.session, **session})
+    return await finishing.auth_complete()
 
 
 def test_node_provider_publishes_its_discovery_document_and_keys(
@@ -23,3 +109,59 @@ def test_node_provider_publishes_its_discovery_document_and_keys(
     assert {"email", "email_verified"} <= set(document["claims_supported"])
     keys = httpx.get(document["jwks_uri"]).json()["keys"]
     assert [(key["kty"], key["alg"], key["use"]) for key in keys] == [("RSA", "RS256", "sig")]
+
+
+async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(
+    node_provider: NodeProvider,
+) -> None:
+    started = await start(node_provider)
+    request = started.query
+    assert request["response_type"] == "code"
+    assert request["client_id"] == node_provider.client_id
+    assert request["state"] == started.state
+    assert "openid" in request["scope"].split()
+    assert request["code_challenge_method"] == "S256"  # RFC 7636 §4.3
+    assert request["nonce"]  # OpenID Connect Core §3.1.2.1
+
+    answer = await person_answers(started, "ada")
+    assert answer["state"] == started.state
+    assert answer["iss"] == node_provider.issuer  # RFC 9207, which node-oidc-provider sends
+
+    identity = await complete(node_provider, started, answer)
+    assert identity.provider == "node"
+    assert identity.uid == "ada"  # the ID token's sub
+    assert identity.details["email"] == node_provider.email_of("ada")
+    assert identity.email_verified is True
+
+
+async def test_an_email_the_provider_does_not_assert_verified_stays_unverified(
+    node_provider: NodeProvider,
+) -> None:
+    started = await start(node_provider)
+    identity = await complete(node_provider, started, await person_answers(started, "unverified"))
+    assert identity.uid == "unverified"
+    assert identity.details["email"] == node_provider.email_of("unverified")
+    assert identity.email_verified is False
+
+
+async def test_an_id_token_for_another_sign_in_is_refused_for_its_nonce(
+    node_provider: NodeProvider,
+) -> None:
+    """The provider's real, correctly signed ID token carries the nonce of the sign-in it was
+    issued for; completed under another nonce it is refused (OpenID Connect Core §3.1.3.7)."""
+    started = await start(node_provider)
+    answer = await person_answers(started, "ada")
+    # The session entry that holds the nonce sent, whatever the backend calls it.
+    nonce_key = next(k for k, v in started.session.items() if v == started.query["nonce"])
+    with pytest.raises(AuthException):
+        await complete(node_provider, started, answer, **{nonce_key: secrets.token_urlsafe(16)})
+
+
+async def test_a_replayed_code_is_refused_by_the_provider_and_fails_cleanly(
+    node_provider: NodeProvider,
+) -> None:
+    started = await start(node_provider)
+    answer = await person_answers(started, "ada")
+    await complete(node_provider, started, answer)
+    with pytest.raises(AuthException):  # invalid_grant (RFC 6749 §4.1.2: single use)
+        await complete(node_provider, started, answer)
