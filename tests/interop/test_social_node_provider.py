@@ -10,7 +10,9 @@ nonce.
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,7 +23,7 @@ import pytest
 
 from stint.connectors.base import BaseAuth
 from stint.connectors.config import ProviderConfig
-from stint.connectors.exceptions import AuthException
+from stint.connectors.exceptions import AuthFailed, AuthTokenError
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.registry import make_backend
 from stint.connectors.strategy import Strategy
@@ -30,12 +32,31 @@ from tests.support.node_provider import NodeProvider, query_of, sign_in_and_cons
 
 pytestmark = pytest.mark.anyio
 
-# Loopback http: the production policy's https rule is off, every other limit applies.
-TRANSPORT = UpstreamTransport(UpstreamPolicy(require_https=False))
+
+@pytest.fixture
+async def transport() -> AsyncIterator[UpstreamTransport]:
+    """The outbound transport for upstreams, one per test (its connections belong to the test's
+    event loop). Loopback http: the https rule is off, every other limit applies."""
+    upstream = UpstreamTransport(UpstreamPolicy(require_https=False))
+    yield upstream
+    await upstream.shutdown()  # aclose is a no-op: every client closes the shared transport
+
+
+@dataclass(frozen=True)
+class Node:
+    """node-oidc-provider and the transport Stint reaches it through."""
+
+    provider: NodeProvider
+    transport: UpstreamTransport
+
+
+@pytest.fixture
+def node(node_provider: NodeProvider, transport: UpstreamTransport) -> Node:
+    return Node(node_provider, transport)
 
 
 def backend(
-    node: NodeProvider,
+    node: Node,
     state: str,
     *,
     data: dict[str, str] | None = None,
@@ -45,17 +66,17 @@ def backend(
     config = ProviderConfig(
         name="node",
         backend="oidc",
-        client_id=node.client_id,
-        client_secret=node.client_secret,
-        issuer=node.issuer,
+        client_id=node.provider.client_id,
+        client_secret=node.provider.client_secret,
+        issuer=node.provider.issuer,
     )
     strategy = Strategy(
         settings=config.backend_settings(),
-        redirect_uri=node.redirect_uris[0],
+        redirect_uri=node.provider.redirect_uris[0],
         state=state,
         data=data or {},
         session=session if session is not None else {},
-        transport=TRANSPORT,
+        transport=node.transport,
     )
     return make_backend(config, strategy)
 
@@ -73,7 +94,7 @@ class Started:
         return dict(parse_qsl(urlsplit(self.url).query))
 
 
-async def start(node: NodeProvider) -> Started:
+async def start(node: Node) -> Started:
     state = secrets.token_urlsafe(32)
     begun = backend(node, state)
     url = await begun.auth_url()
@@ -91,7 +112,7 @@ async def person_answers(started: Started, login: str) -> dict[str, str]:
 
 
 async def complete(
-    node: NodeProvider, started: Started, answer: dict[str, str], **session: Any
+    node: Node, started: Started, answer: dict[str, str], **session: Any
 ) -> UpstreamIdentity:
     """``/complete/node/``: the backend finishes the sign-in from the provider's redirect."""
     finishing = backend(node, started.state, data=answer, session={**started.session, **session})
@@ -111,10 +132,9 @@ def test_node_provider_publishes_its_discovery_document_and_keys(
     assert [(key["kty"], key["alg"], key["use"]) for key in keys] == [("RSA", "RS256", "sig")]
 
 
-async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(
-    node_provider: NodeProvider,
-) -> None:
-    started = await start(node_provider)
+async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(node: Node) -> None:
+    node_provider = node.provider
+    started = await start(node)
     request = started.query
     assert request["response_type"] == "code"
     assert request["client_id"] == node_provider.client_id
@@ -127,7 +147,7 @@ async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(
     assert answer["state"] == started.state
     assert answer["iss"] == node_provider.issuer  # RFC 9207, which node-oidc-provider sends
 
-    identity = await complete(node_provider, started, answer)
+    identity = await complete(node, started, answer)
     assert identity.provider == "node"
     assert identity.uid == "ada"  # the ID token's sub
     assert identity.details["email"] == node_provider.email_of("ada")
@@ -135,33 +155,32 @@ async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(
 
 
 async def test_an_email_the_provider_does_not_assert_verified_stays_unverified(
-    node_provider: NodeProvider,
+    node: Node,
 ) -> None:
-    started = await start(node_provider)
-    identity = await complete(node_provider, started, await person_answers(started, "unverified"))
+    started = await start(node)
+    identity = await complete(node, started, await person_answers(started, "unverified"))
     assert identity.uid == "unverified"
-    assert identity.details["email"] == node_provider.email_of("unverified")
+    assert identity.details["email"] == node.provider.email_of("unverified")
     assert identity.email_verified is False
 
 
 async def test_an_id_token_for_another_sign_in_is_refused_for_its_nonce(
-    node_provider: NodeProvider,
+    node: Node, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The provider's real, correctly signed ID token carries the nonce of the sign-in it was
     issued for; completed under another nonce it is refused (OpenID Connect Core §3.1.3.7)."""
-    started = await start(node_provider)
+    started = await start(node)
     answer = await person_answers(started, "ada")
     # The session entry that holds the nonce sent, whatever the backend calls it.
     nonce_key = next(k for k, v in started.session.items() if v == started.query["nonce"])
-    with pytest.raises(AuthException):
-        await complete(node_provider, started, answer, **{nonce_key: secrets.token_urlsafe(16)})
+    with caplog.at_level(logging.INFO, "stint"), pytest.raises(AuthFailed, match="ID token"):
+        await complete(node, started, answer, **{nonce_key: secrets.token_urlsafe(16)})
+    assert "nonce" in caplog.text  # refused for its nonce, not for anything else
 
 
-async def test_a_replayed_code_is_refused_by_the_provider_and_fails_cleanly(
-    node_provider: NodeProvider,
-) -> None:
-    started = await start(node_provider)
+async def test_a_replayed_code_is_refused_by_the_provider_and_fails_cleanly(node: Node) -> None:
+    started = await start(node)
     answer = await person_answers(started, "ada")
-    await complete(node_provider, started, answer)
-    with pytest.raises(AuthException):  # invalid_grant (RFC 6749 §4.1.2: single use)
-        await complete(node_provider, started, answer)
+    await complete(node, started, answer)
+    with pytest.raises(AuthTokenError):  # invalid_grant (RFC 6749 §4.1.2: single use)
+        await complete(node, started, answer)
