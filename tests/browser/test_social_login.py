@@ -61,6 +61,7 @@ def stints(
                 folder / "upstream",
                 where.redirect_uri("upstream"),
                 template=sqlite_template_with_keys,
+                auth_method="client_secret_post",  # TEMPORARY: see the report
             )
         )
         node = stack.enter_context(

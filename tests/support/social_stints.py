@@ -120,9 +120,11 @@ def upstream_stint(
     username: str = "ada",
     email: str = "ada@upstream.test",
     template: Path | None = None,
+    auth_method: str | None = None,
 ) -> Iterator[UpstreamStint]:
     """A Stint whose user ``username`` has ``email`` (verified) and whose confidential client
-    "Downstream Stint" may ask for openid, profile and email at ``redirect_uri``."""
+    "Downstream Stint" may ask for openid, profile and email at ``redirect_uri``;
+    ``auth_method``: its token endpoint auth method (default: `stint clients create`'s)."""
     port = free_port()
     issuer = f"http://localhost:{port}"
     with running_server(
@@ -137,8 +139,9 @@ def upstream_stint(
         server.stint("users", "profile", username, "--set", f"email={email}", "--verify-email")
         # openid and email are OpenID Connect scopes, open to every client; profile also
         # lets a token read /api/me.
-        client_id, secret = server.create_client(
-            "Downstream Stint", "--redirect-uri", redirect_uri, "--scope", "profile"
-        )
+        options = ["--redirect-uri", redirect_uri, "--scope", "profile"]
+        if auth_method is not None:
+            options += ["--auth-method", auth_method]
+        client_id, secret = server.create_client("Downstream Stint", *options)
         assert secret is not None
         yield UpstreamStint(server, issuer, client_id, secret, username, PASSWORD, email)
