@@ -253,3 +253,23 @@ def test_a_first_sign_in_with_an_email_an_account_has_is_refused_and_explained(
     assert accounts(down) == before, "no second account"
     page.goto(f"{down.base_url}/account")
     expect(page).to_have_url(re.compile(r"/login"))  # and nobody signed in
+
+
+def test_the_only_way_an_account_signs_in_cannot_be_disconnected(
+    stints: Stints, offline: Browser
+) -> None:
+    down = stints.downstream
+    page = offline.page
+    page.goto(f"{down.base_url}/login")
+    page.get_by_role("link", name=f"Continue with {NODE}").click()
+    sign_in_at_node(page, "only-node")
+    expect(page.get_by_role("button", name=re.compile(r"^Sign out "))).to_be_visible()
+
+    page.goto(f"{down.base_url}/account")
+    row = page.locator('#connections tr[data-provider="node"]')
+    row.get_by_role("button", name="Disconnect").click()
+    expect(page.locator("#connections").get_by_role("alert")).to_contain_text(
+        re.compile(r"only way you can sign in", re.IGNORECASE)
+    )
+    expect(row).to_have_count(1)  # still connected: it is the account's only way in
+    assert offline.errors == []
