@@ -61,7 +61,6 @@ def stints(
                 folder / "upstream",
                 where.redirect_uri("upstream"),
                 template=sqlite_template_with_keys,
-                auth_method="client_secret_post",  # TEMPORARY: see the report
             )
         )
         node = stack.enter_context(
@@ -214,8 +213,10 @@ def test_connecting_and_disconnecting_a_provider_from_the_account_page(
     sign_in_at_node(page, "connect-person-at-node")
 
     expect(page).to_have_url(re.compile(re.escape(f"{down.base_url}/account")))
+    expect(panel.get_by_role("status")).to_contain_text("connected")
     row = page.locator('#connections tr[data-provider="node"]')
     expect(row).to_contain_text(NODE)
+    expect(row).to_contain_text("connect-person-at-node")  # the person there, by their name
     screenshot(page, "social-account-connected.png", tmp_path)
 
     # The connection signs this account in: out, then back in through the provider (whose
