@@ -57,11 +57,9 @@ def stints(
     where = Downstream(free_port())
     with ExitStack() as stack:
         upstream = stack.enter_context(
-            upstream_stint(
-                folder / "upstream",
-                where.redirect_uri("upstream"),
-                template=sqlite_template_with_keys,
-            )
+            # Its own keys (`stint migrate` makes them), not the downstream's from the template:
+            # the downstream must check the upstream's ID tokens against the upstream's JWKS.
+            upstream_stint(folder / "upstream", where.redirect_uri("upstream"))
         )
         node = stack.enter_context(
             start_node_provider(folder / "node", [where.redirect_uri("node")])
@@ -191,6 +189,7 @@ def test_signing_in_through_an_upstream_stint_lets_the_app_have_the_new_account(
     assert claims["iss"] == down.base_url
     assert claims["aud"] in (app.client_id, [app.client_id])
     assert claims["nonce"] == nonce
+    assert claims["amr"] == ["fed"]  # the app learns the person signed in through a federation
     created = {i: name for i, name in accounts(down).items() if i not in before}
     assert list(created) == [int(claims["sub"])], "one new account, and the app got it"
     bearer = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
