@@ -1,4 +1,5 @@
-# Stint: `make run` serves on SQLite, `make test` runs every check. Only Python 3.11+ is needed.
+# Stint: `make run` serves on SQLite (only Python 3.11+ is needed), `make test` runs every check
+# (the tests also need Node.js 18+ with npm: scripts/ensure-node-deps).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
