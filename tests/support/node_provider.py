@@ -10,7 +10,6 @@ pytest`` runs that).
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import select
@@ -103,7 +102,6 @@ def start_node_provider(
             cwd=NODE_DIR,
             stdout=subprocess.PIPE,
             stderr=log,
-            env={**os.environ, "NODE_ENV": "test"},
         )
     try:
         issuer = _issuer_when_listening(process, log_path)
