@@ -22,7 +22,7 @@ import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import Browser, Callback
 from tests.browser.support import fill_login_form, screenshot, sign_in
@@ -89,7 +89,7 @@ def offline(browser: Browser) -> Browser:
     return browser
 
 
-def _abort(route: Any) -> None:
+def _abort(route: Route) -> None:
     route.abort()
 
 
