@@ -1,9 +1,10 @@
 """Social login in a real browser, against real upstreams: a second Stint and node-oidc-provider.
 
-One downstream Stint per module offers two upstream OpenID providers (``[social.NAME]`` in its
-TOML file): "Upstream Stint", another `stint serve` (reached as ``localhost``, so its cookies are
-not the downstream's), and "Node Provider", node-oidc-provider from npm with its own sign-in and
-consent pages. The third-party app is a loopback redirect URI (RFC 8252 §7.3) in this process.
+One downstream Stint per module offers two upstream OpenID providers: "Upstream Stint", another
+`stint serve` (reached as ``localhost``, so its cookies are not the downstream's), configured as
+``[social.upstream]`` in the TOML file; and "Node Provider", node-oidc-provider from npm with its
+own sign-in and consent pages, added with `stint social add`. The third-party app is a loopback
+redirect URI (RFC 8252 §7.3) in this process.
 """
 
 from __future__ import annotations
@@ -64,20 +65,28 @@ def stints(
         node = stack.enter_context(
             start_node_provider(folder / "node", [where.redirect_uri("node")])
         )
-        providers = {
-            "upstream": upstream.provider(label=UPSTREAM),
-            "node": {
-                "backend": "oidc",
-                "client_id": node.client_id,
-                "client_secret": node.client_secret,
-                "issuer": node.issuer,
-                "label": NODE,
-            },
-        }
+        providers = {"upstream": upstream.provider(label=UPSTREAM)}
         downstream = stack.enter_context(
             downstream_stint(
                 folder / "downstream", where, providers, template=sqlite_template_with_keys
             )
+        )
+        # Node Provider the other way an operator adds one: at run time, its secret sealed in the
+        # database. No page has read the provider list yet (read on first use, then cached).
+        downstream.stint(
+            "social",
+            "add",
+            "node",
+            "--backend",
+            "oidc",
+            "--label",
+            NODE,
+            "--client-id",
+            node.client_id,
+            "--client-secret",
+            node.client_secret,
+            "--issuer",
+            node.issuer,
         )
         yield Stints(downstream, upstream, node)
 
