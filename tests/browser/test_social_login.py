@@ -282,3 +282,20 @@ def test_the_only_way_an_account_signs_in_cannot_be_disconnected(
     )
     expect(row).to_have_count(1)  # still connected: it is the account's only way in
     assert offline.errors == []
+
+
+def test_cancelling_at_the_provider_says_so_and_creates_no_account(
+    stints: Stints, offline: Browser
+) -> None:
+    down = stints.downstream
+    before = accounts(down)
+    page = offline.page
+    page.goto(f"{down.base_url}/login")
+    page.get_by_role("link", name=f"Continue with {NODE}").click()
+    expect(page.get_by_role("heading", name="Sign-in")).to_be_visible()
+    page.get_by_role("link", name="[ Cancel ]").click()  # node-oidc-provider: access_denied
+
+    expect(page.get_by_role("heading", name="Sign-in cancelled")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("You cancelled the sign-in")
+    assert accounts(down) == before
+    assert offline.errors == []
