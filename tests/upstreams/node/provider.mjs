@@ -14,6 +14,9 @@
 // login form takes any login name (the password is not checked) and that name is the account id
 // (`sub`). A login listed in "accounts" has those claims; any other login is a person whose email
 // is LOGIN@EMAIL_DOMAIN, verified. Then the consent page asks to allow the client.
+//
+// package.json pins oidc-provider 8.8.1, the last line that supports Node.js 18 and 20: 9.x
+// supports Node.js 22 LTS and later only (it warns "Unsupported runtime" on 20).
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
