@@ -18,6 +18,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from stint.connectors.base import BaseAuth
 from stint.connectors.exceptions import (
+    AuthFailed,
     AuthMissingParameter,
     AuthStateForbidden,
     AuthStateMissing,
@@ -140,6 +141,33 @@ class BaseOAuth2(BaseOAuth):
         if not hmac.compare_digest(expected.encode(), returned.encode()):
             raise AuthStateForbidden(self)
 
+    # -- RFC 9207: who sent the authorization response (mix-up, RFC 9700 §4.4) ------------
+
+    def authorization_response_issuer_required(self) -> bool:
+        """Whether the provider advertised ``authorization_response_iss_parameter_supported``
+        (RFC 9207 §3); a plain OAuth 2.0 provider has no metadata to say so."""
+        return False
+
+    def accepts_authorization_response_issuer(self, iss: str) -> bool | None:
+        """Whether ``iss`` names this provider; None when the backend knows no issuer."""
+        return None
+
+    def validate_issuer(self) -> None:
+        """RFC 9207 §2.4: an ``iss`` in the answer must name the provider the request went to,
+        by simple string comparison; one that advertises the parameter must send it. Checked
+        before anything else, error answers included: they are not assumed to be its own."""
+        iss = self.data.get("iss")
+        if iss is None:
+            if self.authorization_response_issuer_required():
+                raise AuthFailed(
+                    self,
+                    "The answer does not say it comes from this provider: "
+                    "it may come from another provider.",
+                )
+            return
+        if self.accepts_authorization_response_issuer(iss) is False:
+            raise AuthFailed(self, "The answer comes from another provider.")
+
     def auth_complete_params(self, state: str | None = None) -> dict[str, str]:
         """The token request's parameters beyond client authentication."""
         params = {"code": self.data["code"], "redirect_uri": self.get_redirect_uri(state)}
@@ -166,6 +194,7 @@ class BaseOAuth2(BaseOAuth):
         return str(self.setting("TOKEN_ENDPOINT_AUTH_METHOD") or self.TOKEN_ENDPOINT_AUTH_METHOD)
 
     async def auth_complete(self, *args: Any, **kwargs: Any) -> UpstreamIdentity:
+        self.validate_issuer()
         self.process_error(self.data)
         self.validate_state()
         if not self.data.get("code"):

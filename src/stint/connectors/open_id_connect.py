@@ -116,10 +116,19 @@ class OpenIdConnectAuth(BaseOAuth2):
     # -- the redirect back ---------------------------------------------------------------
 
     async def auth_complete(self, *args: Any, **kwargs: Any) -> UpstreamIdentity:
-        self.process_error(self.data)  # a refusal needs no discovery
-        self.validate_state()
+        if "iss" not in self.data:
+            self.process_error(self.data)  # a refusal without iss needs no discovery
         self._metadata = await self.oidc_config()
         return await super().auth_complete(*args, **kwargs)
+
+    def authorization_response_issuer_required(self) -> bool:
+        # RFC 9207 §2.4: "MUST reject authorization responses that do not contain the iss
+        # parameter" once the provider advertised it (§3).
+        document = self._metadata.document
+        return document.get("authorization_response_iss_parameter_supported") is True
+
+    def accepts_authorization_response_issuer(self, iss: str) -> bool | None:
+        return iss == self._metadata.issuer  # RFC 9207 §2.4: simple string comparison
 
     async def do_auth(self, access_token: str, response: dict[str, Any]) -> UpstreamIdentity:
         id_token = response.get("id_token")

@@ -61,6 +61,15 @@ class MicrosoftOpenIdConnect(OpenIdConnectAuth):
             return ()  # no tenant: no issuer to accept
         return (issuer.replace(TENANT_PLACEHOLDER, tid),)
 
+    def accepts_authorization_response_issuer(self, iss: str) -> bool | None:
+        """A multi-tenant authority's answer names the person's tenant in the template."""
+        issuer = self._metadata.issuer
+        if TENANT_PLACEHOLDER not in issuer:
+            return iss == issuer
+        before, _, after = issuer.partition(TENANT_PLACEHOLDER)
+        tid = iss.removeprefix(before).removesuffix(after)
+        return iss == before + tid + after and _GUID.fullmatch(tid) is not None
+
     def get_user_id(self, details: dict[str, Any], response: dict[str, Any]) -> str:
         tid, oid = response.get("tid"), response.get("oid")
         if not (isinstance(tid, str) and tid and isinstance(oid, str) and oid):
