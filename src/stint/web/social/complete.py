@@ -9,7 +9,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from stint.accounts.linking import LinkingPolicy, SignInRefused, UpstreamSignIn
+from stint.accounts.linking import SignInRefused, UpstreamSignIn
 from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthException
 from stint.connectors.identity import UpstreamIdentity
@@ -18,7 +18,7 @@ from stint.web.pages.common import read_form, safe_next
 from stint.web.social.begin import unknown_provider
 from stint.web.social.context import SocialContext
 from stint.web.social.outcomes import linking_refused, refusal_page
-from stint.web.social.providers import label_of
+from stint.web.social.policy import linking_policy
 
 __all__ = ["complete"]
 
@@ -88,12 +88,7 @@ async def _link(
         extra_data=dict(identity.extra_data),
         tokens=dict(identity.tokens) if provider.store_tokens else {},
     )
-    policy = LinkingPolicy(
-        auto_link_email=provider.auto_link_email,
-        store_tokens=provider.store_tokens,
-        allow_sign_up=provider.allow_sign_up,
-        label=label_of(provider),
-    )
+    policy = linking_policy(provider)
     try:
         attempt = await social.linker.sign_in(sign_in, policy, connecting_user=connecting)
     except SignInRefused as exc:
