@@ -64,8 +64,8 @@ class BaseOAuth1(BaseOAuth):
     def setting_url(self, name: str) -> str:
         """An endpoint: the operator's setting, else the class attribute."""
         url = str(self.setting(name) or getattr(self, name) or "")
-        if not url:
-            raise ValueError(f"{type(self).__name__}: {name} is not configured")
+        if not url:  # the operator's mistake: a clear page, as GenericOAuth2 says it
+            raise AuthFailed(self, f"This provider is not fully configured (no {name}).")
         return url
 
     def get_redirect_uri(self, state: str | None = None) -> str:

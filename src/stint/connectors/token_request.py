@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from stint.connectors.authlib_clients import AsyncOAuth2Client, OAuthError
-from stint.connectors.exceptions import AuthTokenError, AuthUnreachable
+from stint.connectors.exceptions import AuthFailed, AuthTokenError, AuthUnreachable
 
 if TYPE_CHECKING:
     from stint.connectors.base import BaseAuth
@@ -46,7 +46,9 @@ async def request_token(
     """Redeem the code; a refusal is AuthTokenError, an unreachable provider AuthUnreachable."""
     strategy = backend.strategy
     if auth_method not in ("client_secret_post", "client_secret_basic", "none"):
-        raise ValueError(f"unsupported TOKEN_ENDPOINT_AUTH_METHOD {auth_method!r}")
+        raise AuthFailed(  # the operator's setting: a clear page, not a 500
+            backend, "This provider is not fully configured (TOKEN_ENDPOINT_AUTH_METHOD)."
+        )
     async with AsyncOAuth2Client(
         client_id=client_id,
         client_secret=client_secret,

@@ -16,10 +16,10 @@ from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthException
 from stint.connectors.ports import PendingSignIn, SignInPurpose
 from stint.web.pages.common import safe_next
-from stint.web.social.context import SocialContext
+from stint.web.social.context import BackendUnavailable, SocialContext
 from stint.web.social.outcomes import refusal_page
 
-__all__ = ["begin_connect", "begin_sign_in", "unknown_provider"]
+__all__ = ["begin_connect", "begin_sign_in", "unavailable_provider", "unknown_provider"]
 
 log = logging.getLogger("stint.social")
 
@@ -30,6 +30,15 @@ def unknown_provider(social: SocialContext, request: Request) -> Response:
         "No such sign-in provider",
         "This Stint does not offer that provider (it may have been removed).",
         404,
+    )
+
+
+def unavailable_provider(social: SocialContext, request: Request) -> Response:
+    return social.refused(
+        request,
+        "Sign-in provider unavailable",
+        "This provider cannot be used on this server at the moment (the operator's log says why).",
+        503,
     )
 
 
@@ -61,7 +70,10 @@ async def _redirect(
     user_id: int | None,
 ) -> Response:
     state = secrets.token_urlsafe(32)
-    backend = social.backend(provider, state=state)
+    try:
+        backend = social.backend(provider, state=state)
+    except BackendUnavailable:
+        return unavailable_provider(social, request)
     try:
         url = await backend.auth_url()
     except AuthException as exc:  # discovery or a request token failed: nothing was stored

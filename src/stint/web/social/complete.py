@@ -15,8 +15,8 @@ from stint.connectors.exceptions import AuthException
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.ports import PendingSignIn
 from stint.web.pages.common import read_form, safe_next
-from stint.web.social.begin import unknown_provider
-from stint.web.social.context import SocialContext
+from stint.web.social.begin import unavailable_provider, unknown_provider
+from stint.web.social.context import BackendUnavailable, SocialContext
 from stint.web.social.outcomes import linking_refused, refusal_page
 from stint.web.social.policy import linking_policy
 
@@ -57,7 +57,10 @@ async def _finish(
     provider = await social.providers.get(name)
     if provider is None:
         return unknown_provider(social, request)
-    backend = social.backend(provider, state=state, data=params, session=dict(pending.session))
+    try:
+        backend = social.backend(provider, state=state, data=params, session=dict(pending.session))
+    except BackendUnavailable:
+        return unavailable_provider(social, request)
     try:
         identity = await backend.auth_complete()
     except AuthException as exc:

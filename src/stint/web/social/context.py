@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from starlette.responses import Response
 from stint.connectors.base import BaseAuth
 from stint.connectors.config import ProviderConfig
 from stint.connectors.ports import UpstreamSignInStore
-from stint.connectors.registry import make_backend
+from stint.connectors.registry import UnknownBackendError, make_backend
 from stint.connectors.strategy import Strategy
 from stint.web.cookies import host_cookie
 from stint.web.pages.common import PageContext
@@ -22,9 +23,14 @@ from stint.web.social.providers import ProviderDirectory
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["STATE_COOKIE", "SocialContext"]
+__all__ = ["STATE_COOKIE", "BackendUnavailable", "SocialContext"]
 
 STATE_COOKIE = "stint_social"
+log = logging.getLogger("stint.social")
+
+
+class BackendUnavailable(Exception):
+    """The provider's backend class cannot be loaded in this process."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,12 @@ class SocialContext:
             transport=self.transport,
             timeout_seconds=self.timeout_seconds,
         )
-        return make_backend(provider, strategy)
+        try:
+            return make_backend(provider, strategy)
+        except UnknownBackendError as exc:
+            # Added by `stint social add` where its backend imports, but it does not here.
+            log.warning("provider %s cannot be used here: %s", provider.name, exc)
+            raise BackendUnavailable(provider.name) from exc
 
     def bind_state(self, response: Response, state: str) -> None:
         """Bind the sign-in to this browser: the provider's redirect back is a top-level GET,
