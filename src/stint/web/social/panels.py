@@ -54,9 +54,18 @@ async def account_panel(social: SocialContext, request: Request, user: User) -> 
     if not providers and not connections:
         return Markup()  # nothing to connect or disconnect: no panel
     key = request.query_params.get("social", "")
+    # Disconnecting the only way to sign in is refused (AccountLinker.disconnect): no button.
+    only_way = len(connections) == 1 and not social.pages.accounts.has_usable_password(user)
+    connected = {c["provider"] for c in connections}
     context = {
         "connections": connections,
-        "providers": [{"name": p.name, "label": labels[p.name]} for p in providers],
+        "only_way": only_way,
+        # Connecting a provider again links another account there (python-social-auth allows
+        # several); the same one is already linked, and stays so.
+        "providers": [
+            {"name": p.name, "label": labels[p.name], "again": p.name in connected}
+            for p in providers
+        ],
         "notice": NOTICES.get(key),
         "refusal": REFUSALS.get(key),
     }
