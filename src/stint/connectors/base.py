@@ -31,10 +31,15 @@ from stint.connectors.strategy import Strategy
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["BaseAuth", "ExtraData"]
+__all__ = ["CREDENTIALS", "BaseAuth", "ExtraData"]
 
 # EXTRA_DATA entries: "name", (name, alias) or (name, alias, discard_if_missing).
 ExtraData = Sequence[str | tuple[str, str] | tuple[str, str, bool]]
+# Credentials: never in extra_data (stored in the clear), whatever EXTRA_DATA lists; they are
+# the identity's ``tokens``, kept sealed and only when the operator asks.
+CREDENTIALS = frozenset(
+    {"access_token", "refresh_token", "id_token", "oauth_token", "oauth_token_secret", "code"}
+)
 
 
 class BaseAuth:
@@ -111,6 +116,8 @@ class BaseAuth:
                 name, alias, discard = entry
             else:
                 (name, alias), discard = entry, False
+            if name in CREDENTIALS or alias in CREDENTIALS:
+                continue
             value = response.get(name, (details or {}).get(name))
             if discard and not value:
                 continue
