@@ -5,6 +5,7 @@ with the same lines."""
 
 from __future__ import annotations
 
+from stint.connectors.config import ProviderConfig
 from stint.connectors.oauth import BaseOAuth2
 from stint.connectors.strategy import Strategy
 
@@ -36,3 +37,9 @@ def test_credentials_in_extra_data_are_left_out_and_kept_as_tokens() -> None:
     assert "secret" not in repr(identity)
     assert identity.tokens["refresh_token"] == "rt-secret"
 
+
+def test_a_providers_options_are_not_in_its_repr() -> None:
+    # Options carry backend settings such as a private key (python-social-auth's Apple backend).
+    config = ProviderConfig("apple", "x.Apple", "id", "s3cret", options={"SECRET_KEY": "pk-secret"})
+    assert "s3cret" not in repr(config)
+    assert "pk-secret" not in repr(config)

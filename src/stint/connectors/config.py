@@ -23,7 +23,7 @@ class ProviderConfig:
     allow_sign_up: bool = True
     # Upper-case backend settings: AUTHORIZATION_URL, ACCESS_TOKEN_URL, USER_DATA_URL, ID_KEY,
     # API_URL (social-core GitLab), ... as python-social-auth's SOCIAL_AUTH_<NAME>_<KEY>.
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold secrets
 
     def backend_settings(self) -> dict[str, Any]:
         """What the backend's ``self.setting(...)`` reads."""
