@@ -449,8 +449,21 @@ async def test_disconnecting_someone_elses_identity_does_nothing(site: Site) -> 
 
 
 async def _refused_disconnect(
-    linker: AccountLinker, user_id: int, provider: str, uid: str
+    linker: AccountLinker, user_id: int, provider: str, uid: str, **more: Any
 ) -> SignInRefused:
     with pytest.raises(SignInRefused) as refused:
-        await linker.disconnect(user_id, provider, uid)
+        await linker.disconnect(user_id, provider, uid, **more)
     return refused.value
+
+
+async def test_a_connection_to_a_removed_provider_is_not_a_way_to_sign_in(site: Site) -> None:
+    # The operator removed gitlab: its identity stays linked but signs no one in, so the last
+    # usable way in (github) is kept.
+    linker = site.linker()
+    user = (await linker.sign_in(octocat(), OPEN)).user
+    assert user is not None
+    await linker.sign_in(UpstreamSignIn("gitlab", "7", {}), OPEN, connecting_user=user)
+    refused = await _refused_disconnect(linker, user.id, "github", "583231", usable={"github"})
+    assert refused.reason is RefusalReason.LAST_SIGN_IN_METHOD
+    await linker.disconnect(user.id, "gitlab", "7", usable={"github"})  # tidying up is fine
+    assert [c.provider for c in await linker.connections(user.id)] == ["github"]

@@ -82,3 +82,17 @@ async def test_a_refusal_after_association_leaves_no_row(db: Database) -> None:
     assert await _count(db, upstream_identities) == 0
     attempt = await linker(db).sign_in(PERSON, POLICY)
     assert attempt.is_new and attempt.social is not None
+
+
+async def test_only_connections_to_usable_providers_count_as_ways_in(db: Database) -> None:
+    accounts = linker(db)
+    user = (await accounts.sign_in(PERSON, LinkingPolicy())).user
+    assert user is not None
+    await accounts.sign_in(
+        UpstreamSignIn("removed", "7", {}), LinkingPolicy(), connecting_user=user
+    )
+    with pytest.raises(SignInRefused) as refused:
+        await accounts.disconnect(user.id, PERSON.provider, PERSON.uid, usable={PERSON.provider})
+    assert refused.value.reason is RefusalReason.LAST_SIGN_IN_METHOD
+    await accounts.disconnect(user.id, "removed", "7", usable={PERSON.provider})
+    assert [c.provider for c in await accounts.connections(user.id)] == [PERSON.provider]

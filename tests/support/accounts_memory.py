@@ -8,6 +8,7 @@ fails; tests/accounts runs the linking rules on them in milliseconds.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,11 +183,26 @@ class MemoryUpstreamIdentities:
         if identity_id in self.rows:
             self.rows[identity_id] = replace(self.rows[identity_id], last_used_at=used_at)
 
-    async def unlink(self, user_id: int, provider: str, uid: str, *, keep_last: bool) -> bool:
+    async def unlink(
+        self,
+        user_id: int,
+        provider: str,
+        uid: str,
+        *,
+        keep_last: bool,
+        usable: Collection[str] | None = None,
+    ) -> bool:
         found = await self.by_provider_uid(provider, uid)
         if found is None or found.user_id != user_id:
             return False
-        if keep_last and await self.count_for_user(user_id) == 1:
+        others = [
+            i
+            for i in self.rows.values()
+            if i.user_id == user_id
+            and i.id != found.id
+            and (usable is None or i.provider in usable)
+        ]
+        if keep_last and not others:
             raise LastIdentityError(f"{provider}:{uid}")
         del self.rows[found.id]
         self.stored_tokens.pop(found.id, None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -219,15 +219,19 @@ class AccountLinker:
             for i in await self._ports.identities.for_user(user_id)
         ]
 
-    async def disconnect(self, user_id: int, provider: str, uid: str) -> None:
+    async def disconnect(
+        self, user_id: int, provider: str, uid: str, *, usable: Collection[str] | None = None
+    ) -> None:
         """Unlink; raises SignInRefused(LAST_SIGN_IN_METHOD) when the account has no password
-        and this is its only connection."""
+        and no other connection to a ``usable`` provider (one still offered; None: any)."""
         user = await self._ports.users.by_id(user_id)
         if user is None:
             return
         keep_last = not self._ports.accounts.has_usable_password(user)
         try:
-            await self._ports.identities.unlink(user_id, provider, uid, keep_last=keep_last)
+            await self._ports.identities.unlink(
+                user_id, provider, uid, keep_last=keep_last, usable=usable
+            )
         except LastIdentityError:
             raise SignInRefused(
                 RefusalReason.LAST_SIGN_IN_METHOD,

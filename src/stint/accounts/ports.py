@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -122,10 +123,19 @@ class UpstreamIdentityStore(Protocol):
         """Record a sign-in through this identity."""
         ...
 
-    async def unlink(self, user_id: int, provider: str, uid: str, *, keep_last: bool) -> bool:
+    async def unlink(
+        self,
+        user_id: int,
+        provider: str,
+        uid: str,
+        *,
+        keep_last: bool,
+        usable: Collection[str] | None = None,
+    ) -> bool:
         """Remove the account's link; False when it has none such. With ``keep_last``, raise
-        LastIdentityError instead of removing the account's only identity (atomically: two
-        concurrent unlinks cannot remove the last two)."""
+        LastIdentityError instead of removing the account's last identity at a ``usable``
+        provider (None: any counts), atomically: two concurrent unlinks cannot remove the last
+        two."""
         ...
 
 

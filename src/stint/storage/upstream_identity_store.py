@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,7 +138,15 @@ class SqlUpstreamIdentityStore:
                 update(upstream_identities).where(_i.id == identity_id).values(last_used_at=used_at)
             )
 
-    async def unlink(self, user_id: int, provider: str, uid: str, *, keep_last: bool) -> bool:
+    async def unlink(
+        self,
+        user_id: int,
+        provider: str,
+        uid: str,
+        *,
+        keep_last: bool,
+        usable: Collection[str] | None = None,
+    ) -> bool:
         async with self._db.write() as conn:
             # Lock the account first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
             # writers), so two unlinks at once count one after the other.
@@ -147,8 +155,13 @@ class SqlUpstreamIdentityStore:
             found = (await conn.execute(select(_i.id).where(mine))).first()
             if found is None:
                 return False
-            if keep_last and (await conn.execute(_COUNT, {"user_id": user_id})).scalar() == 1:
-                raise LastIdentityError(f"{provider}:{uid}")
+            if keep_last:
+                others = (_i.user_id == user_id) & (_i.id != found[0])
+                if usable is not None:  # a removed provider's identity signs no one in
+                    others &= _i.provider.in_(list(usable))
+                left = (await conn.execute(select(func.count()).where(others))).scalar()
+                if not left:
+                    raise LastIdentityError(f"{provider}:{uid}")
             await conn.execute(delete(upstream_identities).where(_i.id == found[0]))
         return True
 

@@ -16,8 +16,12 @@ async def disconnect(social: SocialContext, request: Request) -> Response:
     if isinstance(checked, Response):
         return checked
     form, _, user = checked
+    # Only providers still offered are ways to sign in (an operator may have removed one).
+    usable = {p.name for p in await social.providers.all()}
     try:
-        await social.linker.disconnect(user.id, request.path_params["name"], form.get("uid", ""))
+        await social.linker.disconnect(
+            user.id, request.path_params["name"], form.get("uid", ""), usable=usable
+        )
     except SignInRefused as exc:
         # Shown by /account's connections panel, by a fixed key: nothing else reaches the page.
         return RedirectResponse(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
@@ -41,7 +42,7 @@ async def sign_in_links(social: SocialContext, next_url: str) -> list[SignInLink
 async def account_panel(social: SocialContext, request: Request, user: User) -> Markup:
     providers = await social.providers.all()
     labels = {p.name: label_of(p) for p in providers}
-    connections = [
+    connections: list[dict[str, Any]] = [
         {
             "provider": c.provider,
             "label": labels.get(c.provider, c.provider),
@@ -55,11 +56,14 @@ async def account_panel(social: SocialContext, request: Request, user: User) -> 
         return Markup()  # nothing to connect or disconnect: no panel
     key = request.query_params.get("social", "")
     # Disconnecting the only way to sign in is refused (AccountLinker.disconnect): no button.
-    only_way = len(connections) == 1 and not social.pages.accounts.has_usable_password(user)
+    # A connection to a provider no longer offered is no way in.
+    password = social.pages.accounts.has_usable_password(user)
+    for c in connections:
+        others = [o for o in connections if o is not c and o["provider"] in labels]
+        c["only_way"] = not password and not others
     connected = {c["provider"] for c in connections}
     context = {
         "connections": connections,
-        "only_way": only_way,
         # Connecting a provider again links another account there (python-social-auth allows
         # several); the same one is already linked, and stays so.
         "providers": [

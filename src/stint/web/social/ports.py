@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from stint.accounts.linking import Connection, LinkingPolicy, SignInAttempt, UpstreamSignIn
@@ -19,4 +20,6 @@ class Linker(Protocol):
 
     async def connections(self, user_id: int) -> list[Connection]: ...
 
-    async def disconnect(self, user_id: int, provider: str, uid: str) -> None: ...
+    async def disconnect(
+        self, user_id: int, provider: str, uid: str, *, usable: Collection[str] | None = None
+    ) -> None: ...
