@@ -364,6 +364,26 @@ async def test_an_id_token_for_another_nonce_is_refused(upstream: Upstream) -> N
         await sign_in.complete(callback)
 
 
+async def test_an_openid_answer_naming_another_issuer_is_refused(upstream: Upstream) -> None:
+    """RFC 9207 §2.4, which social-core does not check: the adapter does, before the code is
+    redeemed (mix-up, RFC 9700 §4.4)."""
+    sign_in = SignIn(oidc_config(upstream), None)
+    callback = await sign_in_upstream(upstream, await sign_in.start())
+    assert callback["iss"] == upstream.server.base_url  # Stint names itself
+    with pytest.raises(AuthFailed, match="another provider"):
+        await sign_in.complete({**callback, "iss": "https://evil.example"})
+
+
+async def test_an_openid_answer_without_iss_from_a_provider_advertising_it_is_refused(
+    upstream: Upstream,
+) -> None:
+    sign_in = SignIn(oidc_config(upstream), None)
+    callback = await sign_in_upstream(upstream, await sign_in.start())
+    without = {k: v for k, v in callback.items() if k != "iss"}
+    with pytest.raises(AuthFailed, match="another provider"):
+        await sign_in.complete(without)
+
+
 async def test_an_unreachable_openid_provider_is_unreachable() -> None:
     with socket.socket() as listener:  # a loopback port nobody listens on any more
         listener.bind(("127.0.0.1", 0))

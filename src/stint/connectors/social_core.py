@@ -26,6 +26,7 @@ from requests.structures import CaseInsensitiveDict
 from social_core import exceptions as social
 from social_core.backends.base import BaseAuth as SocialAuth
 from social_core.backends.gitlab import GitLabOAuth2
+from social_core.backends.open_id_connect import OpenIdConnectAuth as SocialOpenIdConnect
 from social_core.utils import http_error, user_agent
 
 from stint.connectors.base import BaseAuth
@@ -149,7 +150,29 @@ class SocialCoreAuth(BaseAuth):
         return str(await self.run(lambda backend: backend.auth_url()))
 
     async def auth_complete(self, *args: Any, **kwargs: Any) -> UpstreamIdentity:
-        return await self.run(lambda backend: self.upstream_identity(backend.auth_complete()))
+        def complete(backend: Any) -> UpstreamIdentity:
+            self.validate_issuer(backend)
+            return self.upstream_identity(backend.auth_complete())
+
+        return await self.run(complete)
+
+    def validate_issuer(self, backend: Any) -> None:
+        """RFC 9207 §2.4, which social-core leaves out: an OpenID provider's answer naming
+        another issuer, or none when the provider advertises the parameter, is refused before
+        the code is redeemed (mix-up, RFC 9700 §4.4)."""
+        if not isinstance(backend, SocialOpenIdConnect):
+            return
+        config = backend.oidc_config()
+        iss = self.data.get("iss")
+        if iss is None:
+            if config.get("authorization_response_iss_parameter_supported") is True:
+                raise AuthFailed(
+                    self,
+                    "The answer does not say it comes from this provider: it may come from "
+                    "another provider.",
+                )
+        elif iss != config.get("issuer"):
+            raise AuthFailed(self, "The answer comes from another provider.")
 
     async def run(self, step: Callable[[Any], T]) -> T:
         """``step`` with a social backend, in a worker thread, its errors made Stint's."""
