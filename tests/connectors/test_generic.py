@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +15,7 @@ from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
 from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin, loopback_transport
+from tests.support.upstreams.sign_in import begin
 
 pytestmark = pytest.mark.anyio
 
@@ -35,12 +35,6 @@ def provider() -> Iterator[FakeOpenIdProvider]:
 @pytest.fixture(autouse=True)
 def behaving(provider: FakeOpenIdProvider) -> None:
     provider.misbehave.reset()
-
-
-@pytest.fixture
-async def transport() -> AsyncIterator[UpstreamTransport]:
-    async with loopback_transport() as upstream:
-        yield upstream
 
 
 def settings(provider: FakeOpenIdProvider, **more: Any) -> dict[str, Any]:

@@ -52,8 +52,8 @@ def sign_in(github: FakeGitHub, transport: UpstreamTransport, **settings: Any) -
             "API_URL": github.url,
             **settings,
         },
-        CALLBACK,
         transport,
+        redirect_uri=CALLBACK,
     )
 
 
@@ -215,7 +215,7 @@ async def test_an_outage_at_user_emails_is_not_taken_for_no_verified_address(
 
 
 async def test_without_settings_it_signs_in_at_github_com() -> None:
-    attempt = SignIn(GitHubOAuth2, {"KEY": "id", "SECRET": "s"}, CALLBACK)
+    attempt = SignIn(GitHubOAuth2, {"KEY": "id", "SECRET": "s"}, redirect_uri=CALLBACK)
 
     url = urlsplit(await attempt.start())
 

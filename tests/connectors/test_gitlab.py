@@ -39,7 +39,7 @@ def gitlab(served: FakeGitLab) -> FakeGitLab:
 
 def sign_in(gitlab: FakeGitLab, transport: UpstreamTransport, **settings: Any) -> SignIn:
     keys = {"KEY": gitlab.client_id, "SECRET": gitlab.client_secret, "API_URL": gitlab.url}
-    return SignIn(GitLabOAuth2, {**keys, **settings}, CALLBACK, transport)
+    return SignIn(GitLabOAuth2, {**keys, **settings}, transport, redirect_uri=CALLBACK)
 
 
 async def test_a_sign_in_keys_the_person_on_gitlabs_id(
@@ -129,7 +129,7 @@ async def test_gitlab_down_is_unreachable(gitlab: FakeGitLab, transport: Upstrea
 
 
 async def test_without_settings_it_signs_in_at_gitlab_com() -> None:
-    attempt = SignIn(GitLabOAuth2, {"KEY": "id", "SECRET": "s"}, CALLBACK)
+    attempt = SignIn(GitLabOAuth2, {"KEY": "id", "SECRET": "s"}, redirect_uri=CALLBACK)
 
     url = urlsplit(await attempt.start())
 

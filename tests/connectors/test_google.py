@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,7 +14,7 @@ from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.google import GOOGLE_PERSON, FakeGoogle
 from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin, isolated, loopback_transport
+from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
 
@@ -34,12 +34,6 @@ def google() -> Iterator[FakeGoogle]:
 def behaving(google: FakeGoogle) -> None:
     google.misbehave.reset()
     google.iss_without_scheme = False
-
-
-@pytest.fixture
-async def transport() -> AsyncIterator[UpstreamTransport]:
-    async with loopback_transport() as upstream:
-        yield upstream
 
 
 def settings(google: FakeGoogle) -> dict[str, Any]:

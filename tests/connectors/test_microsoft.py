@@ -3,7 +3,7 @@ documents: the person is tid + oid, and a multi-tenant ID token's iss must be it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from tests.support.upstreams.microsoft import (
     FakeMicrosoft,
 )
 from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin, isolated, loopback_transport
+from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
 
@@ -40,12 +40,6 @@ def microsoft() -> Iterator[FakeMicrosoft]:
 def behaving(microsoft: FakeMicrosoft) -> None:
     microsoft.misbehave.reset()
     microsoft.person = dict(MICROSOFT_PERSON)
-
-
-@pytest.fixture
-async def transport() -> AsyncIterator[UpstreamTransport]:
-    async with loopback_transport() as upstream:
-        yield upstream
 
 
 async def sign_in(

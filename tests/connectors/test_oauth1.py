@@ -58,7 +58,7 @@ def settings(provider: FakeOAuth1Provider, **more: Any) -> dict[str, Any]:
 
 
 def sign_in(provider: FakeOAuth1Provider, transport: UpstreamTransport, **more: Any) -> SignIn:
-    return SignIn(GenericOAuth1, settings(provider, **more), CALLBACK, transport)
+    return SignIn(GenericOAuth1, settings(provider, **more), transport, redirect_uri=CALLBACK)
 
 
 async def test_the_full_dance_signs_the_person_in(
@@ -203,8 +203,8 @@ async def test_an_unreachable_provider_is_unreachable(transport: UpstreamTranspo
             "REQUEST_TOKEN_URL": "http://127.0.0.1:9/oauth/request_token",  # discard: refused
             "AUTHORIZATION_URL": "http://127.0.0.1:9/oauth/authorize",
         },
-        CALLBACK,
         transport,
+        redirect_uri=CALLBACK,
     )
 
     with pytest.raises(AuthUnreachable):
@@ -237,7 +237,7 @@ async def test_signed_requests_work_from_a_plain_user_data(
             return json.loads(self.fetch_response(request))
 
     keys = {"KEY": provider.client_key, "SECRET": provider.client_secret}
-    identity = await SignIn(TripIt, keys, CALLBACK, transport).run()
+    identity = await SignIn(TripIt, keys, transport, redirect_uri=CALLBACK).run()
 
     assert identity.uid == "1001"
     assert identity.extra_data == {"screen_name": "tripper"}

@@ -4,7 +4,7 @@ against a real OAuth 2.0 server on loopback."""
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +22,7 @@ from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
 from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin, loopback_transport
+from tests.support.upstreams.sign_in import begin
 
 pytestmark = pytest.mark.anyio
 
@@ -68,12 +68,6 @@ def provider() -> Iterator[FakeOpenIdProvider]:
 @pytest.fixture(autouse=True)
 def behaving(provider: FakeOpenIdProvider) -> None:
     provider.misbehave.reset()
-
-
-@pytest.fixture
-async def transport() -> AsyncIterator[UpstreamTransport]:
-    async with loopback_transport() as upstream:
-        yield upstream
 
 
 def at(provider: FakeOpenIdProvider, base: type[PageExample], **attributes: Any) -> type[Any]:
@@ -131,8 +125,8 @@ async def test_a_provider_without_state_gets_it_back_in_the_redirect_uri(
     attempt = await begin(backend, SETTINGS, transport)
     query = parse_qs(urlsplit(attempt.authorize_url).query)
     assert "state" not in query
-    assert f"redirect_state={attempt.strategy.state}" in query["redirect_uri"][0]
-    assert attempt.callback["redirect_state"] == attempt.strategy.state
+    assert f"redirect_state={attempt.state}" in query["redirect_uri"][0]
+    assert attempt.callback["redirect_state"] == attempt.state
     assert (await attempt.complete()).uid == "4217"  # the token request's redirect_uri matched
 
 
@@ -149,7 +143,7 @@ async def test_a_sign_in_whose_stored_state_is_gone_is_refused(
     provider: FakeOpenIdProvider, transport: UpstreamTransport
 ) -> None:
     attempt = await begin(at(provider, PageExample), SETTINGS, transport)
-    attempt.strategy.state = ""
+    attempt.state = ""
     with pytest.raises(AuthStateMissing):
         await attempt.complete()
 
@@ -192,7 +186,7 @@ async def test_extra_arguments_reach_the_provider_but_never_replace_state_or_pkc
     )
     query = parse_qs(urlsplit(attempt.authorize_url).query)
     assert query["prompt"] == ["consent"]
-    assert query["state"] == [attempt.strategy.state]
+    assert query["state"] == [attempt.state]
     assert query["code_challenge_method"] == ["S256"]
 
 

@@ -4,7 +4,7 @@ ID token validation (OIDC Core §3.1.3.7), key rotation, userinfo, and the provi
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +24,7 @@ from stint.outbound.transport import UpstreamTransport
 from tests.support.clock import Clock
 from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
 from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin, isolated, loopback_transport
+from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
 
@@ -53,12 +53,6 @@ def provider() -> Iterator[FakeOpenIdProvider]:
 def behaving(provider: FakeOpenIdProvider) -> None:
     provider.misbehave.reset()
     provider.person = dict(PERSON)
-
-
-@pytest.fixture
-async def transport() -> AsyncIterator[UpstreamTransport]:
-    async with loopback_transport() as upstream:
-        yield upstream
 
 
 @pytest.fixture
@@ -108,11 +102,11 @@ async def test_the_authorization_request_carries_state_nonce_scope_and_an_s256_c
     url = urlsplit(attempt.authorize_url)
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{provider.issuer}/authorize"
-    assert query["state"] == attempt.strategy.state
-    assert query["nonce"] == attempt.strategy.session["nonce"]
+    assert query["state"] == attempt.state
+    assert query["nonce"] == attempt.session["nonce"]
     assert query["scope"] == "openid email profile groups"
     assert query["code_challenge_method"] == "S256"
-    assert query["code_challenge"] != attempt.strategy.session["code_verifier"]
+    assert query["code_challenge"] != attempt.session["code_verifier"]
     assert query["response_type"] == "code"
 
 
@@ -120,7 +114,7 @@ async def test_the_provider_checks_the_pkce_verifier(
     backend: type[OpenIdConnectAuth], provider: FakeOpenIdProvider, transport: UpstreamTransport
 ) -> None:
     attempt = await begin(backend, settings(provider), transport)
-    attempt.strategy.session["code_verifier"] = "a-verifier-of-another-sign-in-" + "x" * 20
+    attempt.session["code_verifier"] = "a-verifier-of-another-sign-in-" + "x" * 20
     with pytest.raises(AuthTokenError, match="invalid_grant"):
         await attempt.complete()
 

@@ -91,7 +91,7 @@ def github(served: FakeGitHub) -> FakeGitHub:
 
 def sign_in(backend: type[BaseOAuth2], github: FakeGitHub, transport: UpstreamTransport) -> SignIn:
     keys = {"KEY": github.client_id, "SECRET": github.client_secret}
-    return SignIn(backend, keys, CALLBACK, transport)
+    return SignIn(backend, keys, transport, redirect_uri=CALLBACK)
 
 
 @pytest.mark.parametrize("json_when_asked", [True, False], ids=["json", "form-encoded"])

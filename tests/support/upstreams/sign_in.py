@@ -1,35 +1,43 @@
 """One upstream sign-in driven as Stint's social routes and a browser drive it: the backend's
-``auth_url``, the browser's visit to the provider (which approves at once and redirects back),
-then ``auth_complete`` with the redirect's parameters and the session kept in between."""
+``auth_url``, the browser's visit to the provider (the fakes approve at once and redirect back),
+then ``auth_complete`` on a new backend with the redirect's parameters and the session kept in
+between."""
 
 from __future__ import annotations
 
 import secrets
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from stint.connectors.base import BaseAuth
+from stint.connectors.discovery import DiscoveryCache
 from stint.connectors.identity import UpstreamIdentity
+from stint.connectors.jwks import JwksCache
 from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
 
-__all__ = ["SignIn", "upstream_transport"]
+__all__ = ["REDIRECT_URI", "SignIn", "begin", "isolated", "upstream_transport"]
+
+REDIRECT_URI = "https://stint.example/complete/upstream/"
+TIMEOUT_SECONDS = 2.0  # a fake answers in milliseconds; a held request fails the test soon
 
 # Made once: every new default context reads the CA bundle again (~20 ms a client).
 _TLS = ssl.create_default_context()
 
 
 @asynccontextmanager
-async def upstream_transport() -> AsyncIterator[UpstreamTransport]:
+async def upstream_transport(
+    timeout_seconds: float = TIMEOUT_SECONDS,
+) -> AsyncIterator[UpstreamTransport]:
     """The transport Stint hands a sign-in's strategy, with http allowed for loopback fakes."""
     transport = UpstreamTransport(
-        UpstreamPolicy(require_https=False),
+        UpstreamPolicy(require_https=False, timeout_seconds=timeout_seconds),
         inner=httpx.AsyncHTTPTransport(retries=0, verify=_TLS),
     )
     try:
@@ -40,27 +48,36 @@ async def upstream_transport() -> AsyncIterator[UpstreamTransport]:
 
 @dataclass
 class SignIn:
+    """One sign-in: ``start`` (GET /login/<name>/), ``visit`` (the browser at the provider),
+    ``complete`` (GET /complete/<name>/); ``run`` does all three."""
+
     backend_class: type[BaseAuth]
-    settings: dict[str, Any]
-    redirect_uri: str
+    settings: Mapping[str, Any]
     transport: httpx.AsyncBaseTransport | None = None
+    timeout_seconds: float = TIMEOUT_SECONDS
+    redirect_uri: str = REDIRECT_URI
     state: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     session: dict[str, Any] = field(default_factory=dict)
+    authorize_url: str = ""  # where start sent the browser
+    callback: dict[str, str] = field(default_factory=dict)  # what the provider sent it back with
 
-    def backend(self, data: dict[str, str] | None = None) -> BaseAuth:
+    def backend(self, data: Mapping[str, str] | None = None) -> BaseAuth:
+        """A new backend, as each request makes one, sharing the sign-in's state and session."""
         strategy = Strategy(
-            settings=self.settings,
+            settings=dict(self.settings),
             redirect_uri=self.redirect_uri,
             state=self.state,
-            data=data or {},
+            data=dict(data or {}),
             session=self.session,
             transport=self.transport,
+            timeout_seconds=self.timeout_seconds,
         )
         return self.backend_class(strategy, self.redirect_uri)
 
     async def start(self) -> str:
         """GET /login/<name>/: where the browser is sent."""
-        return await self.backend().auth_url()
+        self.authorize_url = await self.backend().auth_url()
+        return self.authorize_url
 
     async def visit(self, url: str) -> dict[str, str]:
         """The browser at the provider: the parameters it is redirected back to Stint with."""
@@ -73,11 +90,43 @@ class SignIn:
             location._replace(query="").geturl()
             == urlsplit(self.redirect_uri)._replace(query="").geturl()
         ), "the provider redirected elsewhere than the registered redirect URI"
-        return dict(parse_qsl(location.query))
+        self.callback = dict(parse_qsl(location.query, keep_blank_values=True))
+        return self.callback
 
-    async def complete(self, data: dict[str, str]) -> UpstreamIdentity:
-        """GET /complete/<name>/?<data>."""
-        return await self.backend(data).auth_complete()
+    async def complete(
+        self, data: Mapping[str, str] | None = None, **overrides: str
+    ) -> UpstreamIdentity:
+        """GET /complete/<name>/?<data>: by default the callback ``visit`` got, ``overrides``
+        replacing some of its parameters."""
+        callback = self.callback if data is None else data
+        return await self.backend({**callback, **overrides}).auth_complete()
 
     async def run(self) -> UpstreamIdentity:
         return await self.complete(await self.visit(await self.start()))
+
+
+async def begin(
+    backend_class: type[BaseAuth],
+    settings: Mapping[str, Any],
+    transport: httpx.AsyncBaseTransport | None,
+    *,
+    timeout_seconds: float = TIMEOUT_SECONDS,
+    redirect_uri: str = REDIRECT_URI,
+) -> SignIn:
+    """A sign-in started and back from the provider, ready to ``complete``."""
+    sign_in = SignIn(backend_class, settings, transport, timeout_seconds, redirect_uri)
+    await sign_in.visit(await sign_in.start())
+    return sign_in
+
+
+B = TypeVar("B", bound=BaseAuth)
+
+
+def isolated(backend_class: type[B], clock: Callable[[], float] | None = None) -> type[B]:
+    """``backend_class`` with its own discovery and JWKS caches (the process-wide ones would
+    carry one test's provider into the next), on ``clock`` if given."""
+    if clock is None:
+        caches: dict[str, Any] = {"discovery": DiscoveryCache(), "jwks": JwksCache()}
+    else:
+        caches = {"discovery": DiscoveryCache(clock=clock), "jwks": JwksCache(clock=clock)}
+    return type(f"Isolated{backend_class.__name__}", (backend_class,), caches)
