@@ -1,6 +1,6 @@
-"""The authorization-code bookkeeping the GitHub and GitLab fakes share: codes that are single
-use and bound to a client, a redirect URI and a PKCE challenge (RFC 6749 §4.1, RFC 7636 §4.6),
-and the access tokens they are exchanged for."""
+"""The authorization-code bookkeeping the fake providers share (GitHub, GitLab, the OpenID
+provider and its flavours): codes that are single use and bound to a client, a redirect URI and a
+PKCE challenge (RFC 6749 §4.1, RFC 7636 §4.6), and the access tokens they are exchanged for."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
-__all__ = ["CodeFlow", "Grant", "client_credentials", "parse_form", "s256", "with_query"]
+__all__ = [
+    "CodeFlow",
+    "Grant",
+    "client_credentials",
+    "code_grant",
+    "parse_form",
+    "s256",
+    "with_query",
+]
 
 Person = TypeVar("Person")
 
@@ -56,6 +64,7 @@ class Grant(Generic[Person]):
     person: Person
     code_challenge: str = ""
     code_challenge_method: str = ""
+    nonce: str | None = None  # OpenID Connect Core §3.1.2.1: goes into the code's ID token
 
     def verifier_matches(self, verifier: str | None) -> bool:
         """RFC 7636 §4.6: without a challenge no verifier is needed; with one it must match."""
@@ -65,6 +74,29 @@ class Grant(Generic[Person]):
             return False
         computed = s256(verifier) if self.code_challenge_method == "S256" else verifier
         return hmac.compare_digest(computed, self.code_challenge)
+
+
+def code_grant(
+    params: dict[str, str],
+    client_id: str,
+    redirect_uri: str,
+    person: Person,
+    *,
+    scope: tuple[str, ...] | None = None,
+) -> Grant[Person]:
+    """The grant an authorization request asks for (RFC 6749 §4.1.1), ``scope`` if the provider
+    reads the parameter its own way; without a code_challenge_method the challenge is plain
+    (RFC 7636 §4.3)."""
+    challenge = params.get("code_challenge", "")
+    return Grant(
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        scope=tuple(params.get("scope", "").split()) if scope is None else scope,
+        person=person,
+        code_challenge=challenge,
+        code_challenge_method=params.get("code_challenge_method", "plain") if challenge else "",
+        nonce=params.get("nonce"),
+    )
 
 
 @dataclass

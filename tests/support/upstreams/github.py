@@ -25,6 +25,7 @@ from tests.support.upstreams.code_flow import (
     CodeFlow,
     Grant,
     client_credentials,
+    code_grant,
     parse_form,
     with_query,
 )
@@ -149,14 +150,7 @@ class FakeGitHub:
             )
         # GitHub's docs: "scope: a space-delimited list"; commas are accepted as well.
         scope = tuple(s for s in params.get("scope", "").replace(",", " ").split() if s)
-        grant = Grant(
-            client_id=self.client_id,
-            redirect_uri=redirect_uri,
-            scope=scope,
-            person=self.person,
-            code_challenge=params.get("code_challenge", ""),
-            code_challenge_method="S256" if "code_challenge" in params else "",
-        )
+        grant = code_grant(params, self.client_id, redirect_uri, self.person, scope=scope)
         return _redirect(redirect_uri, {"code": self.flow.issue_code(grant), **state})
 
     async def access_token(self, request: Request) -> Response:

@@ -23,6 +23,7 @@ from tests.support.upstreams.code_flow import (
     CodeFlow,
     Grant,
     client_credentials,
+    code_grant,
     parse_form,
     with_query,
 )
@@ -124,14 +125,7 @@ class FakeGitLab:
         elif self.deny:
             error = "access_denied"
         else:
-            grant = Grant(
-                client_id=self.client_id,
-                redirect_uri=redirect_uri,
-                scope=scope,
-                person=self.person,
-                code_challenge=params.get("code_challenge", ""),
-                code_challenge_method=method if "code_challenge" in params else "",
-            )
+            grant = code_grant(params, self.client_id, redirect_uri, self.person)
             code = self.flow.issue_code(grant)
             return _redirect(redirect_uri, {"code": code, **state})
         return _redirect(redirect_uri, {"error": error, **state})

@@ -14,7 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
@@ -22,6 +22,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from tests.support.upstreams.code_flow import (
+    CodeFlow,
+    client_credentials,
+    code_grant,
+    parse_form,
+    with_query,
+)
+from tests.support.upstreams.code_flow import Grant as CodeGrant
 
 __all__ = ["FakeOpenIdProvider", "Grant", "Misbehaviour", "new_signing_key"]
 
@@ -63,13 +72,7 @@ class Misbehaviour:
             setattr(self, name, value)
 
 
-@dataclass
-class Grant:
-    client_id: str
-    redirect_uri: str
-    nonce: str | None
-    code_challenge: str | None
-    scope: str
+Grant = CodeGrant[dict[str, Any]]  # the person is the claims of whoever approved
 
 
 @dataclass
@@ -87,9 +90,7 @@ class FakeOpenIdProvider:
     # What the provider saw, for tests to assert on.
     jwks_fetches: int = 0
     discovery_fetches: int = 0
-    token_requests: list[dict[str, str]] = field(default_factory=list)
-    _grants: dict[str, Grant] = field(default_factory=dict)
-    _tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flow: CodeFlow[dict[str, Any]] = field(default_factory=CodeFlow)
 
     # Where each endpoint is, under the issuer (a flavour moves them where its provider has them).
     PATHS: ClassVar[dict[str, str]] = {
@@ -98,6 +99,11 @@ class FakeOpenIdProvider:
         "userinfo": "/userinfo",
         "jwks": "/jwks",
     }
+
+    @property
+    def token_requests(self) -> list[dict[str, str]]:
+        """The forms the token endpoint received."""
+        return [request["form"] for request in self.flow.token_requests]
 
     @property
     def issuer(self) -> str:
@@ -185,26 +191,18 @@ class FakeOpenIdProvider:
         else:
             if q.get("code_challenge") and q.get("code_challenge_method") != "S256":
                 return Response("only S256", status_code=400)
-            code = secrets.token_urlsafe(16)
-            self._grants[code] = Grant(
-                client_id=self.client_id,
-                redirect_uri=redirect_uri,
-                nonce=q.get("nonce"),
-                code_challenge=q.get("code_challenge"),
-                scope=q.get("scope", ""),
-            )
-            back["code"] = code
+            grant = code_grant(dict(q), self.client_id, redirect_uri, dict(self.person))
+            back["code"] = self.flow.issue_code(grant)
         if "state" in q and not self.misbehave.drop_state:
             back["state"] = q["state"]
-        separator = "&" if "?" in redirect_uri else "?"
-        return RedirectResponse(redirect_uri + separator + urlencode(back), status_code=302)
+        return RedirectResponse(with_query(redirect_uri, back), status_code=302)
 
     async def token(self, request: Request) -> Response:
         if request.method == "GET":  # python-social-auth's default ACCESS_TOKEN_METHOD
             form = dict(request.query_params)
         else:
-            form = dict(parse_qsl((await request.body()).decode()))  # no python-multipart here
-        self.token_requests.append(form)
+            form = parse_form(await request.body())  # no python-multipart here
+        self.flow.token_requests.append({"form": form, "headers": dict(request.headers)})
         m = self.misbehave
         if m.hold_token:
             while (await request.receive())["type"] != "http.disconnect":
@@ -214,24 +212,21 @@ class FakeOpenIdProvider:
             return Response("the provider is down", status_code=m.token_status)
         if not self._client_authenticated(request, form):
             return _error(401, "invalid_client")
-        grant = self._grants.pop(form.get("code", ""), None)  # single use
+        grant = self.flow.redeem(form.get("code", ""))  # single use
         if grant is None or form.get("grant_type") != "authorization_code":
             return _error(400, "invalid_grant")
         if form.get("redirect_uri") != grant.redirect_uri:  # RFC 6749 §4.1.3
             return _error(400, "invalid_grant")
-        if grant.code_challenge is not None:  # RFC 7636 §4.6
-            verifier = form.get("code_verifier", "")
-            if _s256(verifier) != grant.code_challenge:
-                return _error(400, "invalid_grant")
-        access_token = secrets.token_urlsafe(24)
-        self._tokens[access_token] = dict(self.person)
+        if grant.code_challenge and not grant.verifier_matches(form.get("code_verifier")):
+            return _error(400, "invalid_grant")  # RFC 7636 §4.6
+        access_token = self.flow.issue_token(grant)
         answer: dict[str, Any] = {
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": 3600,
-            "scope": grant.scope,
+            "scope": " ".join(grant.scope),
         }
-        if "openid" in grant.scope.split():
+        if "openid" in grant.scope:
             answer["id_token"] = self.sign(self.id_token_claims(grant, access_token))
         if m.no_access_token:
             del answer["access_token"]
@@ -241,9 +236,10 @@ class FakeOpenIdProvider:
 
     async def userinfo(self, request: Request) -> Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        claims = self._tokens.get(token) if scheme.lower() == "bearer" else None
-        if claims is None:
+        grant = self.flow.grant_for_token(token) if scheme.lower() == "bearer" else None
+        if grant is None:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        claims = grant.person
         if self.misbehave.userinfo_sub:
             claims = {**claims, "sub": self.misbehave.userinfo_sub}
         return JSONResponse(claims)
@@ -253,11 +249,7 @@ class FakeOpenIdProvider:
         method = BASIC if header.lower().startswith("basic ") else "client_secret_post"
         if self.auth_method is not None and method != self.auth_method:
             return False
-        if method == BASIC:
-            decoded = base64.b64decode(header[6:]).decode()
-            client_id, _, secret = decoded.partition(":")
-        else:
-            client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        client_id, secret = client_credentials(header, form)
         return client_id == self.client_id and secrets.compare_digest(secret, self.client_secret)
 
     def routes(self) -> list[Route]:
@@ -276,11 +268,6 @@ class FakeOpenIdProvider:
 
 def _error(status: int, error: str) -> Response:
     return JSONResponse({"error": error}, status_code=status)
-
-
-def _s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _at_hash(access_token: str) -> str:
