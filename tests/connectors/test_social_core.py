@@ -4,12 +4,11 @@ social-core's GitLabOAuth2 against a GitLab on loopback, and its OpenIdConnectAu
 
 from __future__ import annotations
 
-import copy
 import secrets
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,14 +27,13 @@ from stint.connectors.exceptions import (
     AuthTokenError,
     AuthUnreachable,
 )
-from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.registry import UnknownBackendError, backend_class, make_backend
 from stint.connectors.social_core import adapt
-from stint.connectors.strategy import Strategy
 from tests.conftest import LiveServer
 from tests.support.flows import decide, open_authorize, redirected_to
 from tests.support.upstreams.gitlab import FakeGitLab, GitLabUser
 from tests.support.upstreams.server import RunningUpstream, serve_asgi
+from tests.support.upstreams.sign_in import SignIn
 
 pytestmark = pytest.mark.anyio
 
@@ -46,6 +44,11 @@ OIDC = "social_core.backends.open_id_connect.OpenIdConnectAuth"
 def redirect_uri(name: str) -> str:
     """Stint's /complete/<name>/, the redirect URI registered at the provider."""
     return f"http://testserver/complete/{name}/"
+
+
+def sign_in_at(config: ProviderConfig, transport: httpx.AsyncBaseTransport | None) -> SignIn:
+    """A sign-in as Stint's social feature runs it for ``config``."""
+    return SignIn.configured(config, transport, redirect_uri=redirect_uri(config.name))
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -75,36 +78,6 @@ async def transport() -> AsyncIterator[RecordingTransport]:
     recording = RecordingTransport()
     yield recording
     await recording.inner.aclose()
-
-
-@dataclass
-class SignIn:
-    """One sign-in as Stint's social feature runs it: a fresh state, the session the backend
-    filled in at ``auth_url`` (Stint keeps it sealed), then ``auth_complete`` with the callback."""
-
-    config: ProviderConfig
-    transport: httpx.AsyncBaseTransport | None
-    state: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    session: dict[str, Any] = field(default_factory=dict)
-
-    def strategy(self, data: dict[str, str] | None = None) -> Strategy:
-        return Strategy(
-            redirect_uri=redirect_uri(self.config.name),
-            state=self.state,
-            data=data or {},
-            session=copy.deepcopy(self.session),  # as Stint seals it and opens it again
-            transport=self.transport,
-            timeout_seconds=2.0,
-        )
-
-    async def start(self) -> str:
-        strategy = self.strategy()
-        url = await make_backend(self.config, strategy).auth_url()
-        self.session = copy.deepcopy(strategy.session)
-        return url
-
-    async def complete(self, callback: dict[str, str]) -> UpstreamIdentity:
-        return await make_backend(self.config, self.strategy(callback)).auth_complete()
 
 
 # -- social-core's GitLabOAuth2 against a GitLab on loopback ----------------------------------
@@ -141,14 +114,7 @@ def gitlab_sign_in(
         client_secret=gitlab.client_secret,
         options={"API_URL": gitlab_server.url},
     )
-    return SignIn(config, transport)
-
-
-async def at_gitlab(url: str) -> dict[str, str]:
-    """The person's browser at GitLab: its redirect back to Stint, as query parameters."""
-    async with httpx.AsyncClient() as browser:
-        answer = await browser.get(url)
-    return redirected_to(answer, redirect_uri("gitlab-sc"))
+    return sign_in_at(config, transport)
 
 
 async def test_gitlab_sign_in_through_social_core_gives_the_gitlab_person(
@@ -156,7 +122,7 @@ async def test_gitlab_sign_in_through_social_core_gives_the_gitlab_person(
 ) -> None:
     url = await gitlab_sign_in.start()
     sent = gitlab.flow.authorize_requests
-    callback = await at_gitlab(url)
+    callback = await gitlab_sign_in.visit(url)
     identity = await gitlab_sign_in.complete(callback)
 
     # The authorization request carried Stint's state (the pending sign-in's key).
@@ -187,7 +153,9 @@ async def test_an_unconfirmed_gitlab_email_is_not_verified(
     gitlab: FakeGitLab, gitlab_sign_in: SignIn
 ) -> None:
     gitlab.person = GitLabUser(confirmed_at=None)
-    identity = await gitlab_sign_in.complete(await at_gitlab(await gitlab_sign_in.start()))
+    identity = await gitlab_sign_in.complete(
+        await gitlab_sign_in.visit(await gitlab_sign_in.start())
+    )
     assert identity.details["email"] == "jane@example.com"
     assert identity.email_verified is False
 
@@ -195,7 +163,7 @@ async def test_an_unconfirmed_gitlab_email_is_not_verified(
 async def test_a_tampered_state_is_refused_before_any_token_request(
     gitlab_sign_in: SignIn, transport: RecordingTransport
 ) -> None:
-    callback = await at_gitlab(await gitlab_sign_in.start())
+    callback = await gitlab_sign_in.visit(await gitlab_sign_in.start())
     with pytest.raises(AuthStateForbidden):
         await gitlab_sign_in.complete({**callback, "state": secrets.token_urlsafe(32)})
     with pytest.raises(AuthStateMissing):
@@ -206,7 +174,7 @@ async def test_a_tampered_state_is_refused_before_any_token_request(
 async def test_a_callback_without_the_session_of_its_sign_in_is_refused(
     gitlab_sign_in: SignIn,
 ) -> None:
-    callback = await at_gitlab(await gitlab_sign_in.start())
+    callback = await gitlab_sign_in.visit(await gitlab_sign_in.start())
     with pytest.raises(AuthStateForbidden):
         await replace(gitlab_sign_in, session={}).complete(callback)
 
@@ -215,23 +183,24 @@ async def test_a_person_who_denies_at_gitlab_is_a_cancelled_sign_in(
     gitlab: FakeGitLab, gitlab_sign_in: SignIn
 ) -> None:
     gitlab.deny = True
-    callback = await at_gitlab(await gitlab_sign_in.start())
+    callback = await gitlab_sign_in.visit(await gitlab_sign_in.start())
     assert callback["error"] == "access_denied"
     with pytest.raises(AuthCanceled):
         await gitlab_sign_in.complete(callback)
 
 
 async def test_a_code_redeemed_twice_is_a_token_error(gitlab_sign_in: SignIn) -> None:
-    callback = await at_gitlab(await gitlab_sign_in.start())
+    callback = await gitlab_sign_in.visit(await gitlab_sign_in.start())
+    pending = replace(gitlab_sign_in)  # the session as auth_url left it, before it is used
     await gitlab_sign_in.complete(callback)
     with pytest.raises(AuthTokenError):  # GitLab answers invalid_grant
-        await gitlab_sign_in.complete(callback)
+        await pending.complete(callback)
 
 
 async def test_gitlab_answering_500_is_unreachable(
     gitlab: FakeGitLab, gitlab_sign_in: SignIn
 ) -> None:
-    callback = await at_gitlab(await gitlab_sign_in.start())
+    callback = await gitlab_sign_in.visit(await gitlab_sign_in.start())
     gitlab.failing = {"/api/v4/user"}
     with pytest.raises(AuthUnreachable):
         await gitlab_sign_in.complete(callback)
@@ -297,7 +266,7 @@ async def sign_in_upstream(upstream: Upstream, url: str) -> dict[str, str]:
 async def test_openid_sign_in_through_social_core_at_a_real_stint(
     upstream: Upstream, transport: RecordingTransport
 ) -> None:
-    sign_in = SignIn(oidc_config(upstream), transport)
+    sign_in = sign_in_at(oidc_config(upstream), transport)
     url = await sign_in.start()
     sent = parse_qs(urlsplit(url).query)
     assert url.startswith(f"{upstream.server.base_url}/o/authorize/?")
@@ -339,7 +308,7 @@ async def test_an_unverified_upstream_email_is_not_verified(upstream: Upstream) 
     username = f"bo-sc-{secrets.token_hex(4)}"
     upstream.server.create_user(username)
     upstream.server.stint("users", "profile", username, "--set=email=bo.sc@example.com")
-    sign_in = SignIn(oidc_config(upstream), None)
+    sign_in = sign_in_at(oidc_config(upstream), None)
     callback = await sign_in_upstream(replace(upstream, username=username), await sign_in.start())
     identity = await sign_in.complete(callback)
     assert identity.details["email"] == "bo.sc@example.com"
@@ -347,7 +316,7 @@ async def test_an_unverified_upstream_email_is_not_verified(upstream: Upstream) 
 
 
 async def test_a_tampered_openid_state_is_refused(upstream: Upstream) -> None:
-    sign_in = SignIn(oidc_config(upstream), None)
+    sign_in = sign_in_at(oidc_config(upstream), None)
     callback = await sign_in_upstream(upstream, await sign_in.start())
     with pytest.raises(AuthStateForbidden):
         await sign_in.complete({**callback, "state": secrets.token_urlsafe(32)})
@@ -355,7 +324,7 @@ async def test_a_tampered_openid_state_is_refused(upstream: Upstream) -> None:
 
 async def test_an_id_token_for_another_nonce_is_refused(upstream: Upstream) -> None:
     """The ID token must carry the nonce this sign-in sent (OIDC Core §3.1.3.7 step 11)."""
-    sign_in = SignIn(oidc_config(upstream), None)
+    sign_in = sign_in_at(oidc_config(upstream), None)
     callback = await sign_in_upstream(upstream, await sign_in.start())
     # The pending sign-in remembers another nonce than the one the ID token carries.
     transaction = sign_in.session[f"stint-up_oauth2_state_{sign_in.state}"]
@@ -390,7 +359,7 @@ async def test_an_unreachable_openid_provider_is_unreachable() -> None:
         issuer = f"http://127.0.0.1:{listener.getsockname()[1]}"
     config = ProviderConfig(name="gone", backend=OIDC, client_id="c", issuer=issuer)
     with pytest.raises(AuthUnreachable):
-        await SignIn(config, None).start()
+        await sign_in_at(config, None).start()
 
 
 async def test_an_openid_provider_that_never_answers_is_unreachable_after_the_timeout() -> None:
@@ -399,7 +368,7 @@ async def test_an_openid_provider_that_never_answers_is_unreachable_after_the_ti
         silent.listen()
         issuer = f"http://127.0.0.1:{silent.getsockname()[1]}"
         config = ProviderConfig(name="silent", backend=OIDC, client_id="c", issuer=issuer)
-        sign_in = SignIn(config, None)
+        sign_in = sign_in_at(config, None)
         strategy = replace(sign_in.strategy(), timeout_seconds=0.2)
         with pytest.raises(AuthUnreachable):
             await make_backend(config, strategy).auth_url()

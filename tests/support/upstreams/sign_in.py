@@ -5,26 +5,38 @@ between."""
 
 from __future__ import annotations
 
+import copy
 import secrets
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from stint.connectors.base import BaseAuth
+from stint.connectors.config import ProviderConfig
 from stint.connectors.discovery import DiscoveryCache
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.jwks import JwksCache
+from stint.connectors.registry import make_backend
 from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
+from tests.support.flows import redirected_to
 
-__all__ = ["REDIRECT_URI", "SignIn", "begin", "isolated", "upstream_transport"]
+__all__ = [
+    "REDIRECT_URI",
+    "BackendFactory",
+    "SignIn",
+    "begin",
+    "isolated",
+    "upstream_transport",
+]
 
 REDIRECT_URI = "https://stint.example/complete/upstream/"
+# A backend class, or anything that makes a backend as one does: (strategy, redirect_uri).
+BackendFactory = Callable[[Strategy, str], BaseAuth]
 TIMEOUT_SECONDS = 2.0  # a fake answers in milliseconds; a held request fails the test soon
 
 # Made once: every new default context reads the CA bundle again (~20 ms a client).
@@ -49,9 +61,11 @@ async def upstream_transport(
 @dataclass
 class SignIn:
     """One sign-in: ``start`` (GET /login/<name>/), ``visit`` (the browser at the provider),
-    ``complete`` (GET /complete/<name>/); ``run`` does all three."""
+    ``complete`` (GET /complete/<name>/); ``run`` does all three. Each step's backend gets a
+    copy of ``session``, as Stint seals it and opens it again, and what the step left there is
+    kept for the next."""
 
-    backend_class: type[BaseAuth]
+    backend_class: BackendFactory
     settings: Mapping[str, Any]
     transport: httpx.AsyncBaseTransport | None = None
     timeout_seconds: float = TIMEOUT_SECONDS
@@ -61,22 +75,38 @@ class SignIn:
     authorize_url: str = ""  # where start sent the browser
     callback: dict[str, str] = field(default_factory=dict)  # what the provider sent it back with
 
-    def backend(self, data: Mapping[str, str] | None = None) -> BaseAuth:
-        """A new backend, as each request makes one, sharing the sign-in's state and session."""
-        strategy = Strategy(
+    @classmethod
+    def configured(cls, config: ProviderConfig, *args: Any, **kwargs: Any) -> SignIn:
+        """A sign-in at a provider as the operator configures it (``make_backend``)."""
+
+        def factory(strategy: Strategy, redirect_uri: str) -> BaseAuth:
+            return make_backend(config, strategy)
+
+        return cls(factory, config.backend_settings(), *args, **kwargs)
+
+    def strategy(self, data: Mapping[str, str] | None = None) -> Strategy:
+        """What Stint hands one request's backend."""
+        return Strategy(
             settings=dict(self.settings),
             redirect_uri=self.redirect_uri,
             state=self.state,
             data=dict(data or {}),
-            session=self.session,
+            session=copy.deepcopy(self.session),
             transport=self.transport,
             timeout_seconds=self.timeout_seconds,
         )
-        return self.backend_class(strategy, self.redirect_uri)
+
+    def backend(self, data: Mapping[str, str] | None = None) -> BaseAuth:
+        """A new backend, as each request makes one."""
+        return self.backend_class(self.strategy(data), self.redirect_uri)
 
     async def start(self) -> str:
         """GET /login/<name>/: where the browser is sent."""
-        self.authorize_url = await self.backend().auth_url()
+        backend = self.backend()
+        try:
+            self.authorize_url = await backend.auth_url()
+        finally:
+            self.session = copy.deepcopy(backend.strategy.session)
         return self.authorize_url
 
     async def visit(self, url: str) -> dict[str, str]:
@@ -84,13 +114,8 @@ class SignIn:
         browser_transport = httpx.AsyncHTTPTransport(verify=_TLS)
         async with httpx.AsyncClient(transport=browser_transport, trust_env=False) as browser:
             answer = await browser.get(url)
-        assert answer.status_code in (302, 303), answer.text
-        location = urlsplit(answer.headers["location"])
-        assert (
-            location._replace(query="").geturl()
-            == urlsplit(self.redirect_uri)._replace(query="").geturl()
-        ), "the provider redirected elsewhere than the registered redirect URI"
-        self.callback = dict(parse_qsl(location.query, keep_blank_values=True))
+        # Back to the registered redirect URI, each parameter once.
+        self.callback = redirected_to(answer, self.redirect_uri)
         return self.callback
 
     async def complete(
@@ -99,14 +124,18 @@ class SignIn:
         """GET /complete/<name>/?<data>: by default the callback ``visit`` got, ``overrides``
         replacing some of its parameters."""
         callback = self.callback if data is None else data
-        return await self.backend({**callback, **overrides}).auth_complete()
+        backend = self.backend({**callback, **overrides})
+        try:
+            return await backend.auth_complete()
+        finally:
+            self.session = copy.deepcopy(backend.strategy.session)
 
     async def run(self) -> UpstreamIdentity:
         return await self.complete(await self.visit(await self.start()))
 
 
 async def begin(
-    backend_class: type[BaseAuth],
+    backend_class: BackendFactory,
     settings: Mapping[str, Any],
     transport: httpx.AsyncBaseTransport | None,
     *,
