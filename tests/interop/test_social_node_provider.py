@@ -13,22 +13,18 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
 import anyio.to_thread
 import httpx
 import pytest
 
-from stint.connectors.base import BaseAuth
 from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthFailed, AuthTokenError
-from stint.connectors.identity import UpstreamIdentity
-from stint.connectors.registry import make_backend
-from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamPolicy, UpstreamTransport
 from tests.support.node_provider import NodeProvider, query_of, sign_in_and_consent
+from tests.support.upstreams.sign_in import SignIn, upstream_transport
 
 pytestmark = pytest.mark.anyio
 
@@ -36,10 +32,9 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def transport() -> AsyncIterator[UpstreamTransport]:
     """The outbound transport for upstreams, one per test (its connections belong to the test's
-    event loop). Loopback http: the https rule is off, every other limit applies."""
-    upstream = UpstreamTransport(UpstreamPolicy(require_https=False))
-    yield upstream
-    await upstream.shutdown()  # aclose is a no-op: every client closes the shared transport
+    event loop), with production's timeout. Loopback http: the https rule is off."""
+    async with upstream_transport(UpstreamPolicy().timeout_seconds) as upstream:
+        yield upstream
 
 
 @dataclass(frozen=True)
@@ -55,14 +50,8 @@ def node(node_provider: NodeProvider, transport: UpstreamTransport) -> Node:
     return Node(node_provider, transport)
 
 
-def backend(
-    node: Node,
-    state: str,
-    *,
-    data: dict[str, str] | None = None,
-    session: dict[str, Any] | None = None,
-) -> BaseAuth:
-    """The backend as the social feature makes it for ``[social.node]`` (backend = "oidc")."""
+def sign_in(node: Node) -> SignIn:
+    """A sign-in as the social feature runs it for ``[social.node]`` (backend = "oidc")."""
     config = ProviderConfig(
         name="node",
         backend="oidc",
@@ -70,53 +59,34 @@ def backend(
         client_secret=node.provider.client_secret,
         issuer=node.provider.issuer,
     )
-    strategy = Strategy(
-        settings=config.backend_settings(),
+    return SignIn.configured(
+        config,
+        node.transport,
+        timeout_seconds=UpstreamPolicy().timeout_seconds,
         redirect_uri=node.provider.redirect_uris[0],
-        state=state,
-        data=data or {},
-        session=session if session is not None else {},
-        transport=node.transport,
+        state=secrets.token_urlsafe(32),
     )
-    return make_backend(config, strategy)
 
 
-@dataclass(frozen=True)
-class Started:
-    """A sign-in sent to the provider: its state, what the backend kept, the URL."""
-
-    state: str
-    session: dict[str, Any]
-    url: str
-
-    @property
-    def query(self) -> dict[str, str]:
-        return dict(parse_qsl(urlsplit(self.url).query))
+async def start(node: Node) -> SignIn:
+    started = sign_in(node)
+    await started.start()
+    return started
 
 
-async def start(node: Node) -> Started:
-    state = secrets.token_urlsafe(32)
-    begun = backend(node, state)
-    url = await begun.auth_url()
-    return Started(state, dict(begun.strategy.session), url)
+def query(started: SignIn) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(started.authorize_url).query))
 
 
-async def person_answers(started: Started, login: str) -> dict[str, str]:
+async def person_answers(started: SignIn, login: str) -> dict[str, str]:
     """The person signs in at the provider and consents; the redirect's query."""
 
     def play() -> str:
         with httpx.Client() as http:
-            return sign_in_and_consent(http, started.url, login)
+            return sign_in_and_consent(http, started.authorize_url, login)
 
-    return query_of(await anyio.to_thread.run_sync(play))
-
-
-async def complete(
-    node: Node, started: Started, answer: dict[str, str], **session: Any
-) -> UpstreamIdentity:
-    """``/complete/node/``: the backend finishes the sign-in from the provider's redirect."""
-    finishing = backend(node, started.state, data=answer, session={**started.session, **session})
-    return await finishing.auth_complete()
+    started.callback = query_of(await anyio.to_thread.run_sync(play))
+    return started.callback
 
 
 def test_node_provider_publishes_its_discovery_document_and_keys(
@@ -135,7 +105,7 @@ def test_node_provider_publishes_its_discovery_document_and_keys(
 async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(node: Node) -> None:
     node_provider = node.provider
     started = await start(node)
-    request = started.query
+    request = query(started)
     assert request["response_type"] == "code"
     assert request["client_id"] == node_provider.client_id
     assert request["state"] == started.state
@@ -147,7 +117,7 @@ async def test_the_oidc_backend_signs_a_person_in_at_node_oidc_provider(node: No
     assert answer["state"] == started.state
     assert answer["iss"] == node_provider.issuer  # RFC 9207, which node-oidc-provider sends
 
-    identity = await complete(node, started, answer)
+    identity = await started.complete(answer)
     assert identity.provider == "node"
     assert identity.uid == "ada"  # the ID token's sub
     assert identity.details["email"] == node_provider.email_of("ada")
@@ -158,7 +128,7 @@ async def test_an_email_the_provider_does_not_assert_verified_stays_unverified(
     node: Node,
 ) -> None:
     started = await start(node)
-    identity = await complete(node, started, await person_answers(started, "unverified"))
+    identity = await started.complete(await person_answers(started, "unverified"))
     assert identity.uid == "unverified"
     assert identity.details["email"] == node.provider.email_of("unverified")
     assert identity.email_verified is False
@@ -172,15 +142,17 @@ async def test_an_id_token_for_another_sign_in_is_refused_for_its_nonce(
     started = await start(node)
     answer = await person_answers(started, "ada")
     # The session entry that holds the nonce sent, whatever the backend calls it.
-    nonce_key = next(k for k, v in started.session.items() if v == started.query["nonce"])
+    nonce_key = next(k for k, v in started.session.items() if v == query(started)["nonce"])
+    started.session[nonce_key] = secrets.token_urlsafe(16)
     with caplog.at_level(logging.INFO, "stint"), pytest.raises(AuthFailed, match="ID token"):
-        await complete(node, started, answer, **{nonce_key: secrets.token_urlsafe(16)})
+        await started.complete(answer)
     assert "nonce" in caplog.text  # refused for its nonce, not for anything else
 
 
 async def test_a_replayed_code_is_refused_by_the_provider_and_fails_cleanly(node: Node) -> None:
     started = await start(node)
     answer = await person_answers(started, "ada")
-    await complete(node, started, answer)
+    pending = replace(started)  # the session as auth_url left it, before it is used
+    await started.complete(answer)
     with pytest.raises(AuthTokenError):  # invalid_grant (RFC 6749 §4.1.2: single use)
-        await complete(node, started, answer)
+        await pending.complete(answer)
