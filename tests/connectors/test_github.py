@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +18,7 @@ from stint.connectors.providers.github import GitHubOAuth2
 from stint.connectors.registry import backend_class
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.github import FakeGitHub, GitHubEmail, GitHubUser
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.server import serve_fake
 from tests.support.upstreams.sign_in import SignIn
 
 pytestmark = pytest.mark.anyio
@@ -27,19 +27,15 @@ CALLBACK = "http://127.0.0.1:9/complete/github/"  # Stint's; the browser never f
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(callback_url=CALLBACK)
-    with serve_asgi(fake.app) as upstream:
-        fake.url = upstream.url
-        yield fake
+def served() -> Iterator[Callable[[], FakeGitHub]]:
+    with serve_fake(lambda url: FakeGitHub(url=url, callback_url=CALLBACK)) as fresh:
+        yield fresh
 
 
 @pytest.fixture
-def github(served: FakeGitHub) -> FakeGitHub:
+def github(served: Callable[[], FakeGitHub]) -> FakeGitHub:
     """The served fake, as a new GitHub for each test: one person, nothing issued yet."""
-    fresh = FakeGitHub(url=served.url, callback_url=CALLBACK)
-    served.__dict__.update(fresh.__dict__)
-    return served
+    return served()
 
 
 def sign_in(github: FakeGitHub, transport: UpstreamTransport, **settings: Any) -> SignIn:

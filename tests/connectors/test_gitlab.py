@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +14,7 @@ from stint.connectors.registry import backend_class
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.code_flow import s256
 from tests.support.upstreams.gitlab import FakeGitLab, GitLabUser
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.server import serve_fake
 from tests.support.upstreams.sign_in import SignIn
 
 pytestmark = pytest.mark.anyio
@@ -23,18 +23,15 @@ CALLBACK = "http://127.0.0.1:9/complete/gitlab/"
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[FakeGitLab]:
-    fake = FakeGitLab(redirect_uris=[CALLBACK])
-    with serve_asgi(fake.app) as upstream:
-        fake.url = upstream.url
-        yield fake
+def served() -> Iterator[Callable[[], FakeGitLab]]:
+    with serve_fake(lambda url: FakeGitLab(url=url, redirect_uris=[CALLBACK])) as fresh:
+        yield fresh
 
 
 @pytest.fixture
-def gitlab(served: FakeGitLab) -> FakeGitLab:
+def gitlab(served: Callable[[], FakeGitLab]) -> FakeGitLab:
     """The served fake, as a new GitLab for each test: one person, nothing issued yet."""
-    served.__dict__.update(FakeGitLab(url=served.url, redirect_uris=[CALLBACK]).__dict__)
-    return served
+    return served()
 
 
 def sign_in(gitlab: FakeGitLab, transport: UpstreamTransport, **settings: Any) -> SignIn:

@@ -3,7 +3,7 @@ server classes (RFC 5849)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +22,7 @@ from stint.connectors.providers.generic_oauth1 import GenericOAuth1
 from stint.connectors.registry import backend_class
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.oauth1_provider import FakeOAuth1Provider, OAuth1Account
-from tests.support.upstreams.server import serve_wsgi
+from tests.support.upstreams.server import serve_fake
 from tests.support.upstreams.sign_in import SignIn
 
 pytestmark = pytest.mark.anyio
@@ -31,18 +31,18 @@ CALLBACK = "http://127.0.0.1:9/complete/tripit/"
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[FakeOAuth1Provider]:
-    fake = FakeOAuth1Provider(callback=CALLBACK)
-    with serve_wsgi(fake) as upstream:
-        fake.url = upstream.url
-        yield fake
+def served() -> Iterator[Callable[[], FakeOAuth1Provider]]:
+    def make(url: str) -> FakeOAuth1Provider:
+        return FakeOAuth1Provider(url=url, callback=CALLBACK)
+
+    with serve_fake(make, lambda fake: fake, wsgi=True) as fresh:
+        yield fresh
 
 
 @pytest.fixture
-def provider(served: FakeOAuth1Provider) -> FakeOAuth1Provider:
+def provider(served: Callable[[], FakeOAuth1Provider]) -> FakeOAuth1Provider:
     """The served provider, fresh for each test: one person, no tokens."""
-    served.__dict__.update(FakeOAuth1Provider(url=served.url, callback=CALLBACK).__dict__)
-    return served
+    return served()
 
 
 def settings(provider: FakeOAuth1Provider, **more: Any) -> dict[str, Any]:

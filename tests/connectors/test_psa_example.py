@@ -12,7 +12,7 @@ as written; so does the same class with an ``async def user_data``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +21,7 @@ import pytest
 from stint.connectors.oauth import BaseOAuth2
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.github import FakeGitHub, GitHubUser
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.server import serve_fake
 from tests.support.upstreams.sign_in import SignIn
 
 pytestmark = pytest.mark.anyio
@@ -74,19 +74,17 @@ def page_example_async(github: str) -> type[BaseOAuth2]:
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(callback_url=CALLBACK)
-    with serve_asgi(fake.app) as upstream:
-        fake.url = upstream.url
-        yield fake
+def served() -> Iterator[Callable[[], FakeGitHub]]:
+    with serve_fake(lambda url: FakeGitHub(url=url, callback_url=CALLBACK)) as fresh:
+        yield fresh
 
 
 @pytest.fixture
-def github(served: FakeGitHub) -> FakeGitHub:
-    served.__dict__.update(FakeGitHub(url=served.url, callback_url=CALLBACK).__dict__)
-    served.person = GitHubUser(id=9919, login="monalisa", name="Mona Lisa")
-    served.person.public_email = "mona@example.com"
-    return served
+def github(served: Callable[[], FakeGitHub]) -> FakeGitHub:
+    github = served()
+    github.person = GitHubUser(id=9919, login="monalisa", name="Mona Lisa")
+    github.person.public_email = "mona@example.com"
+    return github
 
 
 def sign_in(backend: type[BaseOAuth2], github: FakeGitHub, transport: UpstreamTransport) -> SignIn:

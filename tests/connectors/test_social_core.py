@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,7 +32,7 @@ from stint.connectors.social_core import adapt
 from tests.conftest import LiveServer
 from tests.support.flows import decide, open_authorize, redirected_to
 from tests.support.upstreams.gitlab import FakeGitLab, GitLabUser
-from tests.support.upstreams.server import RunningUpstream, serve_asgi
+from tests.support.upstreams.server import serve_fake
 from tests.support.upstreams.sign_in import SignIn
 
 pytestmark = pytest.mark.anyio
@@ -84,35 +84,28 @@ async def transport() -> AsyncIterator[RecordingTransport]:
 
 
 @pytest.fixture(scope="module")
-def gitlab_module() -> FakeGitLab:
-    return FakeGitLab(redirect_uris=[redirect_uri("gitlab-sc")])
+def gitlab_served() -> Iterator[Callable[[], FakeGitLab]]:
+    def make(url: str) -> FakeGitLab:
+        return FakeGitLab(url=url, redirect_uris=[redirect_uri("gitlab-sc")])
 
-
-@pytest.fixture(scope="module")
-def gitlab_server(gitlab_module: FakeGitLab) -> Iterator[RunningUpstream]:
-    with serve_asgi(gitlab_module.app) as running:
-        yield running
+    with serve_fake(make) as fresh:
+        yield fresh
 
 
 @pytest.fixture
-def gitlab(gitlab_module: FakeGitLab, gitlab_server: RunningUpstream) -> FakeGitLab:
+def gitlab(gitlab_served: Callable[[], FakeGitLab]) -> FakeGitLab:
     """The module's GitLab, as it was before any test changed it."""
-    fresh = FakeGitLab(redirect_uris=gitlab_module.redirect_uris)
-    for name in ("person", "deny", "failing", "flow"):
-        setattr(gitlab_module, name, getattr(fresh, name))
-    return gitlab_module
+    return gitlab_served()
 
 
 @pytest.fixture
-def gitlab_sign_in(
-    gitlab: FakeGitLab, gitlab_server: RunningUpstream, transport: RecordingTransport
-) -> SignIn:
+def gitlab_sign_in(gitlab: FakeGitLab, transport: RecordingTransport) -> SignIn:
     config = ProviderConfig(
         name="gitlab-sc",
         backend=GITLAB,
         client_id=gitlab.client_id,
         client_secret=gitlab.client_secret,
-        options={"API_URL": gitlab_server.url},
+        options={"API_URL": gitlab.url},
     )
     return sign_in_at(config, transport)
 

@@ -12,12 +12,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import uvicorn
 
-__all__ = ["RunningUpstream", "serve_asgi", "serve_wsgi"]
+__all__ = ["RunningUpstream", "serve_asgi", "serve_fake", "serve_wsgi"]
+
+Fake = TypeVar("Fake")
 
 
 @dataclass(frozen=True)
@@ -84,3 +87,22 @@ def serve_wsgi(app: Callable[..., Any]) -> Iterator[RunningUpstream]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def serve_fake(
+    make: Callable[[str], Fake],
+    app: Callable[[Fake], Any] = attrgetter("app"),
+    *,
+    wsgi: bool = False,
+) -> Iterator[Callable[[], Fake]]:
+    """The fake ``make(url)`` gives, served once (a module fixture) by ``app(fake)`` (ASGI, or
+    WSGI), and a function that makes it new in place (for each test), at the same url."""
+    fake = make("")
+    with (serve_wsgi if wsgi else serve_asgi)(app(fake)) as running:
+
+        def fresh() -> Fake:
+            fake.__dict__.update(make(running.url).__dict__)
+            return fake
+
+        yield fresh
