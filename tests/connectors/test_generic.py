@@ -13,8 +13,7 @@ from stint.connectors.providers.generic import GenericOAuth2
 from stint.connectors.registry import backend_class
 from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
-from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.oidc_provider import FakeOpenIdProvider, serving
 from tests.support.upstreams.sign_in import begin
 
 pytestmark = pytest.mark.anyio
@@ -26,15 +25,13 @@ PERSON = {"sub": "u-81", "nickname": "ann", "email": "ann@example.org", "name": 
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[FakeOpenIdProvider]:
-    fake = FakeOpenIdProvider(CLIENT_ID, CLIENT_SECRET, dict(PERSON))
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(FakeOpenIdProvider(CLIENT_ID, CLIENT_SECRET, dict(PERSON))) as fake:
         yield fake
 
 
 @pytest.fixture(autouse=True)
 def behaving(provider: FakeOpenIdProvider) -> None:
-    provider.misbehave.reset()
+    provider.reset()
 
 
 def settings(provider: FakeOpenIdProvider, **more: Any) -> dict[str, Any]:

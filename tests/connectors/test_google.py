@@ -13,7 +13,7 @@ from stint.connectors.providers.google import GoogleOpenIdConnect
 from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.google import GOOGLE_PERSON, FakeGoogle
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.oidc_provider import serving
 from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
@@ -24,16 +24,13 @@ CLIENT_SECRET = "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-32-bytes"
 
 @pytest.fixture(scope="module")
 def google() -> Iterator[FakeGoogle]:
-    fake = FakeGoogle(CLIENT_ID, CLIENT_SECRET, dict(GOOGLE_PERSON))
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(FakeGoogle(CLIENT_ID, CLIENT_SECRET, dict(GOOGLE_PERSON))) as fake:
         yield fake
 
 
 @pytest.fixture(autouse=True)
 def behaving(google: FakeGoogle) -> None:
-    google.misbehave.reset()
-    google.iss_without_scheme = False
+    google.reset()
 
 
 def settings(google: FakeGoogle) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from tests.support.upstreams.microsoft import (
     PERSONAL_ACCOUNTS_TENANT,
     FakeMicrosoft,
 )
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.oidc_provider import serving
 from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
@@ -30,16 +30,13 @@ OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 @pytest.fixture(scope="module")
 def microsoft() -> Iterator[FakeMicrosoft]:
-    fake = FakeMicrosoft(CLIENT_ID, CLIENT_SECRET, dict(MICROSOFT_PERSON))
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(FakeMicrosoft(CLIENT_ID, CLIENT_SECRET, dict(MICROSOFT_PERSON))) as fake:
         yield fake
 
 
 @pytest.fixture(autouse=True)
 def behaving(microsoft: FakeMicrosoft) -> None:
-    microsoft.misbehave.reset()
-    microsoft.person = dict(MICROSOFT_PERSON)
+    microsoft.reset()
 
 
 async def sign_in(

@@ -20,8 +20,7 @@ from stint.connectors.exceptions import (
 from stint.connectors.oauth import BaseOAuth2
 from stint.connectors.strategy import Strategy
 from stint.outbound.transport import UpstreamTransport
-from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.oidc_provider import FakeOpenIdProvider, serving
 from tests.support.upstreams.sign_in import begin
 
 pytestmark = pytest.mark.anyio
@@ -59,15 +58,13 @@ class AsyncExample(PageExample):
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[FakeOpenIdProvider]:
-    fake = FakeOpenIdProvider(CLIENT_ID, CLIENT_SECRET, dict(PERSON))
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(FakeOpenIdProvider(CLIENT_ID, CLIENT_SECRET, dict(PERSON))) as fake:
         yield fake
 
 
 @pytest.fixture(autouse=True)
 def behaving(provider: FakeOpenIdProvider) -> None:
-    provider.misbehave.reset()
+    provider.reset()
 
 
 def at(provider: FakeOpenIdProvider, base: type[PageExample], **attributes: Any) -> type[Any]:

@@ -22,8 +22,7 @@ from stint.connectors.exceptions import (
 from stint.connectors.open_id_connect import OpenIdConnectAuth
 from stint.outbound.transport import UpstreamTransport
 from tests.support.clock import Clock
-from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
-from tests.support.upstreams.server import serve_asgi
+from tests.support.upstreams.oidc_provider import FakeOpenIdProvider, serving
 from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
@@ -44,15 +43,13 @@ PERSON = {
 @pytest.fixture(scope="module")
 def provider() -> Iterator[FakeOpenIdProvider]:
     fake = FakeOpenIdProvider(CLIENT_ID, CLIENT_SECRET, dict(PERSON), issuer_path="/realm")
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(fake):
         yield fake
 
 
 @pytest.fixture(autouse=True)
 def behaving(provider: FakeOpenIdProvider) -> None:
-    provider.misbehave.reset()
-    provider.person = dict(PERSON)
+    provider.reset()
 
 
 @pytest.fixture

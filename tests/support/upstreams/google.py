@@ -74,6 +74,10 @@ class FakeGoogle(FakeOpenIdProvider):
         )
         return document
 
+    def reset(self) -> None:
+        super().reset()
+        self.iss_without_scheme = False
+
     def id_token_claims(self, grant: Grant, access_token: str) -> dict[str, Any]:
         claims = super().id_token_claims(grant, access_token)
         claims.setdefault("azp", grant.client_id)  # Google sets azp to the client's id

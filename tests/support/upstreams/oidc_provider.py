@@ -12,8 +12,10 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 from joserfc import jwt
@@ -31,8 +33,9 @@ from tests.support.upstreams.code_flow import (
     with_query,
 )
 from tests.support.upstreams.code_flow import Grant as CodeGrant
+from tests.support.upstreams.server import serve_asgi
 
-__all__ = ["FakeOpenIdProvider", "Grant", "Misbehaviour", "new_signing_key"]
+__all__ = ["FakeOpenIdProvider", "Grant", "Misbehaviour", "new_signing_key", "serving"]
 
 BASIC = "client_secret_basic"
 
@@ -91,6 +94,15 @@ class FakeOpenIdProvider:
     jwks_fetches: int = 0
     discovery_fetches: int = 0
     flow: CodeFlow[dict[str, Any]] = field(default_factory=CodeFlow)
+    _made_with: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._made_with = dict(self.person)
+
+    def reset(self) -> None:
+        """Behaving again, for the person it was made with (between tests)."""
+        self.misbehave.reset()
+        self.person = dict(self._made_with)
 
     # Where each endpoint is, under the issuer (a flavour moves them where its provider has them).
     PATHS: ClassVar[dict[str, str]] = {
@@ -264,6 +276,17 @@ class FakeOpenIdProvider:
 
     def app(self) -> Starlette:
         return Starlette(routes=self.routes())
+
+
+Provider = TypeVar("Provider", bound=FakeOpenIdProvider)
+
+
+@contextmanager
+def serving(fake: Provider) -> Iterator[Provider]:
+    """``fake`` served on loopback until the block ends, its ``base_url`` set."""
+    with serve_asgi(fake.app()) as running:
+        fake.base_url = running.url
+        yield fake
 
 
 def _error(status: int, error: str) -> Response:
