@@ -73,14 +73,26 @@ class BaseOAuth2(BaseOAuth):
     # How the token request authenticates the client (RFC 6749 §2.3.1): "client_secret_post"
     # (GitHub, Google, GitLab, Microsoft all accept it) or "client_secret_basic".
     TOKEN_ENDPOINT_AUTH_METHOD = "client_secret_post"  # noqa: S105
+    # A provider that also runs self-hosted (GitHub Enterprise, a GitLab instance): the setting
+    # naming the host's URL, and where the endpoints are under it unless set one by one.
+    HOST_SETTING: str | None = None
+    AUTHORIZATION_PATH = ""
+    ACCESS_TOKEN_PATH = ""
 
     # -- where the endpoints are (overridden by discovery in OpenID Connect) -------------
 
     async def authorization_url(self) -> str:
-        return str(self.setting("AUTHORIZATION_URL") or self.AUTHORIZATION_URL)
+        return self._endpoint("AUTHORIZATION_URL", self.AUTHORIZATION_URL, self.AUTHORIZATION_PATH)
 
     async def access_token_url(self) -> str:
-        return str(self.setting("ACCESS_TOKEN_URL") or self.ACCESS_TOKEN_URL)
+        return self._endpoint("ACCESS_TOKEN_URL", self.ACCESS_TOKEN_URL, self.ACCESS_TOKEN_PATH)
+
+    def _endpoint(self, setting: str, default: str, path: str) -> str:
+        """The endpoint set by its own setting, else on the configured host, else ``default``."""
+        if explicit := self.setting(setting):
+            return str(explicit)
+        host = self.setting(self.HOST_SETTING) if self.HOST_SETTING else None
+        return str(host).rstrip("/") + path if host else default
 
     def get_redirect_uri(self, state: str | None = None) -> str:
         uri = self.redirect_uri

@@ -28,27 +28,17 @@ class GitHubOAuth2(BaseOAuth2):
     API_URL = "https://api.github.com"
     AUTHORIZATION_URL = "https://github.com/login/oauth/authorize"
     ACCESS_TOKEN_URL = "https://github.com/login/oauth/access_token"  # noqa: S105 (a URL)
+    HOST_SETTING = "URL"
+    AUTHORIZATION_PATH = "/login/oauth/authorize"
+    ACCESS_TOKEN_PATH = "/login/oauth/access_token"  # noqa: S105 (a path)
     ACCESS_TOKEN_METHOD = "POST"  # noqa: S105
     SCOPE_SEPARATOR = ","
     DEFAULT_SCOPE = ["read:user", "user:email"]  # noqa: RUF012 (python-social-auth's shape)
     ID_KEY = "id"
     EXTRA_DATA = [("id", "id"), ("login", "login")]  # noqa: RUF012
 
-    def _base(self, setting: str, default: str) -> str:
-        return str(self.setting(setting) or default).rstrip("/")
-
-    async def authorization_url(self) -> str:
-        if self.setting("URL") and not self.setting("AUTHORIZATION_URL"):
-            return self._base("URL", self.URL) + "/login/oauth/authorize"
-        return await super().authorization_url()
-
-    async def access_token_url(self) -> str:
-        if self.setting("URL") and not self.setting("ACCESS_TOKEN_URL"):
-            return self._base("URL", self.URL) + "/login/oauth/access_token"
-        return await super().access_token_url()
-
     def api_url(self, path: str) -> str:
-        return self._base("API_URL", self.API_URL) + path
+        return str(self.setting("API_URL") or self.API_URL).rstrip("/") + path
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -22,6 +22,9 @@ class GitLabOAuth2(BaseOAuth2):
     API_URL = "https://gitlab.com"
     AUTHORIZATION_URL = "https://gitlab.com/oauth/authorize"
     ACCESS_TOKEN_URL = "https://gitlab.com/oauth/token"  # noqa: S105 (a URL)
+    HOST_SETTING = "API_URL"  # the instance
+    AUTHORIZATION_PATH = "/oauth/authorize"
+    ACCESS_TOKEN_PATH = "/oauth/token"  # noqa: S105 (a path)
     ACCESS_TOKEN_METHOD = "POST"  # noqa: S105
     DEFAULT_SCOPE = ["read_user"]  # noqa: RUF012 (python-social-auth's shape)
     ID_KEY = "id"
@@ -29,16 +32,6 @@ class GitLabOAuth2(BaseOAuth2):
 
     def api_url(self, path: str) -> str:
         return str(self.setting("API_URL") or self.API_URL).rstrip("/") + path
-
-    async def authorization_url(self) -> str:
-        if self.setting("API_URL") and not self.setting("AUTHORIZATION_URL"):
-            return self.api_url("/oauth/authorize")
-        return await super().authorization_url()
-
-    async def access_token_url(self) -> str:
-        if self.setting("API_URL") and not self.setting("ACCESS_TOKEN_URL"):
-            return self.api_url("/oauth/token")
-        return await super().access_token_url()
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
         return {
