@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
@@ -44,6 +45,12 @@ def new_signing_key() -> RSAKey:
     key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"})
     key.ensure_kid()
     return key
+
+
+@cache
+def _first_signing_key() -> RSAKey:
+    """Every fake's key until it rotates: a 2048-bit key costs ~0.1 s to make, a module each."""
+    return new_signing_key()
 
 
 @dataclass
@@ -89,7 +96,7 @@ class FakeOpenIdProvider:
     # The client's registered token_endpoint_auth_method, held to as node-oidc-provider does;
     # None: either secret method (as Google and Microsoft accept).
     auth_method: str | None = None
-    keys: list[RSAKey] = field(default_factory=lambda: [new_signing_key()])
+    keys: list[RSAKey] = field(default_factory=lambda: [_first_signing_key()])
     # What the provider saw, for tests to assert on.
     jwks_fetches: int = 0
     discovery_fetches: int = 0

@@ -6,6 +6,7 @@ Start one per module or session (a fixture around ``serve_asgi``): starting cost
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -41,6 +42,25 @@ def _listener() -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, stopped at once: its main loop polls ``should_exit`` every 0.1 s, which made
+    each module's fake take that long to stop; this one waits on an event instead."""
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        await super().serve(sockets)
+
+    async def main_loop(self) -> None:
+        await self.on_tick(0)  # the Date header, as uvicorn sets it
+        await self._stopping.wait()
+
+    def stop(self) -> None:
+        """From another thread: leave the main loop, then shut down as uvicorn does."""
+        self.should_exit = True
+        self._loop.call_soon_threadsafe(self._stopping.set)
+
+
 @contextmanager
 def serve_asgi(app: Any) -> Iterator[RunningUpstream]:
     """``app`` served by uvicorn in a thread until the block ends."""
@@ -53,7 +73,7 @@ def serve_asgi(app: Any) -> Iterator[RunningUpstream]:
         # A request the fake holds open (a "slow" upstream) must not delay the test's end.
         timeout_graceful_shutdown=1,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -64,7 +84,7 @@ def serve_asgi(app: Any) -> Iterator[RunningUpstream]:
     try:
         yield RunningUpstream(port=sock.getsockname()[1])
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(5)
         sock.close()
 
