@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
+from starlette.responses import RedirectResponse
+
 __all__ = [
     "CodeFlow",
     "Grant",
     "client_credentials",
     "code_grant",
     "parse_form",
+    "redirect",
     "s256",
     "with_query",
 ]
@@ -52,6 +55,11 @@ def client_credentials(authorization: str, form: dict[str, str]) -> tuple[str, s
 def with_query(uri: str, params: dict[str, str]) -> str:
     """``uri`` with ``params`` added to its query (RFC 6749 §4.1.2 keeps the URI's own query)."""
     return uri + ("&" if "?" in uri else "?") + urlencode(params)
+
+
+def redirect(uri: str, params: dict[str, str]) -> RedirectResponse:
+    """The authorization endpoint's answer: back to ``uri`` with ``params`` (RFC 6749 §4.1.2)."""
+    return RedirectResponse(with_query(uri, params), status_code=302)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.support.upstreams.code_flow import (
@@ -27,7 +27,7 @@ from tests.support.upstreams.code_flow import (
     client_credentials,
     code_grant,
     parse_form,
-    with_query,
+    redirect,
 )
 
 __all__ = ["FakeGitHub", "GitHubEmail", "GitHubUser"]
@@ -127,7 +127,7 @@ class FakeGitHub:
         redirect_uri = params.get("redirect_uri", self.callback_url)
         if redirect_uri != self.callback_url:
             # GitHub sends a mismatched redirect_uri's error to the registered callback URL.
-            return _redirect(
+            return redirect(
                 self.callback_url,
                 {
                     "error": "redirect_uri_mismatch",
@@ -138,9 +138,9 @@ class FakeGitHub:
             )
         # GitHub accepts only S256 (changelog 2025-07-14, "PKCE support").
         if "code_challenge" in params and params.get("code_challenge_method") != "S256":
-            return _redirect(redirect_uri, {"error": "invalid_request", **state})
+            return redirect(redirect_uri, {"error": "invalid_request", **state})
         if self.deny:
-            return _redirect(
+            return redirect(
                 redirect_uri,
                 {
                     "error": "access_denied",
@@ -151,7 +151,7 @@ class FakeGitHub:
         # GitHub's docs: "scope: a space-delimited list"; commas are accepted as well.
         scope = tuple(s for s in params.get("scope", "").replace(",", " ").split() if s)
         grant = code_grant(params, self.client_id, redirect_uri, self.person, scope=scope)
-        return _redirect(redirect_uri, {"code": self.flow.issue_code(grant), **state})
+        return redirect(redirect_uri, {"code": self.flow.issue_code(grant), **state})
 
     async def access_token(self, request: Request) -> Response:
         if outage := self._outage(request):
@@ -233,7 +233,3 @@ def _requires_authentication() -> JSONResponse:
         {"message": "Requires authentication", "documentation_url": DOCS, "status": "401"},
         status_code=401,
     )
-
-
-def _redirect(redirect_uri: str, params: dict[str, str]) -> RedirectResponse:
-    return RedirectResponse(with_query(redirect_uri, params), status_code=302)

@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.support.upstreams.code_flow import (
@@ -25,7 +25,7 @@ from tests.support.upstreams.code_flow import (
     client_credentials,
     code_grant,
     parse_form,
-    with_query,
+    redirect,
 )
 
 __all__ = ["FakeGitLab", "GitLabUser"]
@@ -127,8 +127,8 @@ class FakeGitLab:
         else:
             grant = code_grant(params, self.client_id, redirect_uri, self.person)
             code = self.flow.issue_code(grant)
-            return _redirect(redirect_uri, {"code": code, **state})
-        return _redirect(redirect_uri, {"error": error, **state})
+            return redirect(redirect_uri, {"code": code, **state})
+        return redirect(redirect_uri, {"error": error, **state})
 
     async def token(self, request: Request) -> Response:
         if outage := self._outage(request):
@@ -197,7 +197,3 @@ class FakeGitLab:
 
 def _error(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
-
-
-def _redirect(redirect_uri: str, params: dict[str, str]) -> RedirectResponse:
-    return RedirectResponse(with_query(redirect_uri, params), status_code=302)

@@ -23,7 +23,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.upstreams.code_flow import (
@@ -31,7 +31,7 @@ from tests.support.upstreams.code_flow import (
     client_credentials,
     code_grant,
     parse_form,
-    with_query,
+    redirect,
 )
 from tests.support.upstreams.code_flow import Grant as CodeGrant
 from tests.support.upstreams.server import serve_asgi
@@ -214,7 +214,7 @@ class FakeOpenIdProvider:
             back["code"] = self.flow.issue_code(grant)
         if "state" in q and not self.misbehave.drop_state:
             back["state"] = q["state"]
-        return RedirectResponse(with_query(redirect_uri, back), status_code=302)
+        return redirect(redirect_uri, back)
 
     async def token(self, request: Request) -> Response:
         if request.method == "GET":  # python-social-auth's default ACCESS_TOKEN_METHOD
