@@ -17,9 +17,8 @@ from stint.connectors.open_id_connect import OpenIdConnectAuth
 from stint.connectors.providers.microsoft import MicrosoftOpenIdConnect
 from stint.outbound.transport import UpstreamTransport
 from tests.support.upstreams.microsoft import MICROSOFT_PERSON, FakeMicrosoft
-from tests.support.upstreams.oidc_provider import FakeOpenIdProvider
-from tests.support.upstreams.server import serve_asgi
-from tests.support.upstreams.signin import begin, isolated
+from tests.support.upstreams.oidc_provider import FakeOpenIdProvider, serving
+from tests.support.upstreams.sign_in import begin, isolated
 
 pytestmark = pytest.mark.anyio
 
@@ -43,14 +42,13 @@ class _AdvertisingProvider(FakeOpenIdProvider):
 @pytest.fixture(scope="module")
 def provider() -> Iterator[_AdvertisingProvider]:
     fake = _AdvertisingProvider(CLIENT_ID, CLIENT_SECRET, dict(PERSON), issuer_path="/realm")
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(fake):
         yield fake
 
 
 @pytest.fixture(autouse=True)
 def advertising(provider: _AdvertisingProvider) -> None:
-    provider.misbehave.reset()
+    provider.reset()
     provider.advertises_iss = True
 
 
@@ -111,9 +109,7 @@ async def test_a_microsoft_multi_tenant_answer_may_name_the_persons_tenant_only(
     transport: UpstreamTransport,
 ) -> None:
     client_id = "6731de76-14a6-49ae-97bc-6eba6914391e"
-    fake = FakeMicrosoft(client_id, CLIENT_SECRET, dict(MICROSOFT_PERSON))
-    with serve_asgi(fake.app()) as running:
-        fake.base_url = running.url
+    with serving(FakeMicrosoft(client_id, CLIENT_SECRET, dict(MICROSOFT_PERSON))) as fake:
         settings = {
             "KEY": client_id,
             "SECRET": CLIENT_SECRET,

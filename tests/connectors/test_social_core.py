@@ -329,7 +329,7 @@ async def test_an_id_token_for_another_nonce_is_refused(upstream: Upstream) -> N
 async def test_an_openid_answer_naming_another_issuer_is_refused(upstream: Upstream) -> None:
     """RFC 9207 §2.4, which social-core does not check: the adapter does, before the code is
     redeemed (mix-up, RFC 9700 §4.4)."""
-    sign_in = SignIn(oidc_config(upstream), None)
+    sign_in = sign_in_at(oidc_config(upstream), None)
     callback = await sign_in_upstream(upstream, await sign_in.start())
     assert callback["iss"] == upstream.server.base_url  # Stint names itself
     with pytest.raises(AuthFailed, match="another provider"):
@@ -339,7 +339,7 @@ async def test_an_openid_answer_naming_another_issuer_is_refused(upstream: Upstr
 async def test_an_openid_answer_without_iss_from_a_provider_advertising_it_is_refused(
     upstream: Upstream,
 ) -> None:
-    sign_in = SignIn(oidc_config(upstream), None)
+    sign_in = sign_in_at(oidc_config(upstream), None)
     callback = await sign_in_upstream(upstream, await sign_in.start())
     without = {k: v for k, v in callback.items() if k != "iss"}
     with pytest.raises(AuthFailed, match="another provider"):
