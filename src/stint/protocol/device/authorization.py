@@ -59,12 +59,13 @@ class DeviceAuthorizationEndpoint:
         scopes = scopes_to_ask(request.params.get("scope"), client.scopes)
         policy = self._policy
         device_code = new_secret()  # §5.2: unguessable; 256 bits, stored only as a keyed hash
+        device_code_hash = self._hasher.hash(device_code)
         now = self._clock()
         for _ in range(_USER_CODE_DRAWS):
             user_code = new_user_code()
             stored = await self._store.add(
                 DeviceAuthorization(
-                    device_code_hash=self._hasher.hash(device_code),
+                    device_code_hash=device_code_hash,
                     user_code_hash=self._hasher.hash(user_code),
                     client_id=client.client_id,
                     scopes=scopes,
