@@ -10,7 +10,9 @@ from __future__ import annotations
 __all__ = [
     "AccessDeniedError",
     "AccountSelectionRequiredError",
+    "AuthorizationPendingError",
     "ConsentRequiredError",
+    "ExpiredTokenError",
     "InsufficientScopeError",
     "InteractionRequiredError",
     "InvalidClientError",
@@ -29,6 +31,7 @@ __all__ = [
     "RequestNotSupportedError",
     "RequestUriNotSupportedError",
     "ServerError",
+    "SlowDownError",
     "UnauthorizedClientError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
@@ -168,3 +171,16 @@ class InvalidClientMetadataError(OAuthError):
 class InvalidRedirectUriMetadataError(OAuthError):
     error = "invalid_redirect_uri"
     redirectable = False
+
+
+# RFC 8628 §3.5 and CIBA Core §11: a device or backchannel request polled too early or too late.
+class AuthorizationPendingError(OAuthError):
+    error = "authorization_pending"
+
+
+class SlowDownError(OAuthError):
+    error = "slow_down"
+
+
+class ExpiredTokenError(OAuthError):
+    error = "expired_token"
