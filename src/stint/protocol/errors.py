@@ -12,6 +12,7 @@ __all__ = [
     "AccountSelectionRequiredError",
     "AuthorizationPendingError",
     "ConsentRequiredError",
+    "DeniedByUserError",
     "ExpiredTokenError",
     "InsufficientScopeError",
     "InteractionRequiredError",
@@ -184,3 +185,9 @@ class SlowDownError(OAuthError):
 
 class ExpiredTokenError(OAuthError):
     error = "expired_token"
+
+
+class DeniedByUserError(OAuthError):
+    """RFC 8628 §3.5, CIBA §11: the person denied the request; a token endpoint error (400)."""
+
+    error = "access_denied"
