@@ -10,7 +10,9 @@ from __future__ import annotations
 __all__ = [
     "AccessDeniedError",
     "AccountSelectionRequiredError",
+    "AuthorizationPendingError",
     "ConsentRequiredError",
+    "ExpiredTokenError",
     "InsufficientScopeError",
     "InteractionRequiredError",
     "InvalidClientError",
@@ -29,6 +31,7 @@ __all__ = [
     "RequestNotSupportedError",
     "RequestUriNotSupportedError",
     "ServerError",
+    "SlowDownError",
     "UnauthorizedClientError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
@@ -91,6 +94,24 @@ class InvalidScopeError(OAuthError):
 class AccessDeniedError(OAuthError):
     error = "access_denied"
     status_code = 403
+
+
+class AuthorizationPendingError(OAuthError):
+    """RFC 8628 §3.5 (and CIBA Core §11): the user has not yet approved or denied; poll again."""
+
+    error = "authorization_pending"
+
+
+class SlowDownError(OAuthError):
+    """RFC 8628 §3.5: polling too fast; the interval is now 5 seconds longer."""
+
+    error = "slow_down"
+
+
+class ExpiredTokenError(OAuthError):
+    """RFC 8628 §3.5 (and CIBA Core §11): the device code expired before it was used up."""
+
+    error = "expired_token"
 
 
 class UnsupportedTokenTypeError(OAuthError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stint.protocol.device.ports import DeviceAuthorizationStore
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.ports import (
     AuthorizationCodeStore,
@@ -28,3 +29,5 @@ class GrantContext:
     # A family (every refresh token of one grant) ends this long after the grant began.
     refresh_family_seconds: int = 90 * 86400
     id_tokens: IdTokenIssuer | None = None  # None: an OAuth-only deployment
+    # RFC 8628: the device flow's requests (None where the device grant is not built).
+    device_authorizations: DeviceAuthorizationStore | None = None
