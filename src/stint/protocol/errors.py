@@ -97,6 +97,24 @@ class AccessDeniedError(OAuthError):
     status_code = 403
 
 
+class AuthorizationPendingError(OAuthError):
+    """RFC 8628 §3.5 (and CIBA Core §11): the user has not yet approved or denied; poll again."""
+
+    error = "authorization_pending"
+
+
+class SlowDownError(OAuthError):
+    """RFC 8628 §3.5: polling too fast; the interval is now 5 seconds longer."""
+
+    error = "slow_down"
+
+
+class ExpiredTokenError(OAuthError):
+    """RFC 8628 §3.5 (and CIBA Core §11): the device code expired before it was used up."""
+
+    error = "expired_token"
+
+
 class UnsupportedTokenTypeError(OAuthError):
     """RFC 7009 §2.2.1."""
 
@@ -172,19 +190,6 @@ class InvalidClientMetadataError(OAuthError):
 class InvalidRedirectUriMetadataError(OAuthError):
     error = "invalid_redirect_uri"
     redirectable = False
-
-
-# RFC 8628 §3.5 and CIBA Core §11: a device or backchannel request polled too early or too late.
-class AuthorizationPendingError(OAuthError):
-    error = "authorization_pending"
-
-
-class SlowDownError(OAuthError):
-    error = "slow_down"
-
-
-class ExpiredTokenError(OAuthError):
-    error = "expired_token"
 
 
 class DeniedByUserError(OAuthError):

@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 
 from stint.protocol.errors import InvalidScopeError
+from stint.protocol.oidc.claims import OIDC_SCOPES
 
-__all__ = ["API_SCOPES", "FIRST_PARTY_CLIENT_ID", "SCOPE_DESCRIPTIONS", "granted_scopes"]
+__all__ = [
+    "API_SCOPES",
+    "FIRST_PARTY_CLIENT_ID",
+    "SCOPE_DESCRIPTIONS",
+    "granted_scopes",
+    "scopes_to_ask",
+]
 
 SCOPE_DESCRIPTIONS = {
     "activities:read": "See your activities",
@@ -47,3 +54,12 @@ def granted_scopes(requested: str | None, allowed: frozenset[str]) -> frozenset[
     if unknown:
         raise InvalidScopeError(f"not allowed for this client: {' '.join(sorted(unknown))}")
     return scopes
+
+
+def scopes_to_ask(requested: str | None, client_scopes: frozenset[str]) -> frozenset[str]:
+    """The scopes a request asks a user to grant: the client's if it names none; else those it
+    names, each one of the client's or an identity scope (open to every client, consented to by
+    the user)."""
+    if requested is None:
+        return client_scopes
+    return granted_scopes(requested, client_scopes | OIDC_SCOPES)

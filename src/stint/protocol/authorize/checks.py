@@ -31,10 +31,10 @@ from stint.protocol.errors import (
     UnauthorizedClientError,
     UnsupportedResponseTypeError,
 )
-from stint.protocol.oidc.claims import OIDC_SCOPES, ClaimsRequest
+from stint.protocol.oidc.claims import ClaimsRequest
 from stint.protocol.oidc.reauthentication import ReauthenticationMarkers
 from stint.protocol.ports import ClientStore
-from stint.protocol.scopes import granted_scopes
+from stint.protocol.scopes import scopes_to_ask
 from stint.protocol.text import has_control_character
 
 __all__ = ["CHECKS", "AuthorizePolicy", "Check", "IdTokenHints", "RequestObjectsPort", "validate"]
@@ -181,11 +181,7 @@ async def supported_response_mode(state: _State) -> None:
 async def allowed_scopes(state: _State) -> None:
     assert state.client is not None
     # Identity scopes are open to every client; the user consents to them on the consent page.
-    allowed = state.client.scopes | OIDC_SCOPES
-    if "scope" not in state.params:
-        state.scopes = state.client.scopes
-        return
-    state.scopes = granted_scopes(state.params.get("scope"), allowed)
+    state.scopes = scopes_to_ask(state.params.get("scope"), state.client.scopes)
 
 
 async def openid_parameters(state: _State) -> None:

@@ -3,20 +3,28 @@ them at once (OIDC Core §3.2.2.5, §3.3.2.5), in the query, the fragment or a p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
+from stint.protocol.clients import Client
 from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
+from stint.protocol.oidc.claims import ClaimsRequest
 from stint.protocol.oidc.context import AuthContext
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.ports import Approval, ApprovalStore, AuthorizationCode
 from stint.protocol.secrets import new_secret
 from stint.protocol.tokens import Subject, TokenFactory
 
-__all__ = ["Authentication", "AuthorizationReply", "AuthorizationResponder", "redirect_url"]
+__all__ = [
+    "Authentication",
+    "AuthorizationReply",
+    "AuthorizationResponder",
+    "redirect_url",
+    "user_approval",
+]
 
 CODE_TTL = timedelta(seconds=60)  # RFC 6749 §4.1.2: short-lived, at most ten minutes
 
@@ -41,6 +49,35 @@ class Authentication:
     sid: str = ""
     amr: tuple[str, ...] = ("pwd",)
     acr: str = ""
+
+
+def user_approval(
+    tokens: TokenFactory,
+    client: Client,
+    subject: Subject,
+    scopes: frozenset[str],
+    authn: Authentication,
+    *,
+    openid: bool,
+    consent: Consent | None = None,
+    claims: ClaimsRequest | None = None,
+    nonce: str | None = None,
+) -> tuple[Approval, AuthContext]:
+    """What a signed-in user's approval records, wherever they approve (authorization endpoint,
+    /device, ...): a new grant, carrying the authentication behind it when OpenID Connect applies
+    (``openid``); the consent just given; and the browser session the client now takes part in,
+    so back-channel logout covers it. With that authentication, for the ID tokens."""
+    auth = AuthContext.at(
+        authn.auth_time,
+        sid=authn.sid,
+        acr=authn.acr,
+        amr=authn.amr,
+        claims=claims if claims is not None else ClaimsRequest(),
+        nonce=nonce,
+    )
+    grant = tokens.grant(client, subject, scopes, oidc=auth.to_json() if openid else None)
+    sid = authn.sid if openid and authn.sid else None
+    return Approval(grant, consent=consent, sid=sid), auth
 
 
 def redirect_url(target: RedirectTarget, params: dict[str, str]) -> str:
@@ -86,18 +123,19 @@ class AuthorizationResponder:
         if subject.user_id is None:
             raise ValueError("only a signed-in user can approve")
         values = request.response_values
-        auth = AuthContext.at(
-            authn.auth_time,
-            sid=authn.sid,
-            acr=authn.acr,
-            amr=authn.amr,
+        openid = request.is_openid and self._id_tokens is not None
+        approval, auth = user_approval(
+            self._tokens,
+            request.client,
+            subject,
+            request.scopes,
+            authn,
+            openid=openid,
+            consent=consent,
             claims=request.claims,
             nonce=request.nonce,
         )
-        openid = request.is_openid and self._id_tokens is not None
-        grant = self._tokens.grant(
-            request.client, subject, request.scopes, oidc=auth.to_json() if openid else None
-        )
+        grant = approval.grant
         body: dict[str, str] = {}
         code = None
         if "code" in values:
@@ -131,9 +169,7 @@ class AuthorizationResponder:
                 code=body.get("code"),
                 state=request.target.state,
             )
-        await self._approvals.record(
-            Approval(grant, code, opaque, consent, sid=authn.sid if openid and authn.sid else None)
-        )
+        await self._approvals.record(replace(approval, code=code, opaque_token=opaque))
         return self._reply(request.target, body)
 
     def _new_code(

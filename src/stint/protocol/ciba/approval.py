@@ -4,17 +4,16 @@ ones, approve one (recording the same Approval the authorization endpoint does),
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from stint.protocol.authorize.response import Authentication
+from stint.protocol.authorize.response import Authentication, user_approval
 from stint.protocol.ciba.ports import BackchannelRequest, BackchannelRequestStore
 from stint.protocol.clients import Client
 from stint.protocol.consent import Consent
 from stint.protocol.oidc.acr import stated_acr_for
 from stint.protocol.oidc.claims import ClaimsRequest
-from stint.protocol.oidc.context import AuthContext
-from stint.protocol.ports import Approval, ClientStore, ConsentStore
+from stint.protocol.ports import ClientStore, ConsentStore
 from stint.protocol.tokens import Subject, TokenFactory
 
 __all__ = ["BackchannelApprovals", "PendingApproval"]
@@ -76,24 +75,19 @@ class BackchannelApprovals:
         if client is None:
             return None
         claims = ClaimsRequest.from_json(request.claims)
-        auth = AuthContext.at(
-            authn.auth_time,
-            sid=authn.sid,
-            acr=stated_acr_for(request.acr_values, claims, authn.acr),
-            amr=authn.amr,
-            claims=claims,
-            nonce=None,  # CIBA has no nonce: the auth_req_id binds the ID token (§10.3.1)
-        )
-        grant = self._tokens.grant(
+        acr = stated_acr_for(request.acr_values, claims, authn.acr)
+        # As at the authorization endpoint: the grant, the consent just given (remembered for
+        # later requests), and the session the client now takes part in (back-channel logout).
+        # CIBA has no nonce: the auth_req_id binds the ID token instead (§10.3.1).
+        approval, _ = user_approval(
+            self._tokens,
             client,
             Subject(user_id, username),
             request.scopes,
-            oidc=auth.to_json() if self._openid else None,
-        )
-        # As at the authorization endpoint: the grant, the consent just given (remembered for
-        # later requests), and the session the client now takes part in (back-channel logout).
-        approval = Approval(
-            grant, consent=_asked(request), sid=authn.sid if self._openid and authn.sid else None
+            replace(authn, acr=acr),
+            openid=self._openid,
+            consent=_asked(request),
+            claims=claims,
         )
         return await self._requests.decide(handle, user_id, self._clock(), approval)
 

@@ -8,10 +8,9 @@ from stint.protocol import pkce
 from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidGrantError, InvalidRequestError
 from stint.protocol.grants.context import GrantContext
+from stint.protocol.grants.user_tokens import user_token_response
 from stint.protocol.messages import EndpointRequest
-from stint.protocol.oidc.context import AuthContext
 from stint.protocol.ports import RevokedBecause
-from stint.protocol.tokens import Subject
 
 __all__ = ["AuthorizationCodeGrant"]
 
@@ -51,18 +50,6 @@ class AuthorizationCodeGrant:
             raise InvalidGrantError("the authorization code was already used")
         if code.expires_at <= self._ctx.tokens.now():
             raise InvalidGrantError("the authorization code expired")
-        username = await self._ctx.users.active_username(code.user_id)
-        if username is None:
-            raise InvalidGrantError("the user is no longer active")
-        subject = Subject(code.user_id, username)
-        body = await self._ctx.tokens.response(client, subject, code.scopes, code.grant_id)
-        id_tokens = self._ctx.id_tokens
-        if code.oidc is not None and "openid" in code.scopes and id_tokens is not None:
-            # OIDC Core §3.1.3.3: the token response carries the ID token, at_hash bound.
-            body["id_token"] = await id_tokens.issue(
-                client,
-                code.user_id,
-                AuthContext.from_json(code.oidc),
-                access_token=body["access_token"],
-            )
-        return body
+        return await user_token_response(
+            self._ctx, client, code.user_id, code.scopes, code.grant_id, code.oidc
+        )

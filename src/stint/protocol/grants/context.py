@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stint.protocol.ciba.ports import BackchannelRequestStore
+from stint.protocol.device.ports import DeviceAuthorizationStore
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.ports import (
     AuthorizationCodeStore,
@@ -31,3 +32,5 @@ class GrantContext:
     id_tokens: IdTokenIssuer | None = None  # None: an OAuth-only deployment
     # CIBA (urn:openid:params:grant-type:ciba): None where the deployment does not offer it.
     backchannel_requests: BackchannelRequestStore | None = None
+    # RFC 8628: the device flow's requests (None where the device grant is not built).
+    device_authorizations: DeviceAuthorizationStore | None = None
