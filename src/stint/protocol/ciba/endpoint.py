@@ -25,7 +25,7 @@ from stint.protocol.errors import InvalidRequestError, UnauthorizedClientError
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.claims import ClaimsRequest
 from stint.protocol.ports import ClientStore
-from stint.protocol.scopes import granted_scopes
+from stint.protocol.scopes import scopes_to_ask
 from stint.protocol.secrets import SecretHasher, new_secret
 
 __all__ = ["BackchannelAuthenticationEndpoint", "BackchannelStarted"]
@@ -154,7 +154,7 @@ def _scopes(params: Mapping[str, str], client: Client) -> frozenset[str]:
     raw = params.get("scope")
     if not raw:
         raise InvalidRequestError("scope is required")
-    scopes = granted_scopes(raw, client.scopes)
+    scopes = scopes_to_ask(raw, client.scopes)  # identity scopes are open to every client
     if "openid" not in scopes:
         raise InvalidRequestError("scope must include openid")  # §7.1
     return scopes
