@@ -3,6 +3,8 @@ the client, or Stint's login_hint_token (a JWT the client signs, naming sub or l
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stint.protocol.ciba.errors import ExpiredLoginHintTokenError, UnknownUserIdError
@@ -19,7 +21,7 @@ async def _id_token(world: World, client_id: str, user_id: int = 1) -> str:
     return await world.id_tokens.issue(client, user_id, AuthContext(auth_time=1))
 
 
-def _hint_token(world: World, client_id: str = "poller", **claims: object) -> str:
+def _hint_token(world: World, client_id: str = "poller", **claims: Any) -> str:
     now = int(world.oauth.clock().timestamp())
     values = {"iss": client_id, "aud": ISSUER, "exp": now + 300, **claims}
     return world.signed({k: v for k, v in values.items() if v is not None})
@@ -93,7 +95,7 @@ async def test_an_expired_login_hint_token_is_expired_login_hint_token(world: Wo
     [{"aud": "https://else.example"}, {"iss": "signer"}, {"exp": None}],
 )
 async def test_a_login_hint_token_for_someone_else_is_refused(
-    world: World, claims: dict[str, object]
+    world: World, claims: dict[str, Any]
 ) -> None:
     token = _hint_token(world, sub="1", **claims)
     with pytest.raises(InvalidRequestError):

@@ -17,7 +17,7 @@ NOTIFY = "https://rp.example/ciba/notify"
 JWKS = {"keys": [ECKey.generate_key("P-256").as_dict(private=False)]}
 
 
-async def _register(loopback: bool = False, **body: Any) -> dict[str, Any]:
+async def _register(*, loopback: bool = False, **body: Any) -> dict[str, Any]:
     request = {"grant_types": [GRANT_TYPE], **body}
     checked = await check_metadata(request, RegistrationPolicy(loopback_urls=loopback), None)
     return {"grant_types": sorted(checked.grant_types), **checked.metadata}
@@ -116,7 +116,7 @@ async def test_ciba_fields_need_the_ciba_grant() -> None:
 
 
 async def test_a_notification_endpoint_on_loopback_http_is_for_development_only() -> None:
-    body = {
+    body: dict[str, Any] = {
         "backchannel_token_delivery_mode": "ping",
         "backchannel_client_notification_endpoint": "http://127.0.0.1:8123/notify",
     }

@@ -3,6 +3,8 @@ for this issuer, within their lifetime, and accepted once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stint.protocol.errors import InvalidRequestError
@@ -47,7 +49,7 @@ async def test_any_client_with_keys_may_sign_a_request(world: World) -> None:
     ],
 )
 async def test_a_signed_request_with_a_wrong_or_missing_claim_is_refused(
-    world: World, changes: dict[str, object], problem: str
+    world: World, changes: dict[str, Any], problem: str
 ) -> None:
     token = world.signed(world.request_claims(**changes))
     with pytest.raises(InvalidRequestError, match=problem):
