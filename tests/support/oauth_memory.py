@@ -37,6 +37,7 @@ from stint.protocol.ports import (
 from stint.protocol.secrets import SecretHasher
 from stint.protocol.token_validation import RevocationView, TokenValidator
 from stint.protocol.tokens import TokenFactory
+from stint.storage.device_authorization_store import KEPT_AFTER_EXPIRY
 from tests.support.clock import Clock
 
 __all__ = [
@@ -206,6 +207,10 @@ class MemoryDeviceAuthorizations:
         self._approvals = approvals
 
     async def add(self, authorization: DeviceAuthorization) -> bool:
+        # Like the SQL store: requests long past their expiry go as new ones arrive.
+        gone = authorization.created_at - KEPT_AFTER_EXPIRY
+        for code_hash in [h for h, r in self.requests.items() if r.expires_at <= gone]:
+            del self.requests[code_hash]
         taken = any(
             r.user_code_hash == authorization.user_code_hash for r in self.requests.values()
         )
