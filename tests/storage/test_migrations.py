@@ -37,6 +37,7 @@ TABLES = {
     "login_counters",
     "consents",
     "sessions",
+    "device_authorizations",
     "upstream_identities",
     "upstream_providers",
     "upstream_sign_ins",

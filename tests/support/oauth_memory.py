@@ -8,11 +8,17 @@ against these fakes as well as the SQL stores on SQLite and PostgreSQL: a fake t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stint.protocol.access_tokens import AccessToken, AccessTokenIssuer, AccessTokenVerifier
 from stint.protocol.clients import Client, ClientType
+from stint.protocol.device.ports import (
+    SLOW_DOWN_SECONDS,
+    DeviceAuthorization,
+    DeviceStatus,
+    Poll,
+)
 from stint.protocol.grants.context import GrantContext
 from stint.protocol.keys import KeyRing, SigningKey, generate_signing_key
 from stint.protocol.oidc.id_token import IdTokenIssuer
@@ -31,6 +37,7 @@ from stint.protocol.ports import (
 from stint.protocol.secrets import SecretHasher
 from stint.protocol.token_validation import RevocationView, TokenValidator
 from stint.protocol.tokens import TokenFactory
+from stint.storage.device_authorization_store import KEPT_AFTER_EXPIRY
 from tests.support.clock import Clock
 
 __all__ = [
@@ -39,6 +46,7 @@ __all__ = [
     "MemoryApprovals",
     "MemoryClients",
     "MemoryCodes",
+    "MemoryDeviceAuthorizations",
     "MemoryGrants",
     "MemoryOAuth",
     "MemoryOpaqueTokens",
@@ -177,13 +185,97 @@ class MemoryRevokedTokens:
 
 
 class MemoryApprovals:
-    """Approvals as SqlApprovalStore keeps them: each one whole, in one step."""
+    """Approvals as SqlApprovalStore keeps them: each one whole, in one step (its grant added to
+    ``grants`` when given, as the grants table holds it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, grants: MemoryGrants | None = None) -> None:
         self.approvals: list[Approval] = []
+        self._grants = grants
 
     async def record(self, approval: Approval) -> None:
         self.approvals.append(approval)
+        if self._grants is not None:
+            await self._grants.add(approval.grant)
+
+
+class MemoryDeviceAuthorizations:
+    """Device authorization requests as SqlDeviceAuthorizationStore keeps them: each change of
+    status only from the state it requires, an approval recorded through ``approvals``."""
+
+    def __init__(self, approvals: MemoryApprovals) -> None:
+        self.requests: dict[str, DeviceAuthorization] = {}
+        self._approvals = approvals
+
+    async def add(self, authorization: DeviceAuthorization) -> bool:
+        # Like the SQL store: requests long past their expiry go as new ones arrive.
+        gone = authorization.created_at - KEPT_AFTER_EXPIRY
+        for code_hash in [h for h, r in self.requests.items() if r.expires_at <= gone]:
+            del self.requests[code_hash]
+        taken = any(
+            r.user_code_hash == authorization.user_code_hash for r in self.requests.values()
+        )
+        if taken or authorization.device_code_hash in self.requests:
+            return False
+        self.requests[authorization.device_code_hash] = authorization
+        return True
+
+    async def get(self, device_code_hash: str) -> DeviceAuthorization | None:
+        return self.requests.get(device_code_hash)
+
+    async def by_user_code(self, user_code_hash: str) -> DeviceAuthorization | None:
+        return next((r for r in self.requests.values() if r.user_code_hash == user_code_hash), None)
+
+    async def poll(
+        self, device_code_hash: str, *, now: datetime, slow_down_seconds: int = SLOW_DOWN_SECONDS
+    ) -> Poll | None:
+        found = self.requests.get(device_code_hash)
+        if found is None:
+            return None
+        last, interval = found.last_polled_at, found.interval
+        too_fast = last is not None and now - last < timedelta(seconds=interval)
+        if too_fast:
+            interval += slow_down_seconds
+        self.requests[device_code_hash] = replace(found, last_polled_at=now, interval=interval)
+        return Poll(too_fast=too_fast, interval=interval)
+
+    def _move(
+        self, device_code_hash: str, source: DeviceStatus, now: datetime
+    ) -> DeviceAuthorization | None:
+        found = self.requests.get(device_code_hash)
+        if found is None or found.status is not source or found.expires_at <= now:
+            return None
+        return found
+
+    async def approve(self, device_code_hash: str, approval: Approval, *, now: datetime) -> bool:
+        found = self._move(device_code_hash, DeviceStatus.PENDING, now)
+        if found is None:
+            return False
+        grant = approval.grant
+        await self._approvals.record(approval)
+        self.requests[device_code_hash] = replace(
+            found,
+            status=DeviceStatus.APPROVED,
+            user_id=grant.user_id,
+            grant_id=grant.id,
+            oidc=grant.oidc,
+        )
+        return True
+
+    async def deny(self, device_code_hash: str, user_id: int, *, now: datetime) -> bool:
+        found = self._move(device_code_hash, DeviceStatus.PENDING, now)
+        if found is None:
+            return False
+        self.requests[device_code_hash] = replace(
+            found, status=DeviceStatus.DENIED, user_id=user_id
+        )
+        return True
+
+    async def issue(self, device_code_hash: str, *, now: datetime) -> bool:
+        found = self._move(device_code_hash, DeviceStatus.APPROVED, now)
+        if found is None:
+            return False
+        self.requests[device_code_hash] = replace(found, status=DeviceStatus.ISSUED)
+        return True
 
 
 @dataclass
@@ -229,6 +321,8 @@ class MemoryOAuth:
     keys: KeyRing
     opaque_tokens: MemoryOpaqueTokens
     revoked: MemoryRevokedTokens
+    approvals: MemoryApprovals
+    device_authorizations: MemoryDeviceAuthorizations
     clients: MemoryClients = field(default_factory=MemoryClients)
 
     def token_validator(self, revocations: RevocationView | None = None) -> TokenValidator:
@@ -281,6 +375,7 @@ class MemoryOAuth:
                 codes=self.codes,
                 refresh_tokens=self.refresh_tokens,
                 users=self.users,
+                device_authorizations=self.device_authorizations,
             ),
             **changes,
         )
@@ -313,6 +408,7 @@ async def memory_oauth(
         refresh_ttl=refresh_ttl,
         clock=clock,
     )
+    approvals = MemoryApprovals(grants)
     return MemoryOAuth(
         clock,
         hasher,
@@ -324,6 +420,8 @@ async def memory_oauth(
         keys,
         opaque_tokens,
         MemoryRevokedTokens(),
+        approvals,
+        MemoryDeviceAuthorizations(approvals),
     )
 
 

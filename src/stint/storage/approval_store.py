@@ -17,17 +17,9 @@ from stint.storage.tables import authorization_codes, grants, opaque_access_toke
 __all__ = ["SqlApprovalStore", "write_approval"]
 
 
-class SqlApprovalStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def record(self, approval: Approval) -> None:
-        async with self._db.write() as conn:
-            await write_approval(conn, self._db.dialect, approval)
-
-
 async def write_approval(conn: AsyncConnection, dialect: str, approval: Approval) -> None:
-    """Write every row of ``approval`` in the caller's transaction (CIBA approves with it too)."""
+    """Write ``approval`` in the caller's transaction: the authorization endpoint's, or one that
+    also links it to what the person approved (a device or back-channel request)."""
     grant = approval.grant
     if approval.consent is not None and grant.user_id is not None:
         await add_consent(conn, dialect, grant.user_id, grant.client_id, approval.consent)
@@ -46,3 +38,12 @@ async def write_approval(conn: AsyncConnection, dialect: str, approval: Approval
             created_at=datetime.now(UTC),
         )
         await conn.execute(insert.on_conflict_do_nothing())
+
+
+class SqlApprovalStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, approval: Approval) -> None:
+        async with self._db.write() as conn:
+            await write_approval(conn, self._db.dialect, approval)

@@ -25,6 +25,7 @@ __all__ = [
     "backchannel_requests",
     "clients",
     "consents",
+    "device_authorizations",
     "grants",
     "login_counters",
     "logout_deliveries",
@@ -181,6 +182,25 @@ authorization_codes = Table(
     Column("auth_time", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),
+    Index(None, "expires_at"),
+)
+
+# RFC 8628: device authorization requests, by the keyed hashes of their device and user codes.
+device_authorizations = Table(
+    "device_authorizations",
+    metadata,
+    Column("device_code_hash", String(64), primary_key=True),
+    Column("user_code_hash", String(64), nullable=False, unique=True),
+    Column("client_id", ForeignKey("clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, approved, denied, issued
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), nullable=True),
+    Column("oidc", Text, nullable=True),  # the approval's authentication, for the ID token
+    Column("interval", Integer, nullable=False),  # seconds between polls, raised by slow_down
+    Column("last_polled_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from stint.accounts.sessions import SessionStore
+from stint.protocol.device.ports import DeviceAuthorizationStore
 from stint.protocol.first_party import FirstPartyGrants
 from stint.protocol.oidc.ports import SessionClients
 from stint.protocol.ports import (
@@ -22,6 +23,7 @@ from stint.protocol.ports import (
 from stint.storage.code_store import SqlAuthorizationCodeStore
 from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
+from stint.storage.device_authorization_store import SqlDeviceAuthorizationStore
 from stint.storage.grant_store import SqlGrantStore
 from stint.storage.opaque_token_store import SqlOpaqueTokenStore
 from stint.storage.refresh_token_store import SqlRefreshTokenStore
@@ -50,6 +52,7 @@ class OAuthStores:
     consents: ConsentStore
     sessions: SessionStore
     session_clients: SessionClients
+    device_authorizations: DeviceAuthorizationStore  # RFC 8628
 
     @property
     def records(self) -> TokenRecords:
@@ -71,4 +74,5 @@ def sql_oauth_stores(
         consents=SqlConsentStore(db),
         sessions=SqlSessionStore(db),
         session_clients=SqlSessionClientStore(db),
+        device_authorizations=SqlDeviceAuthorizationStore(db),
     )

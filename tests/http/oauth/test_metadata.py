@@ -62,6 +62,7 @@ async def test_the_supported_values_are_the_deployments(client: httpx.AsyncClien
         "client_credentials",
         "password",
         "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",  # RFC 8628 §4
     }
     assert set(body["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",

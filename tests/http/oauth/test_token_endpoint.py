@@ -113,7 +113,7 @@ async def test_a_client_id_in_the_body_must_match_the_basic_credentials(
 
 @pytest.mark.parametrize(
     "grant_type",
-    ["urn:ietf:params:oauth:grant-type:device_code", "implicit", "made_up", "Client_Credentials"],
+    ["urn:ietf:params:oauth:grant-type:jwt-bearer", "implicit", "made_up", "Client_Credentials"],
 )
 async def test_an_unsupported_grant_type_is_unsupported_grant_type(
     app: Starlette, client: httpx.AsyncClient, grant_type: str

@@ -12,6 +12,7 @@ from stint.protocol.grants import GrantHandler
 from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
 from stint.protocol.grants.client_credentials import ClientCredentialsGrant
 from stint.protocol.grants.context import GrantContext
+from stint.protocol.grants.device_code import DeviceCodeGrant
 from stint.protocol.grants.password import PasswordGrant
 from stint.protocol.grants.refresh_token import RefreshTokenGrant
 
@@ -22,6 +23,7 @@ GRANTS: Mapping[str, Callable[[GrantContext], GrantHandler]] = {
     RefreshTokenGrant.grant_type: RefreshTokenGrant,  # RFC 6749 §6
     ClientCredentialsGrant.grant_type: ClientCredentialsGrant,  # RFC 6749 §4.4
     PasswordGrant.grant_type: PasswordGrant,  # RFC 6749 §4.3, for clients an operator allows
+    DeviceCodeGrant.grant_type: DeviceCodeGrant,  # RFC 8628 §3.4
     CibaGrant.grant_type: CibaGrant,  # CIBA Core §10.1
 }
 

@@ -60,6 +60,7 @@ def build(core: Core, config: TokenConfig) -> Feature:
             refresh_grace_seconds=config.refresh_grace_seconds,
             refresh_family_seconds=config.refresh_family_lifetime_seconds,
             id_tokens=core.id_tokens,
+            device_authorizations=oauth.device_authorizations,
         ),
     )
     endpoints = OAuthEndpoints(

@@ -1,7 +1,7 @@
 """CIBA: backchannel authentication requests and the jti of signed requests
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"  # "0009" (device flow) once it is merged
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
