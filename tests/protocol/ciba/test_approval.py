@@ -17,6 +17,7 @@ async def test_pending_shows_each_request_with_its_app_scopes_and_binding_messag
     world: World,
 ) -> None:
     first = await world.start(scope="openid profile", binding_message="W4SCT")
+    world.oauth.clock.advance(1)
     await world.start("signer", request=world.signed(world.request_claims()))
     world.hinted.logins["bob"] = 2
     world.oauth.users.names[2] = "bob"
