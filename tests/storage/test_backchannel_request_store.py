@@ -246,3 +246,13 @@ async def test_one_jti_presented_ten_times_at_once_is_accepted_once(ciba: Ciba) 
     until = NOW + timedelta(minutes=1)
     results = await asyncio.gather(*(ciba.jtis.first_use("web", "j", until) for _ in range(10)))
     assert results.count(True) == 1
+
+
+async def test_adding_a_request_clears_requests_expired_an_hour_before(ciba: Ciba) -> None:
+    await ciba.requests.add(_request(ciba, 1, expires_at=NOW - timedelta(minutes=30)))
+    await ciba.requests.add(_request(ciba, 2, expires_at=NOW - timedelta(hours=2)))
+    later = NOW + timedelta(seconds=1)
+    await ciba.requests.add(_request(ciba, 3, created_at=later))
+    # Half an hour past expiry, a poll still hears expired_token; two hours past, it is gone.
+    assert await ciba.requests.get(f"{1:064x}") is not None
+    assert await ciba.requests.get(f"{2:064x}") is None

@@ -4,7 +4,7 @@ tests as the SQL stores in tests/storage."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from stint.protocol.ciba.ports import BackchannelRequest, BackchannelStatus, Poll
 from stint.protocol.ports import Approval
@@ -27,6 +27,7 @@ class MemoryBackchannelRequests:
     async def add(self, request: BackchannelRequest) -> None:
         if request.auth_req_id_hash in self.requests or await self.by_handle(request.handle):
             raise ValueError("duplicate backchannel request")
+        await self.prune(request.created_at - timedelta(hours=1))  # as SqlBackchannelRequestStore
         self.requests[request.auth_req_id_hash] = request
 
     async def get(self, auth_req_id_hash: str) -> BackchannelRequest | None:

@@ -7,7 +7,7 @@ requests are sealed (the client is called back with them), bound to their row.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -20,7 +20,7 @@ from stint.storage.database import Database
 from stint.storage.sealing import BACKCHANNEL_NOTIFICATIONS, Sealer
 from stint.storage.tables import backchannel_requests
 
-__all__ = ["SqlBackchannelRequestStore"]
+__all__ = ["KEPT_AFTER_EXPIRY", "SqlBackchannelRequestStore"]
 
 _b = backchannel_requests.c
 _COLUMNS = (
@@ -56,6 +56,8 @@ _PENDING = (
     .limit(100)
 )
 _PENDING_STATUS = BackchannelStatus.PENDING.value
+# Expired requests stay this long, so a late poll hears expired_token (§11), not invalid_grant.
+KEPT_AFTER_EXPIRY = timedelta(hours=1)
 
 
 class SqlBackchannelRequestStore:
@@ -72,6 +74,9 @@ class SqlBackchannelRequestStore:
             }
             sealed = self._sealer.seal(request.auth_req_id_hash, orjson.dumps(secret))
         async with self._db.write() as conn:
+            # Long-expired requests go as new ones arrive: the table holds hours' worth.
+            gone = request.created_at - KEPT_AFTER_EXPIRY
+            await conn.execute(delete(backchannel_requests).where(_b.expires_at <= gone))
             await conn.execute(
                 backchannel_requests.insert().values(
                     auth_req_id_hash=request.auth_req_id_hash,
