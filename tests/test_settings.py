@@ -154,7 +154,8 @@ def test_grant_types_come_comma_separated_from_the_environment(
         "refresh_token",
         "client_credentials",
         "password",
-        "urn:ietf:params:oauth:grant-type:device_code",  # RFC 8628, for clients registered for it
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:openid:params:grant-type:ciba",
     )
     monkeypatch.setenv("STINT_GRANT_TYPES", "authorization_code, refresh_token")
     assert load_settings().grant_types == ("authorization_code", "refresh_token")

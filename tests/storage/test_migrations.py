@@ -41,6 +41,8 @@ TABLES = {
     "upstream_identities",
     "upstream_providers",
     "upstream_sign_ins",
+    "backchannel_requests",
+    "request_jtis",
     "alembic_version",
 }
 

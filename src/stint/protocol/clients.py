@@ -18,7 +18,14 @@ __all__ = [
 ]
 
 GRANT_TYPES = frozenset(
-    {"authorization_code", "refresh_token", "client_credentials", "password", "implicit"}
+    {
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+        "implicit",
+        "urn:openid:params:grant-type:ciba",  # CIBA Core §10.1 (stint.protocol.ciba)
+    }
 )
 
 

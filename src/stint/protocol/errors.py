@@ -12,6 +12,7 @@ __all__ = [
     "AccountSelectionRequiredError",
     "AuthorizationPendingError",
     "ConsentRequiredError",
+    "DeniedByUserError",
     "ExpiredTokenError",
     "InsufficientScopeError",
     "InteractionRequiredError",
@@ -189,3 +190,9 @@ class InvalidClientMetadataError(OAuthError):
 class InvalidRedirectUriMetadataError(OAuthError):
     error = "invalid_redirect_uri"
     redirectable = False
+
+
+class DeniedByUserError(OAuthError):
+    """RFC 8628 §3.5, CIBA §11: the person denied the request; a token endpoint error (400)."""
+
+    error = "access_denied"

@@ -25,7 +25,9 @@ DEFAULT_GRANTS = frozenset({"authorization_code", "refresh_token"})
 # RFC 9700 §2.4: the password grant MUST NOT be used; only an operator may still give it to a
 # client (stint clients create), never a developer page or dynamic registration.
 OPERATOR_ONLY_GRANTS = frozenset({"password"})
-_CONFIDENTIAL_ONLY = frozenset({"client_credentials", "password"})
+_CONFIDENTIAL_ONLY = frozenset(
+    {"client_credentials", "password", "urn:openid:params:grant-type:ciba"}
+)
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
 
 

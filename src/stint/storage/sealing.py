@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
+    "BACKCHANNEL_NOTIFICATIONS",
     "SIGNING_KEYS",
     "UPSTREAM_CLIENT_SECRETS",
     "UPSTREAM_SIGN_INS",
@@ -26,6 +27,7 @@ SIGNING_KEYS = "stint/signing-key-sealing/v1"
 UPSTREAM_CLIENT_SECRETS = "stint/upstream-client-secret-sealing/v1"
 UPSTREAM_TOKENS = "stint/upstream-token-sealing/v1"
 UPSTREAM_SIGN_INS = "stint/upstream-sign-in-sealing/v1"
+BACKCHANNEL_NOTIFICATIONS = "stint/backchannel-notification-sealing/v1"  # CIBA ping and push
 
 _NONCE_BYTES = 12  # AES-GCM's 96-bit nonce (NIST SP 800-38D §8.2), random per value
 

@@ -22,6 +22,7 @@ from stint.storage.types import UTCDateTime
 __all__ = [
     "activities",
     "authorization_codes",
+    "backchannel_requests",
     "clients",
     "consents",
     "device_authorizations",
@@ -31,6 +32,7 @@ __all__ = [
     "metadata",
     "opaque_access_tokens",
     "refresh_tokens",
+    "request_jtis",
     "revocation_events",
     "revoked_tokens",
     "session_clients",
@@ -364,6 +366,42 @@ upstream_sign_ins = Table(
     # The backend's strategy.session (PKCE verifier, nonce, OAuth 1.0a request token), sealed.
     Column("sealed_session", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
+)
+
+# CIBA Core §7: backchannel authentication requests, by the keyed hash of their auth_req_id.
+backchannel_requests = Table(
+    "backchannel_requests",
+    metadata,
+    Column("auth_req_id_hash", String(64), primary_key=True),
+    Column("handle", String(32), nullable=False, unique=True),  # /approve's forms name it
+    Column("client_id", ForeignKey("clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("delivery_mode", String(8), nullable=False),  # poll, ping, push
+    Column("binding_message", String(256), nullable=True),
+    Column("acr_values", Text, nullable=False, server_default=""),
+    Column("claims", Text, nullable=True),  # an OIDC claims request, as JSON
+    # Ping and push: the auth_req_id and client_notification_token, to call the client back.
+    Column("sealed_notification", LargeBinary, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), nullable=True),
+    Column("oidc", Text, nullable=True),
+    Column("poll_interval", Integer, nullable=False),
+    Column("last_polled_at", UTCDateTime, nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "user_id", "status"),
+    Index(None, "expires_at"),
+)
+
+# CIBA Core §7.1.1: the jti of each signed request, until it expires: each is accepted once.
+request_jtis = Table(
+    "request_jtis",
+    metadata,
+    Column("jti_key", String(64), primary_key=True),  # SHA-256 of the issuer and the jti
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )

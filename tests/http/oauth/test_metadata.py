@@ -63,6 +63,7 @@ async def test_the_supported_values_are_the_deployments(client: httpx.AsyncClien
         "password",
         "refresh_token",
         "urn:ietf:params:oauth:grant-type:device_code",  # RFC 8628 §4
+        "urn:openid:params:grant-type:ciba",  # CIBA Core §4
     }
     assert set(body["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stint.protocol.ciba.ports import BackchannelRequestStore
 from stint.protocol.device.ports import DeviceAuthorizationStore
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.ports import (
@@ -29,5 +30,7 @@ class GrantContext:
     # A family (every refresh token of one grant) ends this long after the grant began.
     refresh_family_seconds: int = 90 * 86400
     id_tokens: IdTokenIssuer | None = None  # None: an OAuth-only deployment
+    # CIBA (urn:openid:params:grant-type:ciba): None where the deployment does not offer it.
+    backchannel_requests: BackchannelRequestStore | None = None
     # RFC 8628: the device flow's requests (None where the device grant is not built).
     device_authorizations: DeviceAuthorizationStore | None = None

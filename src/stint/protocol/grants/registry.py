@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from stint.protocol.ciba.grant import CibaGrant
 from stint.protocol.grants import GrantHandler
 from stint.protocol.grants.authorization_code import AuthorizationCodeGrant
 from stint.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -23,6 +24,7 @@ GRANTS: Mapping[str, Callable[[GrantContext], GrantHandler]] = {
     ClientCredentialsGrant.grant_type: ClientCredentialsGrant,  # RFC 6749 §4.4
     PasswordGrant.grant_type: PasswordGrant,  # RFC 6749 §4.3, for clients an operator allows
     DeviceCodeGrant.grant_type: DeviceCodeGrant,  # RFC 8628 §3.4
+    CibaGrant.grant_type: CibaGrant,  # CIBA Core §10.1
 }
 
 

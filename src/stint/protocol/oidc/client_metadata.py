@@ -17,10 +17,13 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, normalise
+from stint.protocol.ciba import DELIVERY_MODES
+from stint.protocol.ciba import GRANT_TYPE as CIBA_GRANT
 from stint.protocol.clients import AUTH_METHODS
 from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES
+from stint.protocol.oidc.client_signatures import SIGNED_ALGS
 from stint.protocol.oidc.jwe import CONTENT_ENCRYPTIONS, KEY_ALGORITHMS, SYMMETRIC_KEY_ALGORITHMS
 from stint.protocol.redirect_uris import RedirectUriRules, redirect_uri_problem
 from stint.protocol.registration import OPERATOR_ONLY_GRANTS
@@ -37,7 +40,13 @@ __all__ = [
 ]
 
 # The password grant stays with clients an operator creates (OPERATOR_ONLY_GRANTS).
-DYNAMIC_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
+DYNAMIC_GRANT_TYPES = (
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+    CIBA_GRANT,
+)
 # Symmetric algs derive the key from the client secret, which we keep only as a hash.
 ENCRYPTION_ALGORITHMS = tuple(a for a in KEY_ALGORITHMS if a not in SYMMETRIC_KEY_ALGORITHMS)
 REGISTRABLE_SCOPES = API_SCOPES | OIDC_SCOPES
@@ -154,6 +163,18 @@ def _logout_redirects(name: str, value: Any, _loopback: bool) -> list[str]:
     return uris
 
 
+def _user_code_parameter(name: str, value: Any, loopback: bool) -> bool:
+    # CIBA §4: Stint keeps no user codes (backchannel_user_code_parameter_supported false).
+    if _flag(name, value, loopback):
+        raise _bad(name, "is not supported: this server checks no user codes")
+    return False
+
+
+def _notification_endpoint(name: str, value: Any, loopback: bool) -> str:
+    # CIBA §4: an https URL (http on this host in development, like the other URLs we call).
+    return _url(name, value, loopback)
+
+
 def _response_types(name: str, value: Any, _loopback: bool) -> list[str]:
     values = [normalise(v) for v in _strings(name, value, 40)]
     for response_type in values:
@@ -240,6 +261,12 @@ FIELDS: dict[str, Check] = {
     "post_logout_redirect_uris": _logout_redirects,
     "backchannel_logout_uri": _url,
     "backchannel_logout_session_required": _flag,
+    # CIBA Core §4
+    "backchannel_token_delivery_mode": partial(_one_of, DELIVERY_MODES),
+    "backchannel_client_notification_endpoint": _notification_endpoint,
+    # §7.1.1: signed, never "none"
+    "backchannel_authentication_request_signing_alg": partial(_one_of, SIGNED_ALGS),
+    "backchannel_user_code_parameter": _user_code_parameter,
 }
 
 

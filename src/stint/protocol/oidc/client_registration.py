@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, returns_access_token
+from stint.protocol.ciba.registration import check_backchannel
 from stint.protocol.clients import GRANT_TYPES, Client
 from stint.protocol.errors import InvalidClientMetadataError, InvalidRedirectUriMetadataError
 from stint.protocol.oidc.client_metadata import REGISTRABLE_SCOPES, parse_fields
@@ -72,6 +73,7 @@ async def check_metadata(
     _redirect_uris(fields)
     _client_type(fields)
     _keys(fields)
+    check_backchannel(fields, fields["grant_types"])
     if "backchannel_logout_uri" in fields:
         fields.setdefault("backchannel_logout_session_required", False)  # Back-Channel §2.2
     await _sector(fields, fetcher)

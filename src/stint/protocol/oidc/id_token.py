@@ -8,7 +8,7 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -76,6 +76,7 @@ class IdTokenIssuer:
         code: str | None = None,
         state: str | None = None,
         with_nonce: bool = True,
+        extra_claims: Mapping[str, Any] | None = None,
     ) -> str:
         """A signed (and, if registered, encrypted) ID token.
 
@@ -108,6 +109,8 @@ class IdTokenIssuer:
             claims["c_hash"] = half_hash(code, alg)
         if state is not None:
             claims["s_hash"] = half_hash(state, alg)  # FAPI 1.0 Advanced §5.2.2.1
+        if extra_claims:
+            claims.update(extra_claims)  # e.g. CIBA §10.3.1's auth_req_id and rt_hash
         scopes = list(scopes)
         if scopes or auth.claims.id_token:
             user_claims = await self._claims.claims(user_id)

@@ -1,0 +1,49 @@
+"""A client's CIBA registration checked across its fields (CIBA Core §4): its token delivery
+mode, the notification endpoint ping and push need, and keys for signed requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stint.protocol.ciba import GRANT_TYPE, NOTIFIED_MODES
+from stint.protocol.errors import InvalidClientMetadataError
+
+__all__ = ["BACKCHANNEL_FIELDS", "check_backchannel"]
+
+BACKCHANNEL_FIELDS = (
+    "backchannel_token_delivery_mode",
+    "backchannel_client_notification_endpoint",
+    "backchannel_authentication_request_signing_alg",
+    "backchannel_user_code_parameter",
+)
+
+
+def check_backchannel(fields: dict[str, Any], grant_types: list[str] | frozenset[str]) -> None:
+    """Raise invalid_client_metadata unless the CIBA fields fit together and the grant types."""
+    mode = fields.get("backchannel_token_delivery_mode")
+    if GRANT_TYPE not in grant_types:
+        given = [name for name in BACKCHANNEL_FIELDS if name in fields]
+        if given:
+            raise InvalidClientMetadataError(f"{given[0]} needs the grant type {GRANT_TYPE}")
+        return
+    if mode is None:
+        # §4: REQUIRED for a client that uses CIBA.
+        raise InvalidClientMetadataError(f"{GRANT_TYPE} needs backchannel_token_delivery_mode")
+    endpoint = fields.get("backchannel_client_notification_endpoint")
+    if mode in NOTIFIED_MODES and endpoint is None:
+        # §4: REQUIRED for ping and push.
+        raise InvalidClientMetadataError(
+            f"backchannel_token_delivery_mode {mode} needs backchannel_client_notification_endpoint"
+        )
+    if mode == "poll" and endpoint is not None:
+        raise InvalidClientMetadataError(
+            "backchannel_client_notification_endpoint is for ping and push, not poll"
+        )
+    if fields.get("token_endpoint_auth_method") == "none":
+        raise InvalidClientMetadataError(f"{GRANT_TYPE} needs a confidential client")
+    if "backchannel_authentication_request_signing_alg" in fields and not (
+        "jwks" in fields or "jwks_uri" in fields
+    ):
+        raise InvalidClientMetadataError(
+            "backchannel_authentication_request_signing_alg needs jwks or jwks_uri"
+        )
