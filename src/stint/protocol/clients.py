@@ -11,14 +11,23 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "AUTH_METHODS",
+    "DEVICE_CODE_GRANT",
     "GRANT_TYPES",
     "Client",
     "ClientType",
     "grant_types_on",
 ]
 
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
 GRANT_TYPES = frozenset(
-    {"authorization_code", "refresh_token", "client_credentials", "password", "implicit"}
+    {
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+        "implicit",
+        DEVICE_CODE_GRANT,
+    }
 )
 
 

@@ -17,7 +17,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, normalise
-from stint.protocol.clients import AUTH_METHODS
+from stint.protocol.clients import AUTH_METHODS, DEVICE_CODE_GRANT
 from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES
@@ -37,7 +37,13 @@ __all__ = [
 ]
 
 # The password grant stays with clients an operator creates (OPERATOR_ONLY_GRANTS).
-DYNAMIC_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
+DYNAMIC_GRANT_TYPES = (
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+    DEVICE_CODE_GRANT,  # RFC 8628 §4: a client opts in by registering it
+)
 # Symmetric algs derive the key from the client secret, which we keep only as a hash.
 ENCRYPTION_ALGORITHMS = tuple(a for a in KEY_ALGORITHMS if a not in SYMMETRIC_KEY_ALGORITHMS)
 REGISTRABLE_SCOPES = API_SCOPES | OIDC_SCOPES
