@@ -9,16 +9,16 @@ from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
+from stint.protocol.device import DEVICE_CODE_GRANT
+
 __all__ = [
     "AUTH_METHODS",
-    "DEVICE_CODE_GRANT",
     "GRANT_TYPES",
     "Client",
     "ClientType",
     "grant_types_on",
 ]
 
-DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
 GRANT_TYPES = frozenset(
     {
         "authorization_code",

@@ -17,7 +17,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
 from stint.protocol.authorize.response_types import RESPONSE_TYPES, normalise
-from stint.protocol.clients import AUTH_METHODS, DEVICE_CODE_GRANT
+from stint.protocol.clients import AUTH_METHODS
+from stint.protocol.device import DEVICE_CODE_GRANT
 from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES

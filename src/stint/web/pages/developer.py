@@ -16,7 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
-from stint.protocol.clients import DEVICE_CODE_GRANT, GRANT_TYPES, Client
+from stint.protocol.clients import GRANT_TYPES, Client
+from stint.protocol.device import DEVICE_CODE_GRANT
 from stint.protocol.ports import ClientRegistry
 from stint.protocol.registration import (
     DEFAULT_GRANTS,
