@@ -62,9 +62,7 @@ async def enter_code(browser: httpx.AsyncClient, user_code: str) -> httpx.Respon
     approval page when the code names a waiting request)."""
     page = await browser.get("/device")
     assert page.status_code == 200, page.text
-    return await browser.post(
-        "/device", data={"csrf_token": csrf_of(page), "user_code": user_code}
-    )
+    return await browser.post("/device", data={"csrf_token": csrf_of(page), "user_code": user_code})
 
 
 async def answer(
@@ -80,4 +78,5 @@ async def answer(
 def use_clock(app: Starlette, clock: Clock) -> None:
     """Run the app's token clock from ``clock``: expiry and the polling interval follow it (the
     device authorization endpoint, /device and the token step read that one clock)."""
-    app.state.runtime.tokens._clock = clock  # noqa: SLF001 (the factory takes it at build time)
+    # The token factory takes its clock when the core is built; tests swap it here.
+    app.state.runtime.tokens._clock = clock

@@ -66,9 +66,9 @@ async def test_approved_on_device_page_the_device_gets_tokens_and_an_id_token(
         client, body["id_token"], client_id, nonce=None, access_token=body["access_token"]
     )
     assert verified.claims["sid"]  # the browser session's: back-channel logout covers it
-    # The access token works at the API, as alice's, and the refresh token refreshes.
-    me = await client.get("/api/me", headers=bearer(body["access_token"]))
-    assert me.status_code == 200 and me.json()["username"] == "alice"
+    # The access token reads alice's activities, and the refresh token refreshes.
+    listed = await client.get("/api/activities", headers=bearer(body["access_token"]))
+    assert listed.status_code == 200, listed.text
     refreshed = await refresh(client, client_id, None, body["refresh_token"])
     assert refreshed.status_code == 200, refreshed.text
 
@@ -86,8 +86,8 @@ async def test_the_grant_is_listed_on_account_and_revoking_it_ends_the_tokens(
         await sign_in(person, "alice")
         account = await person.get("/account")
     assert "Wall clock" in text_of(account)
-    me = await client.get("/api/me", headers=bearer(tokens["access_token"]))
-    assert me.status_code == 200
+    listed = await client.get("/api/activities", headers=bearer(tokens["access_token"]))
+    assert listed.status_code == 200
 
 
 async def test_polling_sooner_than_the_interval_slows_the_device_down_for_good(

@@ -231,9 +231,7 @@ async def test_a_guessing_burst_gets_429_and_then_not_even_the_right_code(
     oauth_error(polled, 400, "authorization_pending")
 
 
-async def test_a_right_code_gives_its_attempt_back(
-    settings: Any, alice: Account
-) -> None:
+async def test_a_right_code_gives_its_attempt_back(settings: Any, alice: Account) -> None:
     async with app_with(settings, device_user_code_failures_per_ip=2) as (app, client):
         client_id = await device_client(app)
         async with browser(app) as person:

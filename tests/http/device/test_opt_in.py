@@ -106,7 +106,7 @@ async def test_dynamic_registration_accepts_the_device_grant_without_redirect_ur
 
 
 async def test_the_developer_pages_offer_the_device_grant(
-    client: httpx.AsyncClient, alice: Account
+    app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
     await sign_in(client, "alice")
     page = await client.get("/developer/apps/new")
@@ -125,7 +125,9 @@ async def test_the_developer_pages_offer_the_device_grant(
     assert f'name="grant_{DEVICE_CODE_GRANT}"' in page.text
     assert "Device code" in page.text
     assert created.status_code == 201, created.text
-    assert DEVICE_CODE_GRANT in created.text
+    (made,) = await app.state.runtime.oauth.clients.by_owner(alice.id)
+    assert made.grant_types == {DEVICE_CODE_GRANT}
+    assert made.redirect_uris == ()
 
 
 async def test_switched_off_it_has_no_endpoint_no_page_no_metadata_and_no_registration(

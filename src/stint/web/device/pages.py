@@ -74,9 +74,7 @@ def device_routes(deps: DevicePages) -> list[BaseRoute]:
     def back_here(user_code: str) -> str:
         return f"{DEVICE_PATH}?{urlencode({'user_code': user_code})}" if user_code else DEVICE_PATH
 
-    async def pending_for(
-        request: Request, user: User, user_code: str
-    ) -> PendingDevice | Response:
+    async def pending_for(request: Request, user: User, user_code: str) -> PendingDevice | Response:
         """The request ``user_code`` names, counted by the throttle; else the page to answer."""
         address = request.client.host if request.client else "unknown"
         attempt = await deps.throttle.attempt(address, user_code)

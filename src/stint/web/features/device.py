@@ -95,9 +95,7 @@ def build(core: Core, config: DeviceConfig) -> Feature:
     return Feature(
         routes=[
             # §3.1: a form POSTed like a token request, the client authenticated the same way.
-            Route(
-                DEVICE_AUTHORIZATION_PATH, FormEndpoint(device_authorization), methods=["POST"]
-            ),
+            Route(DEVICE_AUTHORIZATION_PATH, FormEndpoint(device_authorization), methods=["POST"]),
             *device_routes(pages),
         ],
         metadata={"device_authorization_endpoint": endpoint_url},  # RFC 8628 §4
