@@ -124,7 +124,8 @@ def _poll(oauth: DeviceClient, token_endpoint: str, device_code: str) -> dict[st
     try:
         return dict(oauth.parse_request_body_response(answered.text, scope=SCOPE.split()))
     except OAuth2Error as exc:
-        return exc.error
+        error: str = exc.error
+        return error
 
 
 def test_oauthlibs_device_client_gets_tokens_once_the_person_allows_in_chromium(
