@@ -14,7 +14,7 @@ from tests.conftest import Account
 from tests.oidc.support import verify_id_token
 from tests.support.clock import Clock
 from tests.support.device import answer, device_client, enter_code, poll, start, use_clock
-from tests.support.pages import browser, sign_in, text_of
+from tests.support.pages import browser, csrf_of, sign_in, text_of
 from tests.support.tokens import bearer, oauth_error, refresh
 
 pytestmark = pytest.mark.anyio
@@ -76,18 +76,24 @@ async def test_approved_on_device_page_the_device_gets_tokens_and_an_id_token(
 async def test_the_grant_is_listed_on_account_and_revoking_it_ends_the_tokens(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    clock = Clock(datetime.now(UTC))
-    use_clock(app, clock)
     client_id = await device_client(app, name="Wall clock")
     codes = await _started(client, client_id, scope="activities:read")
     await _approve(app, "alice", codes["user_code"])
     tokens = (await poll(client, client_id, codes["device_code"])).json()
+    before = await client.get("/api/activities", headers=bearer(tokens["access_token"]))
     async with browser(app) as person:
         await sign_in(person, "alice")
         account = await person.get("/account")
+        revoked = await person.post(
+            f"/account/apps/{client_id}/revoke", data={"csrf_token": csrf_of(account)}
+        )
+    after = await client.get("/api/activities", headers=bearer(tokens["access_token"]))
+    refreshed = await refresh(client, client_id, None, tokens["refresh_token"])
     assert "Wall clock" in text_of(account)
-    listed = await client.get("/api/activities", headers=bearer(tokens["access_token"]))
-    assert listed.status_code == 200
+    assert before.status_code == 200
+    assert revoked.status_code == 303
+    assert after.status_code == 401
+    oauth_error(refreshed, 400, "invalid_grant")
 
 
 async def test_polling_sooner_than_the_interval_slows_the_device_down_for_good(
