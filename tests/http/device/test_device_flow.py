@@ -10,7 +10,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.conftest import Account
+from stint.protocol.device import DEVICE_CODE_GRANT
+from tests.conftest import Account, make_client
 from tests.oidc.support import verify_id_token
 from tests.support.clock import Clock
 from tests.support.device import answer, device_client, enter_code, poll, start, use_clock
@@ -177,9 +178,6 @@ async def test_another_clients_device_code_is_invalid_grant(
 async def test_a_confidential_device_client_authenticates_at_both_endpoints(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    from stint.protocol.device import DEVICE_CODE_GRANT
-    from tests.conftest import make_client
-
     client_id, secret = await make_client(
         app, name="Kiosk", grant_types=[DEVICE_CODE_GRANT], client_type="confidential"
     )

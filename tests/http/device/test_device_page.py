@@ -3,13 +3,16 @@ what, Allow and Deny with CSRF, and user-code guessing limited (§5.1)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from stint.protocol.device import DEVICE_CODE_GRANT
 from stint.protocol.device.user_code import ALPHABET
 from tests.conftest import Account
 from tests.support.apps import app_with
@@ -78,8 +81,6 @@ async def test_the_approval_page_shows_the_app_its_scopes_and_the_code_to_compar
 async def test_a_self_registered_client_is_marked_unverified(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    from stint.protocol.device import DEVICE_CODE_GRANT
-
     registered = await client.post(
         "/o/register",
         json={
@@ -188,8 +189,6 @@ async def test_remembered_consent_still_asks_to_confirm_the_code(
 async def test_a_client_default_max_age_asks_for_a_newer_sign_in(
     app: Starlette, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    from dataclasses import replace
-
     client_id = await device_client(app)
     clients = app.state.runtime.oauth.clients
     registered = await clients.get(client_id)
@@ -229,6 +228,27 @@ async def test_a_guessing_burst_gets_429_and_then_not_even_the_right_code(
     assert "Too many codes were tried" in text_of(guesses[-1])
     assert right.status_code == 429  # no lookup at all while over the limit
     oauth_error(polled, 400, "authorization_pending")
+
+
+async def test_a_burst_of_concurrent_guesses_gets_no_more_lookups_than_the_limit(
+    app: Starlette, client: httpx.AsyncClient, alice: Account
+) -> None:
+    client_id = await device_client(app)
+    codes = await _codes(client, client_id)
+    statuses: list[int] = []
+    async with browser(app) as guesser:
+        await sign_in(guesser, "alice")
+        token = csrf_of(await guesser.get("/device"))
+
+        async def guess(code: str) -> None:
+            sent = await guesser.post("/device", data={"csrf_token": token, "user_code": code})
+            statuses.append(sent.status_code)
+
+        async with anyio.create_task_group() as burst:
+            for code in _guesses(codes["user_code"], 18):
+                burst.start_soon(guess, code)
+    # Counted before each lookup, atomically: 10 lookups (the default limit), whatever the order.
+    assert sorted(statuses) == [400] * 10 + [429] * 8
 
 
 async def test_a_right_code_gives_its_attempt_back(settings: Any, alice: Account) -> None:

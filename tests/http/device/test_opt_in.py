@@ -3,6 +3,8 @@ pages), on a deployment that has it on; the endpoint's answers and its metadata 
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -23,8 +25,6 @@ _USER_CODE = r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}"
 async def test_the_endpoint_answers_codes_where_to_go_and_how_often_to_poll(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
-    import re
-
     client_id = await device_client(app)
     answered = await start(client, client_id, scope="activities:read")
     body = answered.json()
