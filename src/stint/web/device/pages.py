@@ -135,7 +135,13 @@ def device_routes(deps: DevicePages) -> list[BaseRoute]:
                 "already_allowed": step is Step.APPROVE,
             }
             return pages.pages.render(request, "device_approve.html", context)
-        if decision == "approve":
+        return await decide(request, pending, session, user, approve=decision == "approve")
+
+    async def decide(
+        request: Request, pending: PendingDevice, session: Session, user: User, *, approve: bool
+    ) -> Response:
+        """Record Allow (as /o/authorize/ records an approval) or Deny; the page that says so."""
+        if approve:
             authn = Authentication(
                 auth_time=session.auth_time,
                 sid=session.sid,
@@ -150,12 +156,11 @@ def device_routes(deps: DevicePages) -> list[BaseRoute]:
             answered = await deps.verification.deny(pending, user.id)
         if not answered:  # answered in another tab, or expired, since the lookup
             return entry_page(request, user, "", _NOT_VALID, 409)
-        approved = decision == "approve"
         context = {
             "user": user,
             "client_name": pending.client.name,
-            "approved": approved,
-            "title": "Device connected" if approved else "Request denied",
+            "approved": approve,
+            "title": "Device connected" if approve else "Request denied",
         }
         return pages.pages.render(request, "device_done.html", context)
 
