@@ -20,7 +20,6 @@ from starlette.routing import BaseRoute, Route
 from stint.accounts.models import User
 from stint.accounts.sessions import Session
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
-from stint.protocol.authorize.response import Authentication
 from stint.protocol.device.user_code import display, normalise
 from stint.protocol.device.verification import DeviceVerification, PendingDevice
 from stint.protocol.errors import OAuthError
@@ -30,7 +29,7 @@ from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ConsentStore
 from stint.protocol.tokens import Subject
 from stint.web.device.throttle import UserCodeThrottle
-from stint.web.oauth.consent import consent_context
+from stint.web.oauth.consent import consent_context, session_authentication
 from stint.web.pages.common import PageContext, login_redirect, read_form, to_login
 
 __all__ = ["DEVICE_PATH", "DevicePages", "device_routes"]
@@ -142,12 +141,8 @@ def device_routes(deps: DevicePages) -> list[BaseRoute]:
     ) -> Response:
         """Record Allow (as /o/authorize/ records an approval) or Deny; the page that says so."""
         if approve:
-            authn = Authentication(
-                auth_time=session.auth_time,
-                sid=session.sid,
-                amr=tuple(session.amr.split()),
-                acr=stated_acr(_as_authorization_request(pending), session.acr),
-            )
+            acr = stated_acr(_as_authorization_request(pending), session.acr)
+            authn = session_authentication(session, acr)
             subject = Subject(user.id, user.username)
             answered = await deps.verification.approve(
                 pending, subject, authn, consent=pending.asked_consent

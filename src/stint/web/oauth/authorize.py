@@ -22,7 +22,7 @@ from stint.protocol.authorize import (
     validate,
 )
 from stint.protocol.authorize.checks import CHECKS, Check, IdTokenHints, RequestObjectsPort
-from stint.protocol.authorize.response import Authentication, AuthorizationReply
+from stint.protocol.authorize.response import AuthorizationReply
 from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
 from stint.protocol.oidc.acr import stated_acr
@@ -32,7 +32,7 @@ from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ClientStore, ConsentStore
 from stint.protocol.tokens import Subject
 from stint.web.csrf import CSRF_FIELD
-from stint.web.oauth.consent import consent_context
+from stint.web.oauth.consent import consent_context, session_authentication
 from stint.web.pages.common import PageContext, read_form, to_login
 
 __all__ = ["AuthorizeDependencies", "authorize_routes"]
@@ -122,12 +122,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         status: int,
         consent: Consent | None = None,
     ) -> Response:
-        authn = Authentication(
-            auth_time=session.auth_time,
-            sid=session.sid,
-            amr=tuple(session.amr.split()),
-            acr=stated_acr(auth, session.acr),
-        )
+        authn = session_authentication(session, stated_acr(auth, session.acr))
         subject = Subject(user.id, user.username)
         reply = await deps.responder.approve(auth, subject, authn, consent=consent)
         return send(request, reply, status)

@@ -1,4 +1,5 @@
-"""What a consent page shows about a request: which app asks, and for which scopes and claims.
+"""What a consent page shows about a request (which app asks, for which scopes and claims), and
+the browser session behind an approval.
 
 One source for every page that asks a person to approve an app: /o/authorize/ and /device.
 """
@@ -8,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from stint.accounts.sessions import Session
+from stint.protocol.authorize.response import Authentication
 from stint.protocol.clients import Client
 from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 
-__all__ = ["consent_context"]
+__all__ = ["consent_context", "session_authentication"]
 
 _CLIENT_LINKS = ("logo_uri", "client_uri", "policy_uri", "tos_uri")
 
@@ -29,6 +32,13 @@ def consent_context(client: Client, scopes: Iterable[str], claims: Iterable[str]
         "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(scopes)],
         "claims": [(c, CLAIM_DESCRIPTIONS.get(c, c)) for c in sorted(claims)],
     }
+
+
+def session_authentication(session: Session, acr: str) -> Authentication:
+    """The sign-in behind an approval made in ``session``, stating ``acr`` (oidc.acr)."""
+    return Authentication(
+        auth_time=session.auth_time, sid=session.sid, amr=tuple(session.amr.split()), acr=acr
+    )
 
 
 def _https(value: object) -> str | None:
