@@ -48,6 +48,19 @@ async def test_the_endpoint_answers_codes_where_to_go_and_how_often_to_poll(
     assert (body["expires_in"], body["interval"]) == (600, 5)
 
 
+async def test_django_oauth_toolkits_path_serves_the_same_endpoint(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    client_id = await device_client(app)
+    answered = await client.post(
+        "/o/device-authorization/", data={"client_id": client_id, "scope": "activities:read"}
+    )
+    unknown = await client.post("/o/device-authorization/", data={"client_id": "nobody"})
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["verification_uri"] == "http://testserver/device"
+    oauth_error(unknown, 401, "invalid_client")
+
+
 async def test_metadata_and_discovery_name_the_endpoint(client: httpx.AsyncClient) -> None:
     metadata = (await client.get("/.well-known/oauth-authorization-server")).json()
     discovery = (await client.get("/.well-known/openid-configuration")).json()
@@ -141,6 +154,7 @@ async def test_switched_off_it_has_no_endpoint_no_page_no_metadata_and_no_regist
             app, name="Old TV", client_type="public", grant_types=["refresh_token"]
         )
         endpoint = await client.post(DEVICE_AUTHORIZATION, data={"client_id": client_id})
+        dot_path = await client.post("/o/device-authorization/", data={"client_id": client_id})
         page = await client.get("/device")
         polled = await client.post(
             "/o/token/",
@@ -168,6 +182,7 @@ async def test_switched_off_it_has_no_endpoint_no_page_no_metadata_and_no_regist
                 },
             )
     assert endpoint.status_code == 404
+    assert dot_path.status_code == 404
     assert page.status_code == 404
     oauth_error(polled, 400, "unsupported_grant_type")
     for document in (metadata, discovery):

@@ -23,9 +23,17 @@ from stint.web.features import Feature
 from stint.web.oauth.endpoints import FormEndpoint
 from stint.web.oauth.responses import RawResponse, oauth_json
 
-__all__ = ["DEVICE_AUTHORIZATION_PATH", "DeviceConfig", "build", "feature"]
+__all__ = [
+    "DEVICE_AUTHORIZATION_PATH",
+    "DOT_DEVICE_AUTHORIZATION_PATH",
+    "DeviceConfig",
+    "build",
+    "feature",
+]
 
-DEVICE_AUTHORIZATION_PATH = "/o/device_authorization"
+DEVICE_AUTHORIZATION_PATH = "/o/device_authorization"  # the one the metadata names
+# Django OAuth Toolkit's path for the same endpoint, so clients written for it work unchanged.
+DOT_DEVICE_AUTHORIZATION_PATH = "/o/device-authorization/"
 # Attempts at one code that found nothing before the code is refused for the window.
 _FAILURES_PER_CODE = 5
 
@@ -92,12 +100,11 @@ def build(core: Core, config: DeviceConfig) -> Feature:
             window_seconds=config.window_seconds,
         ),
     )
+    # §3.1: a form POSTed like a token request, the client authenticated the same way.
+    app = FormEndpoint(device_authorization)
+    paths = (DEVICE_AUTHORIZATION_PATH, DOT_DEVICE_AUTHORIZATION_PATH)
     return Feature(
-        routes=[
-            # §3.1: a form POSTed like a token request, the client authenticated the same way.
-            Route(DEVICE_AUTHORIZATION_PATH, FormEndpoint(device_authorization), methods=["POST"]),
-            *device_routes(pages),
-        ],
+        routes=[*(Route(path, app, methods=["POST"]) for path in paths), *device_routes(pages)],
         metadata={"device_authorization_endpoint": endpoint_url},  # RFC 8628 §4
-        oauth_error_paths=(DEVICE_AUTHORIZATION_PATH,),
+        oauth_error_paths=paths,
     )
