@@ -39,7 +39,8 @@ contracts: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 
 # scripts/ensure-chromium: the browser tests' Chromium (root gets it installed with apt-get);
-# scripts/ensure-node-deps: node-oidc-provider, an upstream of the social login tests (npm ci).
+# scripts/ensure-node-deps: node-oidc-provider, an upstream of the social login tests, and
+# openid-client, a device-flow client of the interop tests (npm ci).
 # Tests run on every core (pytest-xdist), a module at a time to whichever worker is free (module
 # fixtures start once), in the order tests/conftest.py gives: the slowest modules first.
 PYTEST_XDIST := -n auto --dist loadscope --no-loadscope-reorder

@@ -160,6 +160,13 @@ class Settings(BaseSettings):
     registrations_per_ip: int = Field(default=20, ge=1, le=100_000)  # per window, per address
     registration_window_seconds: int = Field(default=3600, ge=10, le=86400)
     request_uri_enabled: bool = True  # RFC 9101 request objects by reference
+    # The device authorization grant (RFC 8628), when grant_types names it: how long a device
+    # code lives (§3.2 expires_in), how often its device may poll (§3.2 interval), and how many
+    # wrong user codes /device takes from one address per window (§5.1: brute force).
+    device_code_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    device_poll_interval_seconds: int = Field(default=5, ge=1, le=60)
+    device_user_code_failures_per_ip: int = Field(default=10, ge=1, le=10_000)
+    device_user_code_window_seconds: int = Field(default=600, ge=10, le=86400)
     backchannel_logout_attempts: int = Field(default=5, ge=1, le=50)
     backchannel_logout_retry_seconds: float = Field(default=2.0, ge=0, le=3600)
     outbound_timeout_seconds: float = Field(default=5.0, gt=0, le=60)

@@ -273,3 +273,19 @@ def test_an_operator_gives_a_client_the_password_grant(env: dict[str, str]) -> N
     client = stored(env, client_id)
     assert client is not None
     assert client.grant_types == {"password"}
+
+
+def test_a_device_client_needs_no_redirect_uri(env: dict[str, str]) -> None:
+    device = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
+    code, out = run(
+        env, "clients", "create", "Wall clock", "--type", "public", "--grant-type", device
+    )
+    assert code == 0, out
+    client_id = field(out, "client_id")
+    assert client_id is not None
+    client = stored(env, client_id)
+    assert client is not None and client.grant_types == {device}
+    off = {**env, "STINT_GRANT_TYPES": "authorization_code,refresh_token"}
+    code, out = run(off, "clients", "create", "TV", "--type", "public", "--grant-type", device)
+    assert code == 1
+    assert f"grant_types: {device}: not enabled on this server" in said(out)

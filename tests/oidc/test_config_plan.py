@@ -143,6 +143,7 @@ async def test_every_endpoint_in_discovery_answers(client: httpx.AsyncClient) ->
         "userinfo_endpoint": ("GET", 401),
         "revocation_endpoint": ("POST", 400),
         "introspection_endpoint": ("POST", 400),
+        "device_authorization_endpoint": ("POST", 400),
         "registration_endpoint": ("POST", 415),  # a JSON body is required
         "end_session_endpoint": ("GET", 200),  # asks the user to confirm signing out
         "jwks_uri": ("GET", 200),

@@ -231,7 +231,7 @@ async def test_a_client_without_redirecting_grants_has_no_response_types() -> No
         ({"response_types": ["code foo"]}, "response_types"),
         ({"response_types": ["none"]}, "response_types"),
         ({"grant_types": ["password"]}, "grant_types"),
-        ({"grant_types": ["urn:ietf:params:oauth:grant-type:device_code"]}, "grant_types"),
+        ({"grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]}, "grant_types"),
     ],
 )
 async def test_grant_and_response_types_must_agree(body: dict[str, Any], field: str) -> None:
@@ -516,3 +516,14 @@ async def test_a_sector_document_that_cannot_be_fetched_is_refused() -> None:
     assert description == "sector_identifier_uri could not be fetched"
     with pytest.raises(InvalidClientMetadataError):
         await check_metadata(body, POLICY, None)
+
+
+async def test_a_device_client_registers_the_device_grant_with_no_redirect_uri() -> None:
+    device = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
+    checked = await check({"grant_types": [device], "token_endpoint_auth_method": "none"})
+    assert checked.grant_types == {device}
+    assert checked.redirect_uris == ()
+    assert checked.metadata["response_types"] == []  # nothing goes through /o/authorize/
+    switched_off = RegistrationPolicy(grant_types=frozenset({"authorization_code", "implicit"}))
+    description = await refused({"grant_types": [device]}, policy=switched_off)
+    assert description == f"grant_types {device}: not enabled on this server"

@@ -28,9 +28,9 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @asynccontextmanager
-async def browser(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a cookie jar of its own, as a second browser would have."""
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 40001))
+async def browser(app: Starlette, address: str = "203.0.113.9") -> AsyncIterator[httpx.AsyncClient]:
+    """A client with a cookie jar of its own, as a second browser would have (at ``address``)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40001))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 

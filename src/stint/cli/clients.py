@@ -51,7 +51,11 @@ def create(
     ),
     redirect_uri: Annotated[list[str] | None, typer.Option(help="Repeat for several")] = None,
     grant_type: Annotated[
-        list[str] | None, typer.Option(help="Default: authorization_code, refresh_token")
+        list[str] | None,
+        typer.Option(
+            help="Repeat for several; default: authorization_code, refresh_token."
+            " A device without a browser: urn:ietf:params:oauth:grant-type:device_code"
+        ),
     ] = None,
     scope: Annotated[list[str] | None, typer.Option(help="Default: every API scope")] = None,
     auth_method: Annotated[str | None, typer.Option(help="Token endpoint auth method")] = None,

@@ -9,6 +9,8 @@ from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
+from stint.protocol.device import DEVICE_CODE_GRANT
+
 __all__ = [
     "AUTH_METHODS",
     "GRANT_TYPES",
@@ -25,6 +27,7 @@ GRANT_TYPES = frozenset(
         "password",
         "implicit",
         "urn:openid:params:grant-type:ciba",  # CIBA Core §10.1 (stint.protocol.ciba)
+        DEVICE_CODE_GRANT,
     }
 )
 

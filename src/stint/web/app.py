@@ -17,6 +17,7 @@ from stint.web.features import (
     Feature,
     api,
     authorize,
+    device,
     logout,
     oidc,
     pages,
@@ -41,6 +42,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     authorize.feature,
     logout.feature,
     registration.feature,
+    device.feature,
     social.feature,
     pages.feature,
 )

@@ -20,6 +20,7 @@ from stint.protocol.authorize.response_types import RESPONSE_TYPES, normalise
 from stint.protocol.ciba import DELIVERY_MODES
 from stint.protocol.ciba import GRANT_TYPE as CIBA_GRANT
 from stint.protocol.clients import AUTH_METHODS
+from stint.protocol.device import DEVICE_CODE_GRANT
 from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.keys import SIGNING_ALGORITHMS
 from stint.protocol.oidc.claims import OIDC_SCOPES
@@ -46,6 +47,7 @@ DYNAMIC_GRANT_TYPES = (
     "refresh_token",
     "client_credentials",
     CIBA_GRANT,
+    DEVICE_CODE_GRANT,  # RFC 8628 §4: a client opts in by registering it
 )
 # Symmetric algs derive the key from the client secret, which we keep only as a hash.
 ENCRYPTION_ALGORITHMS = tuple(a for a in KEY_ALGORITHMS if a not in SYMMETRIC_KEY_ALGORITHMS)

@@ -22,18 +22,17 @@ from stint.protocol.authorize import (
     validate,
 )
 from stint.protocol.authorize.checks import CHECKS, Check, IdTokenHints, RequestObjectsPort
-from stint.protocol.authorize.response import Authentication, AuthorizationReply
+from stint.protocol.authorize.response import AuthorizationReply
 from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
 from stint.protocol.oidc.acr import stated_acr
-from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
 from stint.protocol.oidc.interaction import Step, next_step
 from stint.protocol.oidc.reauthentication import MARKER_PARAM, ReauthenticationMarkers
 from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ClientStore, ConsentStore
-from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 from stint.protocol.tokens import Subject
 from stint.web.csrf import CSRF_FIELD
+from stint.web.oauth.consent import consent_context, session_authentication
 from stint.web.pages.common import PageContext, read_form, to_login
 
 __all__ = ["AuthorizeDependencies", "authorize_routes"]
@@ -123,12 +122,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         status: int,
         consent: Consent | None = None,
     ) -> Response:
-        authn = Authentication(
-            auth_time=session.auth_time,
-            sid=session.sid,
-            amr=tuple(session.amr.split()),
-            acr=stated_acr(auth, session.acr),
-        )
+        authn = session_authentication(session, stated_acr(auth, session.acr))
         subject = Subject(user.id, user.username)
         reply = await deps.responder.approve(auth, subject, authn, consent=consent)
         return send(request, reply, status)
@@ -180,19 +174,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         assert user is not None
         context = {
             "user": user,
-            "client_name": auth.client.name,
-            # RFC 7591 §5: whoever registered a client chose its name and logo; say so.
-            "unverified": auth.client.self_registered,
-            # Registration §2: shown to the user; only https URLs are ever registered.
-            **{
-                name: _https(auth.client.meta(name))
-                for name in ("logo_uri", "client_uri", "policy_uri", "tos_uri")
-            },
-            "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(auth.scopes)],
-            # OIDC Core §5.5: claims asked for by name, beyond what the scopes above name.
-            "claims": [
-                (c, CLAIM_DESCRIPTIONS.get(c, c)) for c in sorted(auth.asked_consent.claims)
-            ],
+            **consent_context(auth.client, auth.scopes, auth.asked_consent.claims),
             "redirect_host": urlsplit(auth.target.uri).netloc or auth.target.uri,
             "params": sorted(_without_prompt(dict(auth.params), {"consent"}).items()),
         }
@@ -232,10 +214,6 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         Route("/o/authorize/", authorize_get, methods=["GET"]),
         Route("/o/authorize/", authorize_post, methods=["POST"]),
     ]
-
-
-def _https(value: object) -> str | None:
-    return value if isinstance(value, str) and value.startswith("https://") else None
 
 
 def _without_prompt(params: dict[str, str], values: set[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
 from stint.protocol.clients import GRANT_TYPES, Client
+from stint.protocol.device import DEVICE_CODE_GRANT
 from stint.protocol.ports import ClientRegistry
 from stint.protocol.registration import (
     DEFAULT_GRANTS,
@@ -57,6 +58,12 @@ GRANT_CHOICES = (
         "client_credentials",
         "Client credentials",
         "Your app acts as you, with no user present. Confidential apps only.",
+    ),
+    GrantChoice(
+        DEVICE_CODE_GRANT,
+        "Device code",
+        "For a device without a browser or keyboard (a TV, a command-line timer): it shows a"
+        " code, and the user approves at /device on their phone or computer (RFC 8628).",
     ),
     GrantChoice(
         "implicit",
