@@ -174,6 +174,16 @@ class Settings(BaseSettings):
     # reach private and loopback addresses: by default only when the issuer is itself on a
     # loopback address (a laptop instance calling local apps), whatever the environment (SSRF).
     outbound_allow_private_addresses: bool | None = None
+    # CIBA (OpenID CIBA Core 1.0), when its grant type is enabled: ping and push notifications
+    # to a client's backchannel_client_notification_endpoint are retried this often, backing
+    # off from this many seconds (doubling), then given up (the client can still poll in ping
+    # mode, §10.2).
+    ciba_notification_attempts: int = Field(default=5, ge=1, le=20)
+    ciba_notification_retry_seconds: float = Field(default=2.0, ge=0, le=600)
+    # An operator's webhook, POSTed a JSON summary of each new CIBA request (never its
+    # auth_req_id), so a company can alert the person in its own app; with a Bearer token if set.
+    ciba_webhook_url: str = ""
+    ciba_webhook_token: str = Field(default="", repr=False)
     # Social login: upstream providers by name (``[social.github]``: /login/github/); more are
     # added at run time with `stint social add` (kept in the database).
     social: dict[str, SocialProviderSettings] = Field(default_factory=dict, repr=False)
@@ -217,6 +227,13 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError(f"must name at least one of {', '.join(GRANTS)}")
         return tuple(dict.fromkeys(value))
+
+    @field_validator("ciba_webhook_url")
+    @classmethod
+    def _webhook_shape(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
 
     @field_validator("social")
     @classmethod
@@ -263,6 +280,8 @@ class Settings(BaseSettings):
                 raise ValueError("STINT_SECRET_KEY must be at least 32 characters")
             if self.allow_plain_pkce:
                 raise ValueError("plain PKCE is not allowed in production (RFC 9700 §2.1.1)")
+            if self.ciba_webhook_url.startswith("http://"):
+                raise ValueError("STINT_CIBA_WEBHOOK_URL must be https:// in production")
         return self
 
     @property

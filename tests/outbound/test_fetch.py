@@ -31,6 +31,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.stop = threading.Event()
         self.posts: list[tuple[str, str]] = []
+        self.authorizations: list[str | None] = []
 
     @property
     def base(self) -> str:
@@ -72,6 +73,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         self.server.posts.append((self.headers["Content-Type"], body))
+        self.server.authorizations.append(self.headers["Authorization"])
         if self.path == "/redirect":
             self._answer(307, b"", Location="/logout")
         else:
@@ -225,6 +227,28 @@ async def test_post_form_delivers_a_logout_token(server: Server) -> None:
     ]
 
 
+async def test_post_json_delivers_a_notification_with_its_bearer_token(server: Server) -> None:
+    async with OutboundHttp(LOCAL) as http:
+        sent = await http.post_json(f"{server.base}/notify", {"auth_req_id": "r1"}, bearer="t1")
+        assert sent == 200
+        assert await http.post_json(f"{server.base}/logout-rejected", {"a": 1}) == 400
+        with pytest.raises(FetchError, match="answered 307"):
+            await http.post_json(f"{server.base}/redirect", {"auth_req_id": "r2"}, bearer="t2")
+    assert server.posts == [
+        ("application/json", '{"auth_req_id":"r1"}'),
+        ("application/json", '{"a":1}'),
+        ("application/json", '{"auth_req_id":"r2"}'),
+    ]
+    assert server.authorizations == ["Bearer t1", None, "Bearer t2"]
+
+
+async def test_post_json_keeps_the_ssrf_rules(server: Server) -> None:
+    async with OutboundHttp(PUBLIC_HTTP) as http:
+        with pytest.raises(FetchError, match="resolves to a private address"):
+            await http.post_json(f"{server.base}/notify", {"auth_req_id": "r"}, bearer="t")
+    assert server.posts == []
+
+
 async def test_logs_neither_query_nor_body(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -232,6 +256,7 @@ async def test_logs_neither_query_nor_body(
     async with OutboundHttp(LOCAL) as http:
         await http.get(f"{server.base}/doc.json?request=secret-query", accept="*/*")
         await http.post_form(f"{server.base}/logout", {"logout_token": "secret-token"})
+        await http.post_json(f"{server.base}/notify", {"token": "secret-json"}, bearer="secret-b")
     assert f"GET {server.base}/doc.json answered 200" in caplog.messages
     assert "secret" not in caplog.text
     assert "rp.example" not in caplog.text  # from the document's body

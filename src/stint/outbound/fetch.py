@@ -13,7 +13,8 @@ import logging
 import socket
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
@@ -136,8 +137,30 @@ class OutboundHttp:
         status, _, _ = await self._exchange("POST", url, headers={}, form=data)
         return status
 
+    async def post_json(
+        self, url: str, payload: Mapping[str, Any], *, bearer: str | None = None
+    ) -> int:
+        """POST a JSON object, with a Bearer token if given (CIBA Core §10.2, §10.3: the
+        client notification endpoint); return the status, even non-2xx. The answer's body is
+        never read."""
+        import orjson
+
+        headers = {"Content-Type": "application/json"}
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        status, _, _ = await self._exchange(
+            "POST", url, headers=headers, form=None, content=orjson.dumps(payload)
+        )
+        return status
+
     async def _exchange(
-        self, method: str, url: str, *, headers: dict[str, str], form: dict[str, str] | None
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        form: dict[str, str] | None,
+        content: bytes | None = None,
     ) -> tuple[int, str, bytes]:
         import httpx
 
@@ -147,14 +170,14 @@ class OutboundHttp:
             # Never the query string: it may carry a secret.
             shown = f"{target.scheme}://{target.netloc.decode('ascii')}{target.path}"
             async with asyncio.timeout(self.policy.timeout_seconds):
-                response = await self._send(method, target, headers, form)
+                response = await self._send(method, target, headers, form, content)
                 try:
                     status = response.status_code
                     if 300 <= status < 400:
                         raise FetchError(f"answered {status}, a redirect, which is not followed")
                     content_type = response.headers.get("Content-Type", "")
                     body = b""
-                    if form is None:
+                    if method == "GET":
                         if not 200 <= status < 300:
                             raise FetchError(f"answered {status}")
                         body = await self._read_body(response)
@@ -209,7 +232,12 @@ class OutboundHttp:
         return addresses
 
     async def _send(
-        self, method: str, target: httpx.URL, headers: dict[str, str], form: dict[str, str] | None
+        self,
+        method: str,
+        target: httpx.URL,
+        headers: dict[str, str],
+        form: dict[str, str] | None,
+        content: bytes | None,
     ) -> httpx.Response:
         """Connect to each checked address in turn; the URL names the IP, Host and SNI the name."""
         import httpx
@@ -230,6 +258,7 @@ class OutboundHttp:
                 target.copy_with(host=str(address)),
                 headers=headers,
                 data=form,
+                content=content,
                 extensions=extensions,
             )
 
