@@ -14,6 +14,16 @@
   var timer = null;
   var stopped = false;
 
+  function fill(list, entries, attribute, key) {
+    list.textContent = "";
+    entries.forEach(function (entry) {
+      var li = document.createElement("li");
+      li.setAttribute(attribute, entry[key]);
+      li.textContent = entry.description;
+      list.appendChild(li);
+    });
+  }
+
   function card(item) {
     var node = template.content.firstElementChild.cloneNode(true);
     node.setAttribute("data-request-id", item.id);
@@ -23,14 +33,9 @@
     var binding = node.querySelector(".binding");
     node.querySelector(".binding-message").textContent = item.binding_message || "";
     binding.hidden = !item.binding_message;
-    var scopes = node.querySelector(".scopes");
-    scopes.textContent = "";
-    item.scopes.forEach(function (scope) {
-      var li = document.createElement("li");
-      li.setAttribute("data-scope", scope.scope);
-      li.textContent = scope.description;
-      scopes.appendChild(li);
-    });
+    fill(node.querySelector(".scopes:not(.claims)"), item.scopes, "data-scope", "scope");
+    fill(node.querySelector(".claims"), item.claims, "data-claim", "claim");
+    node.querySelector(".claims-asked").hidden = item.claims.length === 0;
     node.querySelector(".expires").textContent = item.expires;
     node.querySelector("form").setAttribute("action", "/approve/" + encodeURIComponent(item.id));
     return node;
