@@ -17,6 +17,7 @@ from stint.web.features import (
     Feature,
     api,
     authorize,
+    ciba,
     device,
     logout,
     oidc,
@@ -43,6 +44,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     logout.feature,
     registration.feature,
     device.feature,
+    ciba.feature,
     social.feature,
     pages.feature,
 )

@@ -180,7 +180,7 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     clients = SqlClientStore(
         db, cache_seconds=settings.client_cache_seconds, revocation_log=revocation_log
     )
-    oauth = sql_oauth_stores(db, revocation_log, clients)
+    oauth = sql_oauth_stores(db, revocation_log, clients, secret)
     access_tokens = AccessTokenIssuer(
         keys, issuer=issuer, audience=audience, ttl=settings.access_token_ttl
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from stint.accounts.sessions import SessionStore
+from stint.protocol.ciba.ports import BackchannelRequestStore
 from stint.protocol.device.ports import DeviceAuthorizationStore
 from stint.protocol.first_party import FirstPartyGrants
 from stint.protocol.oidc.ports import SessionClients
@@ -20,6 +21,7 @@ from stint.protocol.ports import (
     TokenRecords,
     UserGrants,
 )
+from stint.storage.backchannel_request_store import SqlBackchannelRequestStore
 from stint.storage.code_store import SqlAuthorizationCodeStore
 from stint.storage.consent_store import SqlConsentStore
 from stint.storage.database import Database
@@ -53,6 +55,7 @@ class OAuthStores:
     sessions: SessionStore
     session_clients: SessionClients
     device_authorizations: DeviceAuthorizationStore  # RFC 8628
+    backchannel_requests: BackchannelRequestStore  # CIBA Core §7
 
     @property
     def records(self) -> TokenRecords:
@@ -61,9 +64,10 @@ class OAuthStores:
 
 
 def sql_oauth_stores(
-    db: Database, revocation_log: SqlRevocationLog, clients: ClientRegistry
+    db: Database, revocation_log: SqlRevocationLog, clients: ClientRegistry, secret: bytes
 ) -> OAuthStores:
-    """The stores over ``db``; those that revoke record it in ``revocation_log``."""
+    """The stores over ``db``; those that revoke record it in ``revocation_log``, those that
+    keep secrets to use again seal them under the instance ``secret``."""
     return OAuthStores(
         clients=clients,
         grants=SqlGrantStore(db, revocation_log),
@@ -75,4 +79,5 @@ def sql_oauth_stores(
         sessions=SqlSessionStore(db),
         session_clients=SqlSessionClientStore(db),
         device_authorizations=SqlDeviceAuthorizationStore(db),
+        backchannel_requests=SqlBackchannelRequestStore(db, secret),
     )

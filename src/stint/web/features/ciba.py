@@ -13,14 +13,16 @@ from starlette.routing import Route
 
 from stint.outbound.fetch import OutboundHttp
 from stint.protocol.ciba import GRANT_TYPE
-from stint.protocol.ciba.policy import CibaPolicy
+from stint.protocol.ciba.policy import DEFAULT_POLICY, CibaPolicy
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.client_signatures import SIGNED_ALGS
 from stint.settings import Settings
+from stint.storage.hinted_users import SqlHintedUsers
+from stint.storage.request_jti_store import SqlRequestJtiStore
 from stint.web.ciba.approve import APPROVE_PATH, ApproveDependencies, approve_routes
-from stint.web.ciba.decisions import build_ciba
 from stint.web.ciba.notifications import Notifier
 from stint.web.ciba.webhook import Webhook
+from stint.web.ciba.wiring import CibaStores, build_ciba
 from stint.web.core import Core
 from stint.web.features import Feature
 from stint.web.oauth.endpoints import FormEndpoint
@@ -40,7 +42,7 @@ class CibaConfig:
     notification_retry_seconds: float = 2.0
     webhook_url: str = ""
     webhook_token: str = field(default="", repr=False)
-    policy: CibaPolicy = CibaPolicy()
+    policy: CibaPolicy = DEFAULT_POLICY
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CibaConfig:
@@ -57,7 +59,7 @@ def feature(core: Core, settings: Settings) -> Feature:
     return build(core, CibaConfig.from_settings(settings))
 
 
-def build(core: Core, config: CibaConfig) -> Feature:
+def build(core: Core, config: CibaConfig, *, stores: CibaStores | None = None) -> Feature:
     if not config.enabled:
         return Feature()
     notifier = Notifier(
@@ -65,7 +67,7 @@ def build(core: Core, config: CibaConfig) -> Feature:
         attempts=config.notification_attempts,
         retry_seconds=config.notification_retry_seconds,
     )
-    ciba = build_ciba(core, config.policy, notifier)
+    ciba = build_ciba(core, config.policy, stores or sql_ciba_stores(core), notifier)
     stops = [notifier.aclose]
     webhook: Webhook | None = None
     if config.webhook_url:
@@ -95,7 +97,7 @@ def build(core: Core, config: CibaConfig) -> Feature:
     routes = [
         # §7: POST only, a form, the client authenticated as at the token endpoint.
         Route(BACKCHANNEL_PATH, FormEndpoint(backchannel_authentication), methods=["POST"]),
-        *approve_routes(ApproveDependencies(core.pages, core.oauth.clients, ciba.decisions)),
+        *approve_routes(ApproveDependencies(core.pages, ciba.approvals, ciba.decided)),
     ]
     return Feature(
         routes=routes,
@@ -115,3 +117,12 @@ def _metadata(issuer: str, policy: CibaPolicy) -> dict[str, Any]:
         "backchannel_authentication_request_signing_alg_values_supported": list(SIGNED_ALGS),
         "backchannel_user_code_parameter_supported": policy.user_code_supported,
     }
+
+
+def sql_ciba_stores(core: Core) -> CibaStores:
+    """The stores on the core's database."""
+    return CibaStores(
+        requests=core.oauth.backchannel_requests,
+        jtis=SqlRequestJtiStore(core.db),
+        hinted=SqlHintedUsers(core.db),
+    )

@@ -61,6 +61,7 @@ def build(core: Core, config: TokenConfig) -> Feature:
             refresh_family_seconds=config.refresh_family_lifetime_seconds,
             id_tokens=core.id_tokens,
             device_authorizations=oauth.device_authorizations,
+            backchannel_requests=oauth.backchannel_requests,
         ),
     )
     endpoints = OAuthEndpoints(
