@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Notified", "NotificationEndpoint", "notification_endpoint"]
+__all__ = ["NotificationEndpoint", "Notified", "notification_endpoint"]
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ async def test_poll_mode_pending_then_approved_on_approve_then_tokens_with_an_id
         client, issued["id_token"], ciba.client_id, nonce=None, access_token=issued["access_token"]
     )
     assert AUTH_REQ_ID_CLAIM not in verified.claims  # only pushed ID tokens carry it
-    me = await client.get("/api/activities", headers={"Authorization": f"Bearer {issued['access_token']}"})
+    me = await client.get(
+        "/api/activities", headers={"Authorization": f"Bearer {issued['access_token']}"}
+    )
     assert me.status_code == 200, me.text
 
     again = await poll(client, ciba, body["auth_req_id"])  # single use
@@ -119,7 +121,9 @@ async def test_push_mode_delivers_the_tokens_and_an_id_token_naming_the_request(
         alg = verified.header["alg"]
         rt_hash = verified.claims["urn:openid:params:jwt:claim:rt_hash"]
         assert rt_hash == half_hash(body["refresh_token"], alg)
-    me = await client.get("/api/activities", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await client.get(
+        "/api/activities", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.status_code == 200, me.text
 
     # §10.3: a push client gets nothing by polling.

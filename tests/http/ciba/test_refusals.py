@@ -147,7 +147,9 @@ async def test_the_endpoint_needs_client_authentication(
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_client"
     wrong = await client.post(
-        BACKCHANNEL_PATH, data={"scope": "openid", "login_hint": "alice"}, auth=(ciba.client_id, "x")
+        BACKCHANNEL_PATH,
+        data={"scope": "openid", "login_hint": "alice"},
+        auth=(ciba.client_id, "x"),
     )
     assert wrong.status_code == 401
     assert (await client.get(BACKCHANNEL_PATH)).status_code == 405
