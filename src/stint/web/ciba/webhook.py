@@ -49,6 +49,10 @@ class Webhook:
             )
         )
 
+    async def settle(self) -> None:
+        """Wait for the POSTs in flight (tests: what was sent has arrived)."""
+        await self._notifier.settle()
+
     async def payload(self, request: BackchannelRequest, client: Client) -> dict[str, Any]:
         return {
             "event": EVENT,
