@@ -289,3 +289,62 @@ def test_a_device_client_needs_no_redirect_uri(env: dict[str, str]) -> None:
     code, out = run(off, "clients", "create", "TV", "--type", "public", "--grant-type", device)
     assert code == 1
     assert f"grant_types: {device}: not enabled on this server" in said(out)
+
+
+CIBA = "urn:openid:params:grant-type:ciba"
+
+
+@pytest.mark.parametrize(
+    ("mode", "endpoint"),
+    [("poll", None), ("ping", "https://till.example/cb"), ("push", "https://till.example/cb")],
+)
+def test_create_a_ciba_client_for_each_delivery_mode(
+    env: dict[str, str], mode: str, endpoint: str | None
+) -> None:
+    options = ["--grant-type", CIBA, "--scope", "openid", "--backchannel-token-delivery-mode", mode]
+    if endpoint is not None:
+        options += ["--backchannel-client-notification-endpoint", endpoint]
+    code, out = run(env, "clients", "create", "Till", *options)
+    assert code == 0, out
+    client_id = field(out, "client_id")
+    assert client_id is not None
+    client = stored(env, client_id)
+    assert client is not None
+    assert client.grant_types == {CIBA}
+    assert client.meta("backchannel_token_delivery_mode") == mode
+    assert client.meta("backchannel_client_notification_endpoint") == endpoint
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ([], "needs backchannel_token_delivery_mode"),
+        (["--backchannel-token-delivery-mode", "ping"], "needs backchannel_client_notification"),
+        (["--backchannel-token-delivery-mode", "smoke-signals"], "backchannel_token_delivery_mode"),
+        (
+            [
+                "--backchannel-token-delivery-mode",
+                "push",
+                "--backchannel-client-notification-endpoint",
+                "http://till.example/cb",
+            ],
+            "backchannel_client_notification_endpoint",
+        ),
+    ],
+)
+def test_a_ciba_client_registered_wrong_exits_1_with_the_reason(
+    env: dict[str, str], options: list[str], reason: str
+) -> None:
+    code, out = run(env, "clients", "create", "Till", "--grant-type", CIBA, *options)
+    assert code == 1, out
+    assert "backchannel" in out and reason in said(out)
+    assert "Till" not in run(env, "clients", "list")[1]
+
+
+def test_ciba_settings_without_the_ciba_grant_are_refused(env: dict[str, str]) -> None:
+    code, out = run(
+        env, "clients", "create", "Web", "--redirect-uri", REDIRECT,
+        "--backchannel-token-delivery-mode", "poll",
+    )  # fmt: skip
+    assert code == 1, out
+    assert "needs the grant type" in said(out)

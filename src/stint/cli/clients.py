@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, TypeVar
 
 import typer
@@ -17,6 +18,7 @@ from stint.cli.common import (
     revocation_log,
     settings_or_exit,
 )
+from stint.protocol.ciba.client_options import backchannel_metadata
 from stint.protocol.clients import grant_types_on
 from stint.protocol.registration import ClientSpec, ClientSpecError, new_client, rotate_secret
 from stint.protocol.scopes import API_SCOPES
@@ -65,6 +67,12 @@ def create(
         str | None, typer.Option(help="Username acting for client_credentials")
     ] = None,
     allow_http: Annotated[bool, typer.Option(help="Allow http:// redirect URIs")] = False,
+    backchannel_token_delivery_mode: Annotated[
+        str | None, typer.Option(help="CIBA: poll, ping or push (with the CIBA grant type)")
+    ] = None,
+    backchannel_client_notification_endpoint: Annotated[
+        str | None, typer.Option(help="CIBA ping and push: the URL Stint calls back")
+    ] = None,
 ) -> None:
     """Register a client; its secret is shown once, here, and never again."""
     enabled = grant_types_on(settings_or_exit().grant_types)  # STINT_GRANT_TYPES switches some off
@@ -90,6 +98,14 @@ def create(
         )
         try:
             client, secret = new_client(spec, hasher, allow_http=allow_http, enabled_grants=enabled)
+            # CIBA Core §4, checked as dynamic registration checks it.
+            backchannel = backchannel_metadata(
+                client.grant_types,
+                mode=backchannel_token_delivery_mode,
+                notification_endpoint=backchannel_client_notification_endpoint,
+                loopback=allow_http,
+            )
+            client = replace(client, metadata={**client.metadata, **backchannel})
         except ClientSpecError as exc:
             for field, problem in exc.problems.items():
                 err_console.print(f"[red]error:[/red] {field}: {problem}")
