@@ -301,7 +301,7 @@ CIBA = "urn:openid:params:grant-type:ciba"
 def test_create_a_ciba_client_for_each_delivery_mode(
     env: dict[str, str], mode: str, endpoint: str | None
 ) -> None:
-    options = ["--grant-type", CIBA, "--scope", "openid", "--backchannel-token-delivery-mode", mode]
+    options = ["--grant-type", CIBA, "--backchannel-token-delivery-mode", mode]
     if endpoint is not None:
         options += ["--backchannel-client-notification-endpoint", endpoint]
     code, out = run(env, "clients", "create", "Till", *options)

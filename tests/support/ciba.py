@@ -57,7 +57,6 @@ async def ciba_client(
     client = replace(
         client,
         grant_types=client.grant_types | {GRANT_TYPE},
-        scopes=client.scopes | {"openid", "profile"},
         metadata={**client.metadata, **registered},
     )
     await runtime.oauth.clients.add(client)
