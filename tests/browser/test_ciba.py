@@ -7,6 +7,7 @@ HTTP server)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from stint.protocol.ciba import GRANT_TYPE
 from tests.browser.conftest import Browser
-from tests.browser.support import sign_in
+from tests.browser.support import screenshot, sign_in
 from tests.conftest import LiveServer
 from tests.support.notification_endpoint import NotificationEndpoint, notification_endpoint
 
@@ -72,7 +73,11 @@ def appears(page: Page, message: str) -> Locator:
 
 @pytest.mark.parametrize("mode", ["poll", "ping", "push"])
 def test_a_request_appears_on_approve_without_a_reload_and_is_approved_or_denied(
-    live_server: LiveServer, browser: Browser, endpoint: NotificationEndpoint, mode: str
+    live_server: LiveServer,
+    browser: Browser,
+    endpoint: NotificationEndpoint,
+    mode: str,
+    tmp_path: Path,
 ) -> None:
     username = f"ciba-{mode}"
     live_server.create_user(username)
@@ -88,8 +93,13 @@ def test_a_request_appears_on_approve_without_a_reload_and_is_approved_or_denied
     first = appears(page, "Desk 1: 4.20 EUR")
     appears(page, "Desk 2: 9.99 EUR")
     assert page.evaluate("window.sameDocument") is True
+    # Newest on top, as a reload would show them.
+    expect(page.locator("article.approve-request .binding-message")).to_have_text(
+        ["Desk 2: 9.99 EUR", "Desk 1: 4.20 EUR"]
+    )
     expect(page.get_by_text("No request is waiting.")).to_be_hidden()
     expect(first.locator("li[data-scope=openid]")).to_have_count(1)
+    screenshot(page, f"ciba-approve-{mode}.png", tmp_path)
 
     if mode != "push":  # §11: until the person answers
         assert token_request(live_server, auth, approved_id).json()["error"] == (

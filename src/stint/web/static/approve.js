@@ -48,7 +48,8 @@
     });
     var pending = {};
     var added = [];
-    items.forEach(function (item) {
+    // Newest first, as the server lists them: each new one goes on top, oldest new one first.
+    items.slice().reverse().forEach(function (item) {
       pending[item.id] = true;
       if (!shown[item.id]) {
         list.insertBefore(card(item), list.firstChild);
