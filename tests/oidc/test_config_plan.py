@@ -145,6 +145,7 @@ async def test_every_endpoint_in_discovery_answers(client: httpx.AsyncClient) ->
         "introspection_endpoint": ("POST", 400),
         "device_authorization_endpoint": ("POST", 400),
         "registration_endpoint": ("POST", 415),  # a JSON body is required
+        "backchannel_authentication_endpoint": ("POST", 400),  # CIBA §7.1: a form is required
         "end_session_endpoint": ("GET", 200),  # asks the user to confirm signing out
         "jwks_uri": ("GET", 200),
         "service_documentation": ("GET", 200),

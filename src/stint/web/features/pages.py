@@ -26,10 +26,14 @@ class PagesConfig:
     """The settings the pages read."""
 
     grant_types: frozenset[str]  # the grants /developer/apps offers
+    loopback_urls: bool = False  # outside production, http://127.0.0.1 URLs Stint calls too
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PagesConfig:
-        return cls(grant_types=grant_types_on(settings.grant_types))
+        return cls(
+            grant_types=grant_types_on(settings.grant_types),
+            loopback_urls=settings.environment != "production",
+        )
 
 
 def feature(core: Core, settings: Settings) -> Feature:
@@ -41,7 +45,13 @@ def build(core: Core, config: PagesConfig) -> Feature:
         routes=[
             *login_routes(core.pages),
             *account_routes(core.pages, core.oauth),
-            *developer_routes(core.pages, core.oauth.clients, core.hasher, config.grant_types),
+            *developer_routes(
+                core.pages,
+                core.oauth.clients,
+                core.hasher,
+                config.grant_types,
+                loopback_urls=config.loopback_urls,
+            ),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )

@@ -7,7 +7,7 @@ A secret is shown once, on the page that answers its creation; only its hash is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
+from stint.protocol.ciba import GRANT_TYPE as CIBA_GRANT
+from stint.protocol.ciba.client_options import backchannel_metadata, without_backchannel
 from stint.protocol.clients import GRANT_TYPES, Client
 from stint.protocol.device import DEVICE_CODE_GRANT
 from stint.protocol.ports import ClientRegistry
@@ -66,6 +68,12 @@ GRANT_CHOICES = (
         " code, and the user approves at /device on their phone or computer (RFC 8628).",
     ),
     GrantChoice(
+        CIBA_GRANT,
+        "Backchannel authentication (CIBA)",
+        "Your app asks a person to approve on Stint's /approve page, from a till, a call centre "
+        "or a device without a browser. Confidential apps only; choose how tokens reach it below.",
+    ),
+    GrantChoice(
         "implicit",
         "Implicit",
         "Access tokens in the browser's address bar. Avoid it (RFC 9700).",
@@ -90,6 +98,9 @@ class AppForm:
     access_format: str = "jwt"
     auth_method: str = "client_secret_basic"
     operator_grants: frozenset[str] = frozenset()  # shown, kept, not changeable here
+    # CIBA Core §4: how tokens reach the app (poll, ping, push), and where it is called back.
+    backchannel_mode: str = ""
+    backchannel_endpoint: str = ""
 
     @classmethod
     def submitted(
@@ -105,6 +116,8 @@ class AppForm:
             scopes=frozenset(s for s in SCOPE_DESCRIPTIONS if form.get(f"scope_{s}") == "on"),
             access_format=form.get("token_format", "jwt"),
             auth_method=form.get("auth_method", "client_secret_basic"),
+            backchannel_mode=form.get("backchannel_token_delivery_mode", "")[:16],
+            backchannel_endpoint=form.get("backchannel_client_notification_endpoint", "")[:2000],
         )
 
     @classmethod
@@ -118,6 +131,8 @@ class AppForm:
             access_format="opaque" if client.opaque_access_tokens else "jwt",
             auth_method=client.token_endpoint_auth_method,
             operator_grants=client.grant_types & OPERATOR_ONLY_GRANTS,
+            backchannel_mode=client.meta("backchannel_token_delivery_mode") or "",
+            backchannel_endpoint=client.meta("backchannel_client_notification_endpoint") or "",
         )
 
     def spec(self, owner: User) -> ClientSpec:
@@ -135,6 +150,20 @@ class AppForm:
             owner_id=owner.id,
         )
 
+    def with_backchannel(self, client: Client, *, loopback: bool) -> Client:
+        """``client`` with the CIBA settings of this form (none without the CIBA grant),
+        checked as dynamic registration checks them; ClientSpecError if they do not fit."""
+        kept = without_backchannel(client.metadata)
+        if CIBA_GRANT not in client.grant_types:
+            return replace(client, metadata=kept)
+        chosen = backchannel_metadata(
+            client.grant_types,
+            mode=self.backchannel_mode.strip(),
+            notification_endpoint=self.backchannel_endpoint.strip(),
+            loopback=loopback,
+        )
+        return replace(client, metadata={**kept, **chosen})
+
     def problems(self) -> dict[str, str]:
         """What ClientSpec does not check because the form, not the spec, holds it."""
         if self.access_format not in ("jwt", "opaque"):
@@ -147,6 +176,8 @@ def developer_routes(
     clients: ClientRegistry,
     hasher: SecretHasher,
     grant_types: frozenset[str] = GRANT_TYPES,
+    *,
+    loopback_urls: bool = False,  # outside production: a CIBA app on this host may use http
 ) -> list[BaseRoute]:
     # Only the grants switched on (clients.grant_types_on) are offered, and accepted.
     choices = [c for c in GRANT_CHOICES if c.value in grant_types]
@@ -166,6 +197,7 @@ def developer_routes(
             "grant_choices": choices,
             "scope_choices": sorted(SCOPE_DESCRIPTIONS.items()),
             "auth_methods": _CONFIDENTIAL_METHODS,
+            "ciba_grant": CIBA_GRANT if any(c.value == CIBA_GRANT for c in choices) else None,
         }
 
     def new_page(
@@ -235,6 +267,7 @@ def developer_routes(
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
             client, secret = new_client(submitted.spec(user), hasher, enabled_grants=grant_types)
+            client = submitted.with_backchannel(client, loopback=loopback_urls)
         except ClientSpecError as exc:
             return new_page(request, user, submitted, exc.problems, 400)
         client = await clients.add(client)
@@ -271,6 +304,7 @@ def developer_routes(
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
             changed = updated_client(client, submitted.spec(user), enabled_grants=grant_types)
+            changed = submitted.with_backchannel(changed, loopback=loopback_urls)
         except ClientSpecError as exc:
             return app_page(request, user, client, submitted, exc.problems, 400)
         await clients.update(changed)
