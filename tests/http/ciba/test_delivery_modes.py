@@ -8,10 +8,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.conftest import Account
+from stint.settings import Settings
+from tests.conftest import Account, register
 from tests.oidc.support import half_hash, unverified, verify_id_token
+from tests.support.apps import app_with
 from tests.support.ciba import backchannel_request, ciba_client, decide, pending, poll
 from tests.support.notification_endpoint import NotificationEndpoint
+from tests.support.pages import browser, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -150,3 +153,21 @@ async def test_a_notification_the_client_refuses_is_retried_until_it_is_taken(
     attempts = [endpoint.received(), endpoint.received(), endpoint.received()]
     assert {a.body["auth_req_id"] for a in attempts} == {started.json()["auth_req_id"]}
     assert endpoint.nothing_more()  # taken at the third attempt: no fourth
+
+
+async def test_a_notification_is_given_up_after_the_configured_attempts(
+    settings: Settings, endpoint: NotificationEndpoint
+) -> None:
+    endpoint.statuses = [500, 500, 500]
+    async with app_with(settings, ciba_notification_attempts=2) as (app, client):
+        alice = await register(client, "alice")
+        ciba = await ciba_client(app, "push", notification_endpoint=endpoint.url)
+        await backchannel_request(client, ciba, client_notification_token="t")
+        async with browser(app) as approving:
+            await sign_in(approving, alice.username, alice.password)
+            [shown] = await pending(approving)
+            answered = await decide(approving, shown["id"], "approve")
+        assert answered.status_code == 303  # the page never waits for the client
+        await app.state.ciba_notifier.settle()
+    assert [endpoint.received().body["token_type"] for _ in range(2)] == ["Bearer", "Bearer"]
+    assert endpoint.nothing_more()  # two attempts, no third
