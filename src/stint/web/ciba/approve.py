@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from stint.accounts.models import User
 from stint.protocol.authorize.response import Authentication
 from stint.protocol.ciba.approval import BackchannelApprovals, PendingApproval
 from stint.protocol.ciba.ports import BackchannelRequest
@@ -29,7 +31,7 @@ from stint.protocol.scopes import SCOPE_DESCRIPTIONS
 from stint.web.pages.common import PageContext, login_redirect
 from stint.web.responses import JSONResponse
 
-__all__ = ["APPROVE_PATH", "ApproveDependencies", "Decided", "approve_routes"]
+__all__ = ["APPROVE_PATH", "ApproveDependencies", "Decided", "account_panel", "approve_routes"]
 
 APPROVE_PATH = "/approve"
 
@@ -143,3 +145,9 @@ def approve_routes(deps: ApproveDependencies) -> list[BaseRoute]:
         Route(f"{APPROVE_PATH}/pending", pending, methods=["GET"]),
         Route(APPROVE_PATH + "/{handle}", decide, methods=["POST"]),
     ]
+
+
+async def account_panel(deps: ApproveDependencies, request: Request, user: User) -> Markup:
+    """/account's pointer to /approve, with how many requests wait there."""
+    waiting = len(await deps.approvals.pending(user.id))
+    return deps.pages.pages.fragment(request, "ciba/account_panel.html", {"waiting": waiting})

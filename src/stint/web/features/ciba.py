@@ -19,7 +19,12 @@ from stint.protocol.oidc.client_signatures import SIGNED_ALGS
 from stint.settings import Settings
 from stint.storage.hinted_users import SqlHintedUsers
 from stint.storage.request_jti_store import SqlRequestJtiStore
-from stint.web.ciba.approve import APPROVE_PATH, ApproveDependencies, approve_routes
+from stint.web.ciba.approve import (
+    APPROVE_PATH,
+    ApproveDependencies,
+    account_panel,
+    approve_routes,
+)
 from stint.web.ciba.notifications import Notifier
 from stint.web.ciba.webhook import Webhook
 from stint.web.ciba.wiring import CibaStores, build_ciba
@@ -94,10 +99,12 @@ def build(core: Core, config: CibaConfig, *, stores: CibaStores | None = None) -
             await webhook.announce(started.request, started.client)
         return oauth_json(started.body)  # §7.3: 200, JSON, no-store
 
+    approve = ApproveDependencies(core.pages, ciba.approvals, ciba.decided)
+    core.pages.account_panels.append(lambda request, user: account_panel(approve, request, user))
     routes = [
         # §7: POST only, a form, the client authenticated as at the token endpoint.
         Route(BACKCHANNEL_PATH, FormEndpoint(backchannel_authentication), methods=["POST"]),
-        *approve_routes(ApproveDependencies(core.pages, ciba.approvals, ciba.decided)),
+        *approve_routes(approve),
     ]
     return Feature(
         routes=routes,
