@@ -181,6 +181,8 @@ async def test_deciding_needs_the_form_token_and_a_session(
     [shown] = await pending(approver)
     forged = await approver.post(f"/approve/{shown['id']}", data={"decision": "approve"})
     assert forged.status_code == 403
+    undecided = await decide_without_page(approver, shown["id"], "maybe")
+    assert undecided.status_code == 400
     assert len(await pending(approver)) == 1
     async with browser(app) as signed_out:
         assert (await signed_out.get("/approve")).headers["location"].startswith("/login?")

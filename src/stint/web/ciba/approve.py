@@ -122,7 +122,11 @@ def approve_routes(deps: ApproveDependencies) -> list[BaseRoute]:
             return checked
         form, session, user = checked
         handle = request.path_params["handle"]
-        if form.get("decision") == "approve":
+        decision = form.get("decision")
+        if decision not in ("approve", "deny"):
+            context = {"title": "No decision", "message": "Press Approve or Deny.", "user": user}
+            return ctx.pages.render(request, "error.html", context, 400)
+        if decision == "approve":
             authn = Authentication(
                 auth_time=session.auth_time,
                 sid=session.sid,
