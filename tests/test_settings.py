@@ -168,3 +168,23 @@ def test_an_unknown_or_no_grant_type_stops_start_up(
     monkeypatch.setenv("STINT_GRANT_TYPES", value)
     with pytest.raises(ConfigError, match="grant_types"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("environment", "url", "problem"),
+    [
+        ("development", "ftp://hooks.example/ciba", r"must be an http\(s\) URL"),
+        ("production", "http://hooks.example/ciba", "must be https:// in production"),
+    ],
+)
+def test_the_ciba_webhook_is_an_http_url_and_https_in_production(
+    environment: str, url: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        load_settings(environment=environment, issuer="https://stint.example", ciba_webhook_url=url)
+    assert load_settings(ciba_webhook_url="http://10.0.0.5/hook").ciba_webhook_url
+
+
+def test_the_ciba_webhook_token_stays_out_of_the_settings_repr() -> None:
+    settings = Settings(ciba_webhook_url="https://hooks.example/", ciba_webhook_token="s3cret")
+    assert "s3cret" not in repr(settings)
