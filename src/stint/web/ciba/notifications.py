@@ -91,7 +91,10 @@ class Notifier:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def aclose(self) -> None:
+        """Stop; deliveries still in flight are abandoned (they live in this process only)."""
         tasks = list(self._tasks)
+        if tasks:
+            log.warning("shutting down: %d CIBA notification(s) not delivered", len(tasks))
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
