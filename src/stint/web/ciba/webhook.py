@@ -9,6 +9,7 @@ the request's ``request_id`` (the one /approve shows), who asks (client), whom (
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 from typing import Any
 
@@ -20,6 +21,8 @@ from stint.web.ciba.notifications import Notification, Notifier
 __all__ = ["EVENT", "Webhook"]
 
 EVENT = "backchannel_authentication_request"
+
+log = logging.getLogger("stint.ciba")
 
 
 class Webhook:
@@ -39,13 +42,16 @@ class Webhook:
         self._approve_url = approve_url
 
     async def announce(self, request: BackchannelRequest, client: Client) -> None:
-        """Queue the POST for a new request; the client's call does not wait for it."""
+        """Queue the POST for a new request; the client's call does not wait for it, nor fail
+        with it."""
+        try:
+            payload = await self.payload(request, client)
+        except Exception:  # the request stands; only the operator's alert is lost
+            log.exception("the CIBA webhook for client %s was not sent", request.client_id)
+            return
         self._notifier.send(
             Notification(
-                client_id=request.client_id,
-                endpoint=self._url,
-                bearer=self._token,
-                payload=await self.payload(request, client),
+                client_id=request.client_id, endpoint=self._url, bearer=self._token, payload=payload
             )
         )
 
