@@ -14,13 +14,13 @@
   var timer = null;
   var stopped = false;
 
-  function fill(list, entries, attribute, key) {
-    list.textContent = "";
+  function fill(target, entries, attribute, key) {
+    target.textContent = "";
     entries.forEach(function (entry) {
       var li = document.createElement("li");
       li.setAttribute(attribute, entry[key]);
       li.textContent = entry.description;
-      list.appendChild(li);
+      target.appendChild(li);
     });
   }
 
