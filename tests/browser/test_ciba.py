@@ -6,6 +6,7 @@ HTTP server)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from stint.protocol.ciba import GRANT_TYPE
 from tests.browser.conftest import Browser
 from tests.browser.support import screenshot, sign_in
-from tests.conftest import LiveServer
+from tests.conftest import PASSWORD, LiveServer
 from tests.support.notification_endpoint import NotificationEndpoint, notification_endpoint
 
 APP_NAME = "Front desk till"
@@ -142,3 +143,36 @@ def test_a_request_appears_on_approve_without_a_reload_and_is_approved_or_denied
             )
             assert me.status_code == 200, me.text
     assert browser.errors == []
+
+
+def test_a_request_decided_in_another_browser_leaves_the_page_by_itself(
+    live_server: LiveServer, browser: Browser, endpoint: NotificationEndpoint
+) -> None:
+    username = "ciba-two-tabs"
+    live_server.create_user(username)
+    auth = register_client(live_server, "poll", endpoint)
+    page = browser.page
+    sign_in(page, live_server.base_url, username)
+    page.goto(f"{live_server.base_url}/approve")
+    backchannel_request(live_server, auth, username, "Desk 3", "poll")
+    card = appears(page, "Desk 3")
+    request_id = card.get_attribute("data-request-id")
+    assert request_id
+    with httpx.Client(base_url=live_server.base_url) as phone:  # the person's other device
+        form = {"csrf_token": _csrf(phone.get("/login").text), "next": "/approve"}
+        form |= {"username": username, "password": PASSWORD}
+        assert phone.post("/login", data=form).status_code == 303
+        token = _csrf(phone.get("/approve").text)
+        answer = phone.post(
+            f"/approve/{request_id}", data={"csrf_token": token, "decision": "deny"}
+        )
+        assert answer.headers["location"] == "/approve?notice=denied"
+    expect(card).to_have_count(0, timeout=10_000)
+    expect(page.get_by_text("No request is waiting.")).to_be_visible()
+    assert browser.errors == []
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
