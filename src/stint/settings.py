@@ -184,6 +184,9 @@ class Settings(BaseSettings):
     # auth_req_id), so a company can alert the person in its own app; with a Bearer token if set.
     ciba_webhook_url: str = ""
     ciba_webhook_token: str = Field(default="", repr=False)
+    # CIBA Core §7.1 user_code, for apps that register backchannel_user_code_parameter: "off",
+    # or "password": the code is the person's Stint password, checked as a sign-in is.
+    ciba_user_code: Literal["off", "password"] = "off"
     # Social login: upstream providers by name (``[social.github]``: /login/github/); more are
     # added at run time with `stint social add` (kept in the database).
     social: dict[str, SocialProviderSettings] = Field(default_factory=dict, repr=False)
@@ -303,6 +306,11 @@ class Settings(BaseSettings):
         if self.registration_initial_access_token:
             return False
         return self.registration_open or self.environment != "production"
+
+    @property
+    def ciba_user_codes(self) -> bool:
+        """CIBA apps may register backchannel_user_code_parameter (CIBA Core §4)."""
+        return self.ciba_user_code != "off"
 
     @property
     def effective_issuer(self) -> str:

@@ -73,9 +73,14 @@ def create(
     backchannel_client_notification_endpoint: Annotated[
         str | None, typer.Option(help="CIBA ping and push: the URL Stint calls back")
     ] = None,
+    backchannel_user_code_parameter: Annotated[
+        bool,
+        typer.Option(help="CIBA: the client sends user_code (needs STINT_CIBA_USER_CODE)"),
+    ] = False,
 ) -> None:
     """Register a client; its secret is shown once, here, and never again."""
-    enabled = grant_types_on(settings_or_exit().grant_types)  # STINT_GRANT_TYPES switches some off
+    settings = settings_or_exit()
+    enabled = grant_types_on(settings.grant_types)  # STINT_GRANT_TYPES switches some off
 
     async def work(store: SqlClientStore, hasher: SecretHasher, db: Database) -> None:
         owner_id = None
@@ -104,6 +109,8 @@ def create(
                 mode=backchannel_token_delivery_mode,
                 notification_endpoint=backchannel_client_notification_endpoint,
                 loopback=allow_http,
+                user_code=backchannel_user_code_parameter,
+                user_codes=settings.ciba_user_codes,
             )
             client = replace(client, metadata={**client.metadata, **backchannel})
         except ClientSpecError as exc:

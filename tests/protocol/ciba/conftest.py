@@ -119,6 +119,7 @@ class World:
             requests=self.requests,
             signed=self.endpoint_parts[0],
             hints=self.endpoint_parts[1],
+            users=self.oauth.users,
             policy=policy,
             clock=self.oauth.clock,
         )
@@ -129,13 +130,16 @@ class World:
         self.clients.clients[client.client_id] = stored
         return stored
 
-    async def start(self, client_id: str = "poller", **params: str) -> BackchannelStarted:
-        """A backchannel authentication request from the client (secret in Basic)."""
+    async def start(
+        self, client_id: str = "poller", *, ip: str = "unknown", **params: str
+    ) -> BackchannelStarted:
+        """A backchannel authentication request from the client (secret in Basic), sent from
+        the address ``ip``."""
         defaults = {} if "request" in params else {"scope": "openid", "login_hint": "alice"}
         values = {**defaults, **params}
         values = {k: v for k, v in values.items() if v != ""}
         credentials = ClientCredentials(basic=(client_id, SECRET))
-        return await self.endpoint.handle(EndpointRequest(values, credentials))
+        return await self.endpoint.handle(EndpointRequest(values, credentials, client_ip=ip))
 
     async def poll(self, client_id: str, auth_req_id: str) -> dict[str, Any]:
         client = self.clients.clients[client_id]
@@ -190,6 +194,7 @@ async def world() -> World:
         requests=requests,
         signed=signed,
         hints=hints,
+        users=oauth.users,
         clock=oauth.clock,
     )
     approvals = BackchannelApprovals(

@@ -8,8 +8,10 @@ import pytest
 from joserfc.jwk import ECKey
 
 from stint.protocol.ciba import GRANT_TYPE
+from stint.protocol.ciba.client_options import backchannel_metadata
 from stint.protocol.errors import InvalidClientMetadataError
 from stint.protocol.oidc.client_registration import RegistrationPolicy, check_metadata
+from stint.protocol.registration import ClientSpecError
 
 pytestmark = pytest.mark.anyio
 
@@ -17,9 +19,12 @@ NOTIFY = "https://rp.example/ciba/notify"
 JWKS = {"keys": [ECKey.generate_key("P-256").as_dict(private=False)]}
 
 
-async def _register(*, loopback: bool = False, **body: Any) -> dict[str, Any]:
+async def _register(
+    *, loopback: bool = False, user_codes: bool = False, **body: Any
+) -> dict[str, Any]:
     request = {"grant_types": [GRANT_TYPE], **body}
-    checked = await check_metadata(request, RegistrationPolicy(loopback_urls=loopback), None)
+    policy = RegistrationPolicy(loopback_urls=loopback, ciba_user_codes=user_codes)
+    checked = await check_metadata(request, policy, None)
     return {"grant_types": sorted(checked.grant_types), **checked.metadata}
 
 
@@ -42,6 +47,39 @@ async def test_signed_requests_may_be_required_with_registered_keys() -> None:
         jwks=JWKS,
     )
     assert registered["backchannel_authentication_request_signing_alg"] == "ES256"
+
+
+async def test_user_codes_may_be_registered_where_the_deployment_checks_them() -> None:
+    body: dict[str, Any] = {
+        "backchannel_token_delivery_mode": "poll",
+        "backchannel_user_code_parameter": True,
+    }
+    assert (await _register(user_codes=True, **body))["backchannel_user_code_parameter"] is True
+    with pytest.raises(InvalidClientMetadataError, match="checks no user codes"):
+        await _register(**body)  # §4: not where backchannel_user_code_parameter_supported is false
+    with pytest.raises(InvalidClientMetadataError, match="true or false"):
+        await _register(user_codes=True, **{**body, "backchannel_user_code_parameter": "yes"})
+
+
+def test_operators_and_developers_choose_user_codes_under_the_same_rule() -> None:
+    chosen = backchannel_metadata(
+        [GRANT_TYPE],
+        mode="poll",
+        notification_endpoint=None,
+        loopback=False,
+        user_code=True,
+        user_codes=True,
+    )
+    assert chosen["backchannel_user_code_parameter"] is True
+    with pytest.raises(ClientSpecError) as refused:
+        backchannel_metadata(
+            [GRANT_TYPE], mode="poll", notification_endpoint=None, loopback=False, user_code=True
+        )
+    assert "checks no user codes" in refused.value.problems["backchannel"]
+    plain = backchannel_metadata(
+        [GRANT_TYPE], mode="poll", notification_endpoint=None, loopback=False
+    )
+    assert "backchannel_user_code_parameter" not in plain
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,21 @@ def backchannel_metadata(
     mode: str | None,
     notification_endpoint: str | None,
     loopback: bool,
+    user_code: bool = False,
+    user_codes: bool = False,
 ) -> dict[str, Any]:
-    """The ``backchannel_*`` metadata to register, or ClientSpecError("backchannel", ...)."""
+    """The ``backchannel_*`` metadata to register, or ClientSpecError("backchannel", ...).
+
+    ``user_code``: the client sends user_code (§7.1); ``user_codes``: the deployment checks them.
+    """
     chosen = {
         "backchannel_token_delivery_mode": mode or None,
         "backchannel_client_notification_endpoint": notification_endpoint or None,
+        "backchannel_user_code_parameter": True if user_code else None,
     }
     try:
         fields = parse_fields(chosen, loopback=loopback)
-        check_backchannel(fields, frozenset(grant_types))
+        check_backchannel(fields, frozenset(grant_types), user_codes=user_codes)
     except InvalidClientMetadataError as exc:
         raise ClientSpecError({"backchannel": exc.description}) from None
     return fields

@@ -24,7 +24,7 @@ from stint.protocol.clients import Client
 from stint.protocol.errors import InvalidRequestError, UnauthorizedClientError
 from stint.protocol.messages import EndpointRequest
 from stint.protocol.oidc.claims import ClaimsRequest
-from stint.protocol.ports import ClientStore
+from stint.protocol.ports import ClientStore, UserDirectory
 from stint.protocol.scopes import scopes_to_ask
 from stint.protocol.secrets import SecretHasher, new_secret
 
@@ -52,6 +52,7 @@ class BackchannelAuthenticationEndpoint:
         requests: BackchannelRequestStore,
         signed: SignedRequests,
         hints: HintResolver,
+        users: UserDirectory,
         policy: CibaPolicy = DEFAULT_POLICY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -60,6 +61,7 @@ class BackchannelAuthenticationEndpoint:
         self._requests = requests
         self._signed = signed
         self._hints = hints
+        self._users = users
         self._policy = policy
         self._clock = clock
 
@@ -73,12 +75,13 @@ class BackchannelAuthenticationEndpoint:
         notification_token = _notification_token(params, mode)
         user_id = await self._hints.user_id(params, client, now)
         binding_message = self._binding_message(params)
-        self._check_user_code(params, client)
         claims = ClaimsRequest.parse(params.get("claims"))
         acr_values = params.get("acr_values") or ""
         if len(acr_values) > _MAX_ACR_VALUES:
             raise InvalidRequestError("acr_values is too long")
         expires_in = self._expiry(params.get("requested_expiry"))
+        # Last: a request refused for another reason costs no password check.
+        await self._check_user_code(params, client, user_id, request.client_ip)
         auth_req_id = new_secret()  # 256 bits (§7.3 asks for at least 128)
         record = BackchannelRequest(
             auth_req_id_hash=self._hasher.hash(auth_req_id),
@@ -128,15 +131,26 @@ class BackchannelAuthenticationEndpoint:
             raise InvalidBindingMessageError("binding_message must be plain printable text")
         return message
 
-    def _check_user_code(self, params: Mapping[str, str], client: Client) -> None:
+    async def _check_user_code(
+        self, params: Mapping[str, str], client: Client, user_id: int, ip: str
+    ) -> None:
         # §7.1 user_code: only where the client registered backchannel_user_code_parameter
-        # (registration refuses it while the deployment keeps no user codes, §4).
+        # (registration refuses it while the deployment checks no user codes, §4).
         if client.meta("backchannel_user_code_parameter") is not True:
             return
-        if not params.get("user_code"):
+        code = params.get("user_code")
+        if not code:
             raise MissingUserCodeError("this client must send user_code")
         if not self._policy.user_code_supported:
             raise InvalidUserCodeError("this provider checks no user codes")
+        # The code is the person's password, checked as a sign-in from the client's address:
+        # throttled per account and per address, a wrong one counted as a failed sign-in. A
+        # throttled check, or an account with no password, is invalid too: a guesser learns
+        # nothing more (§13). The code itself is never stored nor put in an error or a log.
+        username = await self._users.active_username(user_id)
+        checked = await self._users.check_password(username, code, ip) if username else None
+        if checked != user_id:
+            raise InvalidUserCodeError("user_code is not the person's code")
 
     def _expiry(self, requested: str | None) -> int:
         if requested is None:

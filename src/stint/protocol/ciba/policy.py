@@ -14,7 +14,8 @@ class CibaPolicy:
     interval_seconds: int = 5  # §7.3: the minimum wait between polls (5 is the default)
     slow_down_seconds: int = 5  # RFC 8628 §3.5, CIBA §11: added at each slow_down
     binding_message_max_length: int = 64  # §7.1: "relatively short", shown on the device
-    # §4 backchannel_user_code_parameter_supported: Stint keeps no per-user codes, so no.
+    # §4 backchannel_user_code_parameter_supported: off by default; when on, a client that
+    # registered backchannel_user_code_parameter sends the person's password as user_code.
     user_code_supported: bool = False
     delivery_modes: tuple[str, ...] = ("poll", "ping", "push")  # the modes the deployment offers
 

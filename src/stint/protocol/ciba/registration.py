@@ -1,5 +1,6 @@
 """A client's CIBA registration checked across its fields (CIBA Core §4): its token delivery
-mode, the notification endpoint ping and push need, and keys for signed requests."""
+mode, the notification endpoint ping and push need, keys for signed requests, and user codes
+where the deployment checks them."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ BACKCHANNEL_FIELDS = (
 )
 
 
-def check_backchannel(fields: dict[str, Any], grant_types: list[str] | frozenset[str]) -> None:
-    """Raise invalid_client_metadata unless the CIBA fields fit together and the grant types."""
+def check_backchannel(
+    fields: dict[str, Any], grant_types: list[str] | frozenset[str], *, user_codes: bool = False
+) -> None:
+    """Raise invalid_client_metadata unless the CIBA fields fit together and the grant types;
+    ``user_codes``: the deployment checks user codes (STINT_CIBA_USER_CODE)."""
     mode = fields.get("backchannel_token_delivery_mode")
     if GRANT_TYPE not in grant_types:
         given = [name for name in BACKCHANNEL_FIELDS if name in fields]
@@ -46,4 +50,9 @@ def check_backchannel(fields: dict[str, Any], grant_types: list[str] | frozenset
     ):
         raise InvalidClientMetadataError(
             "backchannel_authentication_request_signing_alg needs jwks or jwks_uri"
+        )
+    if fields.get("backchannel_user_code_parameter") and not user_codes:
+        # §4: only where the OP says backchannel_user_code_parameter_supported.
+        raise InvalidClientMetadataError(
+            "backchannel_user_code_parameter is not supported: this server checks no user codes"
         )

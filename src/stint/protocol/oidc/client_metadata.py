@@ -165,13 +165,6 @@ def _logout_redirects(name: str, value: Any, _loopback: bool) -> list[str]:
     return uris
 
 
-def _user_code_parameter(name: str, value: Any, loopback: bool) -> bool:
-    # CIBA §4: Stint keeps no user codes (backchannel_user_code_parameter_supported false).
-    if _flag(name, value, loopback):
-        raise _bad(name, "is not supported: this server checks no user codes")
-    return False
-
-
 def _notification_endpoint(name: str, value: Any, loopback: bool) -> str:
     # CIBA §4: an https URL (http on this host in development, like the other URLs we call).
     return _url(name, value, loopback)
@@ -268,7 +261,7 @@ FIELDS: dict[str, Check] = {
     "backchannel_client_notification_endpoint": _notification_endpoint,
     # §7.1.1: signed, never "none"
     "backchannel_authentication_request_signing_alg": partial(_one_of, SIGNED_ALGS),
-    "backchannel_user_code_parameter": _user_code_parameter,
+    "backchannel_user_code_parameter": _flag,  # where the deployment allows: ciba.registration
 }
 
 

@@ -39,6 +39,7 @@ class RegistrationPolicy:
     # backchannel_logout_uri, ...) may use http on this host.
     loopback_urls: bool = False
     grant_types: frozenset[str] = GRANT_TYPES  # those switched on (clients.grant_types_on)
+    ciba_user_codes: bool = False  # CIBA clients may register backchannel_user_code_parameter
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ async def check_metadata(
     _redirect_uris(fields)
     _client_type(fields)
     _keys(fields)
-    check_backchannel(fields, fields["grant_types"])
+    check_backchannel(fields, fields["grant_types"], user_codes=policy.ciba_user_codes)
     if "backchannel_logout_uri" in fields:
         fields.setdefault("backchannel_logout_session_required", False)  # Back-Channel §2.2
     await _sector(fields, fetcher)

@@ -68,6 +68,7 @@ def build_ciba(core: Core, policy: CibaPolicy, stores: CibaStores, notifier: Not
             hinted=stores.hinted,
             users=core.users,
         ),
+        users=core.users,
         policy=policy,
     )
     approvals = BackchannelApprovals(

@@ -57,6 +57,7 @@ class CibaConfig:
             notification_retry_seconds=settings.ciba_notification_retry_seconds,
             webhook_url=settings.ciba_webhook_url,
             webhook_token=settings.ciba_webhook_token,
+            policy=CibaPolicy(user_code_supported=settings.ciba_user_codes),
         )
 
 

@@ -27,12 +27,14 @@ class PagesConfig:
 
     grant_types: frozenset[str]  # the grants /developer/apps offers
     loopback_urls: bool = False  # outside production, http://127.0.0.1 URLs Stint calls too
+    ciba_user_codes: bool = False  # CIBA apps may choose to send user_code
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PagesConfig:
         return cls(
             grant_types=grant_types_on(settings.grant_types),
             loopback_urls=settings.environment != "production",
+            ciba_user_codes=settings.ciba_user_codes,
         )
 
 
@@ -51,6 +53,7 @@ def build(core: Core, config: PagesConfig) -> Feature:
                 core.hasher,
                 config.grant_types,
                 loopback_urls=config.loopback_urls,
+                ciba_user_codes=config.ciba_user_codes,
             ),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]

@@ -27,6 +27,7 @@ class RegistrationConfig:
     implicit_enabled: bool
     loopback_urls: bool  # outside production, http://localhost redirect URIs too
     grant_types: frozenset[str]  # a client may register only these
+    ciba_user_codes: bool = False  # backchannel_user_code_parameter may be registered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RegistrationConfig:
@@ -39,6 +40,7 @@ class RegistrationConfig:
             implicit_enabled=settings.implicit_enabled,
             loopback_urls=settings.environment != "production",
             grant_types=grant_types_on(settings.grant_types),
+            ciba_user_codes=settings.ciba_user_codes,
         )
 
 
@@ -58,6 +60,7 @@ def build(core: Core, config: RegistrationConfig) -> Feature:
             implicit_enabled=config.implicit_enabled,
             loopback_urls=config.loopback_urls,
             grant_types=config.grant_types,
+            ciba_user_codes=config.ciba_user_codes,
         ),
         fetcher=core.fetcher,
         initial_access_token=config.initial_access_token,

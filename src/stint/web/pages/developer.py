@@ -101,6 +101,7 @@ class AppForm:
     # CIBA Core §4: how tokens reach the app (poll, ping, push), and where it is called back.
     backchannel_mode: str = ""
     backchannel_endpoint: str = ""
+    backchannel_user_code: bool = False  # §7.1: the app sends the person's code as user_code
 
     @classmethod
     def submitted(
@@ -118,6 +119,7 @@ class AppForm:
             auth_method=form.get("auth_method", "client_secret_basic"),
             backchannel_mode=form.get("backchannel_token_delivery_mode", "")[:16],
             backchannel_endpoint=form.get("backchannel_client_notification_endpoint", "")[:2000],
+            backchannel_user_code=form.get("backchannel_user_code_parameter") == "on",
         )
 
     @classmethod
@@ -133,6 +135,7 @@ class AppForm:
             operator_grants=client.grant_types & OPERATOR_ONLY_GRANTS,
             backchannel_mode=client.meta("backchannel_token_delivery_mode") or "",
             backchannel_endpoint=client.meta("backchannel_client_notification_endpoint") or "",
+            backchannel_user_code=client.meta("backchannel_user_code_parameter") is True,
         )
 
     def spec(self, owner: User) -> ClientSpec:
@@ -150,7 +153,9 @@ class AppForm:
             owner_id=owner.id,
         )
 
-    def with_backchannel(self, client: Client, *, loopback: bool) -> Client:
+    def with_backchannel(
+        self, client: Client, *, loopback: bool, user_codes: bool = False
+    ) -> Client:
         """``client`` with the CIBA settings of this form (none without the CIBA grant),
         checked as dynamic registration checks them; ClientSpecError if they do not fit."""
         kept = without_backchannel(client.metadata)
@@ -161,6 +166,8 @@ class AppForm:
             mode=self.backchannel_mode.strip(),
             notification_endpoint=self.backchannel_endpoint.strip(),
             loopback=loopback,
+            user_code=self.backchannel_user_code,
+            user_codes=user_codes,
         )
         return replace(client, metadata={**kept, **chosen})
 
@@ -178,6 +185,7 @@ def developer_routes(
     grant_types: frozenset[str] = GRANT_TYPES,
     *,
     loopback_urls: bool = False,  # outside production: a CIBA app on this host may use http
+    ciba_user_codes: bool = False,  # CIBA apps may send user_code (STINT_CIBA_USER_CODE)
 ) -> list[BaseRoute]:
     # Only the grants switched on (clients.grant_types_on) are offered, and accepted.
     choices = [c for c in GRANT_CHOICES if c.value in grant_types]
@@ -198,6 +206,7 @@ def developer_routes(
             "scope_choices": sorted(SCOPE_DESCRIPTIONS.items()),
             "auth_methods": _CONFIDENTIAL_METHODS,
             "ciba_grant": CIBA_GRANT if any(c.value == CIBA_GRANT for c in choices) else None,
+            "ciba_user_codes": ciba_user_codes,
         }
 
     def new_page(
@@ -267,7 +276,9 @@ def developer_routes(
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
             client, secret = new_client(submitted.spec(user), hasher, enabled_grants=grant_types)
-            client = submitted.with_backchannel(client, loopback=loopback_urls)
+            client = submitted.with_backchannel(
+                client, loopback=loopback_urls, user_codes=ciba_user_codes
+            )
         except ClientSpecError as exc:
             return new_page(request, user, submitted, exc.problems, 400)
         client = await clients.add(client)
@@ -304,7 +315,9 @@ def developer_routes(
             if problems := submitted.problems():
                 raise ClientSpecError(problems)
             changed = updated_client(client, submitted.spec(user), enabled_grants=grant_types)
-            changed = submitted.with_backchannel(changed, loopback=loopback_urls)
+            changed = submitted.with_backchannel(
+                changed, loopback=loopback_urls, user_codes=ciba_user_codes
+            )
         except ClientSpecError as exc:
             return app_page(request, user, client, submitted, exc.problems, 400)
         await clients.update(changed)
