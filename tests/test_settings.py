@@ -188,3 +188,10 @@ def test_the_ciba_webhook_is_an_http_url_and_https_in_production(
 def test_the_ciba_webhook_token_stays_out_of_the_settings_repr() -> None:
     settings = Settings(ciba_webhook_url="https://hooks.example/", ciba_webhook_token="s3cret")
     assert "s3cret" not in repr(settings)
+
+
+def test_ciba_user_codes_are_off_unless_set_to_password() -> None:
+    assert load_settings().ciba_user_codes is False
+    assert load_settings(ciba_user_code="password").ciba_user_codes is True
+    with pytest.raises(ConfigError, match="ciba_user_code"):
+        load_settings(ciba_user_code="pin")  # no other kind of code exists

@@ -348,3 +348,22 @@ def test_ciba_settings_without_the_ciba_grant_are_refused(env: dict[str, str]) -
     )  # fmt: skip
     assert code == 1, out
     assert "needs the grant type" in said(out)
+
+
+def test_a_ciba_client_sends_user_code_only_where_the_deployment_checks_them(
+    env: dict[str, str],
+) -> None:
+    options = ["--grant-type", CIBA, "--backchannel-token-delivery-mode", "poll"]
+    options += ["--backchannel-user-code-parameter"]
+    code, out = run(env, "clients", "create", "Agent desk", *options)
+    assert code == 1, out
+    assert "checks no user codes" in said(out)  # STINT_CIBA_USER_CODE is off by default
+    code, out = run(
+        {**env, "STINT_CIBA_USER_CODE": "password"}, "clients", "create", "Agent desk", *options
+    )
+    assert code == 0, out
+    client_id = field(out, "client_id")
+    assert client_id is not None
+    client = stored(env, client_id)
+    assert client is not None
+    assert client.meta("backchannel_user_code_parameter") is True
