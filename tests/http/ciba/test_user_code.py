@@ -4,6 +4,7 @@ client's address; with the setting off, nobody may register it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -140,6 +141,8 @@ async def test_a_developer_chooses_user_codes_for_an_app(
     assert created.status_code == 201, created.text
     [stored] = await app.state.runtime.oauth.clients.by_owner(alice.id)
     assert stored.meta("backchannel_user_code_parameter") is True
+    edit = await client.get(f"/developer/apps/{stored.client_id}")
+    assert re.search(r'name="backchannel_user_code_parameter" value="on"\s+checked', edit.text)
 
 
 async def test_with_user_codes_off_they_are_neither_offered_nor_registered(
