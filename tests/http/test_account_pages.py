@@ -165,6 +165,66 @@ async def test_the_account_page_lists_authorized_apps(
     assert "You have not authorized any app." not in page.text
 
 
+def _app_row(page: httpx.Response, client_id: str) -> str:
+    """The table row of one app on /account (every row it has must be this one)."""
+    assert page.text.count(f'data-client-id="{client_id}"') == 1, page.text
+    start = page.text.index(f'data-client-id="{client_id}"')
+    return page.text[start : page.text.index("</tr>", start)]
+
+
+async def test_an_app_authorized_twice_is_one_row_with_the_scopes_of_both(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    csrf = await sign_in(client, "alice")
+    client_id, secret, first = await _authorized_app(client, app, csrf)
+    second = await authorize(
+        client,
+        csrf,
+        client_id=client_id,
+        secret=secret,
+        redirect_uri=REDIRECT_URI,
+        scope="time-entries:read",
+    )
+    row = _app_row(await client.get("/account"), client_id)
+    for scope in ("profile", "activities:read", "time-entries:read"):
+        assert f'<code class="scope">{scope}</code>' in row
+    assert "UTC" in row  # when it was last used
+
+    revoked = await client.post(f"/account/apps/{client_id}/revoke", data={"csrf_token": csrf})
+    assert revoked.status_code == 303
+    assert f'data-client-id="{client_id}"' not in (await client.get("/account")).text
+    for tokens in (first, second):  # both authorizations ended, not only the newest
+        denied = await client.get("/api/me", headers=tokens.bearer)
+        assert denied.status_code == 401
+        refreshed = await client.post(
+            "/o/token/",
+            data={"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+            auth=(client_id, secret),
+        )
+        assert refreshed.json()["error"] == "invalid_grant"
+
+
+async def test_an_apps_last_use_follows_its_refresh_tokens(
+    client: httpx.AsyncClient, app: Starlette, alice: Account
+) -> None:
+    csrf = await sign_in(client, "alice")
+    client_id, secret, tokens = await _authorized_app(client, app, csrf)
+    runtime = app.state.runtime
+    (listed,) = await runtime.oauth.grants.authorized_clients(alice.id)
+    refreshed = await client.post(
+        "/o/token/",
+        data={"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+        auth=(client_id, secret),
+    )
+    assert refreshed.status_code == 200
+    (after,) = await runtime.oauth.grants.authorized_clients(alice.id)
+    assert after.granted_at == listed.granted_at
+    rotated = await runtime.oauth.refresh_tokens.get(runtime.hasher.hash(tokens.refresh_token))
+    assert rotated is not None and rotated.rotated_at is not None
+    # Used at the refresh: the old token's rotation, or the new one's issue just after it.
+    assert after.last_used_at >= rotated.rotated_at > listed.last_used_at
+
+
 @pytest.mark.parametrize("opaque", [False, True], ids=["jwt", "opaque"])
 async def test_revoking_an_app_stops_its_tokens_and_forgets_the_consent(
     client: httpx.AsyncClient, app: Starlette, alice: Account, opaque: bool

@@ -3,6 +3,7 @@ SqlGrantStore does: revoking a user's grants to a client, the first-party grant.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stint.protocol.consent import Consent
-from stint.protocol.ports import Grant, RefreshToken, RevokedBecause
+from stint.protocol.ports import AuthorizedClient, Grant, RefreshToken, RevokedBecause, Rotation
 from stint.protocol.revocations import Revocation, RevocationKind
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
 from stint.storage.client_store import SqlClientStore
@@ -148,17 +149,47 @@ async def test_revoking_a_users_grants_to_a_client_ends_only_those_and_records_e
     assert [e.revocation.value for e in await log.since(0, 10)] == ["a", "b"]
     assert {e.revocation.kind for e in await log.since(0, 10)} == {RevocationKind.GRANT}
     assert not await store.is_revoked("c")
-    assert [client for client, _ in await store.active_client_ids(oauth.user_id)] == ["other"]
+    assert [app.client_id for app in await store.authorized_clients(oauth.user_id)] == ["other"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-async def test_a_client_listed_by_its_newest_live_grant(db: Database, oauth: OAuthStores) -> None:
+async def test_a_clients_live_grants_make_one_entry_with_every_scope(
+    db: Database, oauth: OAuthStores
+) -> None:
     store = SqlGrantStore(db)
     later = NOW.replace(hour=10)
     await store.add(Grant("old", oauth.client_id, oauth.user_id, SCOPES, NOW))
-    await store.add(Grant("new", oauth.client_id, oauth.user_id, SCOPES, later))
+    await store.add(Grant("new", oauth.client_id, oauth.user_id, frozenset({"openid"}), later))
+    await store.add(Grant("gone", oauth.client_id, oauth.user_id, frozenset({"email"}), later))
+    await store.revoke("gone", RevokedBecause.USER_REVOKED)  # a revoked grant adds no scope
     await store.first_party_grant(oauth.user_id)  # no client: not listed
-    assert await store.active_client_ids(oauth.user_id) == [(oauth.client_id, later)]
+    assert await store.authorized_clients(oauth.user_id) == [
+        AuthorizedClient(oauth.client_id, SCOPES, granted_at=later, last_used_at=later)
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_client_was_last_used_when_it_last_got_or_used_a_refresh_token(
+    db: Database, oauth: OAuthStores
+) -> None:
+    store = SqlGrantStore(db)
+    other = await SqlClientStore(db, cache_seconds=0).add(web_client("other"))
+    await store.add(Grant("g1", oauth.client_id, oauth.user_id, SCOPES, NOW))
+    await store.add(Grant("g2", other.client_id, oauth.user_id, SCOPES, NOW.replace(hour=11)))
+    await oauth.refresh_tokens.add(_refresh(oauth, "a" * 64))
+    refreshed = NOW.replace(hour=12)
+    successor = replace(_refresh(oauth, "b" * 64), created_at=refreshed)
+    rotation = await oauth.refresh_tokens.rotate(
+        "a" * 64, successor, now=refreshed, grace_seconds=0
+    )
+    assert rotation is Rotation.ROTATED
+    listed = await store.authorized_clients(oauth.user_id)
+    # The most recently used first: the refresh at noon beats the other app's grant at 11.
+    assert [(app.client_id, app.last_used_at) for app in listed] == [
+        (oauth.client_id, refreshed),
+        (other.client_id, NOW.replace(hour=11)),
+    ]
+    assert listed[0].granted_at == NOW
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

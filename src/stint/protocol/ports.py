@@ -15,6 +15,7 @@ __all__ = [
     "ApprovalStore",
     "AuthorizationCode",
     "AuthorizationCodeStore",
+    "AuthorizedClient",
     "ClientRegistry",
     "ClientStore",
     "ConsentStore",
@@ -94,11 +95,24 @@ class GrantStore(Protocol):
     async def is_revoked(self, grant_id: str) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorizedClient:
+    """All of a user's live grants to one client, taken together (one row on /account)."""
+
+    client_id: str
+    scopes: frozenset[str]  # the union of the live grants' scopes
+    granted_at: datetime  # the newest live grant's creation
+    # The newest of: a live grant's creation, and the issue or use (rotation) of one of its
+    # refresh tokens. Access tokens leave no trace to read cheaply (JWTs are not stored).
+    last_used_at: datetime
+
+
 class UserGrants(Protocol):
     """A user's grants, as the account page shows them and takes them back."""
 
-    async def active_client_ids(self, user_id: int) -> list[tuple[str, datetime]]:
-        """Clients this user has live grants for, with the newest grant's time."""
+    async def authorized_clients(self, user_id: int) -> list[AuthorizedClient]:
+        """One entry per client this user has live grants for, the last used first; the
+        first-party client (/api/token) is not one of them."""
         ...
 
     async def revoke_for(self, user_id: int, client_id: str) -> list[str]:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 
-from stint.protocol.ports import Grant, RevokedBecause
+from stint.protocol.ports import AuthorizedClient, Grant, RevokedBecause
 from stint.protocol.revocations import RevocationKind
 from stint.protocol.scopes import API_SCOPES, FIRST_PARTY_CLIENT_ID
 from stint.storage.database import Database
@@ -150,17 +150,37 @@ class SqlGrantStore:
         # A grant that does not exist (its client was deleted) is as good as revoked.
         return row is None or row[0] is not None
 
-    async def active_client_ids(self, user_id: int) -> list[tuple[str, datetime]]:
-        """Clients this user has live grants for, with the newest grant's time."""
+    async def authorized_clients(self, user_id: int) -> list[AuthorizedClient]:
+        """One entry per client this user has live grants for, the last used first."""
+        rt = refresh_tokens.c
         query = (
-            select(grants.c.client_id, grants.c.created_at)
-            .where(grants.c.user_id == user_id, grants.c.revoked_at.is_(None))
-            .order_by(grants.c.created_at.desc())
+            select(
+                _g.client_id,
+                _g.scopes,
+                _g.created_at,
+                func.max(rt.created_at),
+                func.max(rt.rotated_at),
+            )
+            .select_from(grants.outerjoin(refresh_tokens, rt.grant_id == _g.id))
+            # First-party grants (/api/token) have no client_id: no app to list.
+            .where(_g.user_id == user_id, _g.revoked_at.is_(None), _g.client_id.is_not(None))
+            .group_by(_g.id, _g.client_id, _g.scopes, _g.created_at)
         )
         async with self._db.read() as conn:
             rows: Any = await conn.execute(query)
-            seen: dict[str, datetime] = {}
-            for client_id, created_at in rows:
-                if client_id is not None:
-                    seen.setdefault(client_id, created_at)
-        return list(seen.items())
+            found: dict[str, AuthorizedClient] = {}
+            for client_id, scopes, created_at, issued, rotated in rows:
+                used = max(t for t in (created_at, issued, rotated) if t is not None)
+                seen = found.get(client_id)
+                if seen is None:
+                    found[client_id] = AuthorizedClient(
+                        client_id, frozenset(scopes.split()), created_at, used
+                    )
+                    continue
+                found[client_id] = AuthorizedClient(
+                    client_id,
+                    seen.scopes | frozenset(scopes.split()),
+                    max(seen.granted_at, created_at),
+                    max(seen.last_used_at, used),
+                )
+        return sorted(found.values(), key=lambda c: (c.last_used_at, c.client_id), reverse=True)

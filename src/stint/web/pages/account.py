@@ -44,13 +44,22 @@ class AccountRecords(Protocol):
 def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
 
     async def authorized_apps(user: User) -> list[dict[str, Any]]:
+        """One row per app, however many times it was authorized: all its live grants' scopes,
+        and when it last got or used a refresh token (or was authorized, if later)."""
         apps: list[dict[str, Any]] = []
-        for client_id, granted_at in await oauth.grants.active_client_ids(user.id):
-            if client_id == FIRST_PARTY_CLIENT_ID:
+        for authorized in await oauth.grants.authorized_clients(user.id):
+            if authorized.client_id == FIRST_PARTY_CLIENT_ID:
                 continue
-            client = await oauth.clients.get(client_id)
-            name = client.name if client is not None else client_id
-            apps.append({"client_id": client_id, "name": name, "granted_at": _moment(granted_at)})
+            client = await oauth.clients.get(authorized.client_id)
+            apps.append(
+                {
+                    "client_id": authorized.client_id,
+                    "name": client.name if client is not None else authorized.client_id,
+                    "scopes": sorted(authorized.scopes),
+                    "granted_at": _moment(authorized.granted_at),
+                    "last_used": _moment(authorized.last_used_at),
+                }
+            )
         return apps
 
     async def sessions_of(user: User, current: Session) -> list[dict[str, Any]]:
