@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from stint.timetracking.models import TimeEntry
-from stint.timetracking.reports import GroupBy, Summary, SummaryGroup, summarise
+from stint.timetracking.reports import GroupBy, Summary, SummaryGroup, summarise, week_of
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -249,3 +249,21 @@ def test_the_total_is_the_sum_of_the_groups_shown() -> None:
         entries, since=WIDE[0], until=WIDE[1], tz=PARIS, group_by=GroupBy.ACTIVITY, now=NOW
     )
     assert summary.total_seconds == sum(g.seconds for g in summary.groups)
+
+
+def test_the_week_of_a_sunday_night_starts_on_the_monday_before() -> None:
+    sunday_night = _paris(2026, 11, 29, 23, 30)  # 22:30 UTC
+    week = week_of(sunday_night, PARIS)
+    assert (week.today, week.monday) == (date(2026, 11, 29), date(2026, 11, 23))
+    assert (week.since, week.until) == (_paris(2026, 11, 23), _paris(2026, 11, 30))
+
+
+def test_the_week_follows_the_local_date_not_the_utc_one() -> None:
+    sunday_utc = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)  # already Monday 05:00 in Tokyo
+    assert week_of(sunday_utc, ZoneInfo("Asia/Tokyo")).monday == date(2026, 11, 30)
+    assert week_of(sunday_utc, ZoneInfo("UTC")).monday == date(2026, 11, 23)
+
+
+def test_a_week_with_a_dst_change_is_an_hour_short() -> None:
+    week = week_of(_paris(2026, 3, 26, 12), PARIS)  # clocks go forward on Sunday 29 March
+    assert week.until - week.since == timedelta(days=7, hours=-1)

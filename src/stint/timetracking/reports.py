@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from stint.timetracking.models import TimeEntry
 
-__all__ = ["GroupBy", "Summary", "SummaryGroup", "summarise"]
+__all__ = ["DayAndWeek", "GroupBy", "Summary", "SummaryGroup", "Week", "summarise", "week_of"]
 
 
 class GroupBy(Enum):
@@ -29,6 +29,39 @@ class SummaryGroup:
 class Summary:
     total_seconds: int
     groups: list[SummaryGroup]
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """The ISO week (Monday to Sunday) around a moment, in local days of a time zone."""
+
+    today: date
+    monday: date
+    # As UTC instants: between two datetimes of one ZoneInfo, Python subtracts wall-clock times.
+    since: datetime  # Monday's local midnight
+    until: datetime  # the next Monday's local midnight
+
+
+@dataclass(frozen=True, slots=True)
+class DayAndWeek:
+    """Seconds tracked today and this ISO week, running entries counted up to ``now``."""
+
+    week: Week
+    today_seconds: int
+    week_seconds: int
+    now: datetime
+
+
+def week_of(now: datetime, tz: ZoneInfo) -> Week:
+    """The ISO 8601 week holding ``now``'s local date in ``tz``: weeks start on Monday."""
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    return Week(
+        today=today,
+        monday=monday,
+        since=datetime.combine(monday, time(0), tz).astimezone(UTC),
+        until=datetime.combine(monday + timedelta(days=7), time(0), tz).astimezone(UTC),
+    )
 
 
 def summarise(

@@ -19,7 +19,7 @@ from stint.timetracking.errors import (
 )
 from stint.timetracking.models import Activity, ActivityFields, EntryFields, EntryQuery, TimeEntry
 from stint.timetracking.ports import ActivityStore, TimeEntryStore
-from stint.timetracking.reports import GroupBy, Summary, summarise
+from stint.timetracking.reports import DayAndWeek, GroupBy, Summary, summarise, week_of
 
 __all__ = ["MAX_REPORT_SPAN", "TimeTracking"]
 
@@ -172,6 +172,10 @@ class TimeTracking:
         start = self._clock().replace(microsecond=0)
         return await self.create_entry(user_id, EntryFields(activity_id, start, None, note))
 
+    async def running_timer(self, user_id: int) -> TimeEntry | None:
+        """The user's running entry, if a timer runs."""
+        return await self._entries.running(user_id)
+
     @_retried_without_precondition
     async def stop_entry(self, user_id: int, entry_id: int, if_versions: Versions) -> TimeEntry:
         """End a running entry now; stopping a stopped entry returns it unchanged."""
@@ -197,6 +201,17 @@ class TimeTracking:
         return summarise(
             entries, since=since, until=until, tz=tz, group_by=group_by, now=self._clock()
         )
+
+    async def today_and_this_week(self, user_id: int, tz: ZoneInfo) -> DayAndWeek:
+        """Totals for today and this ISO week, local days in ``tz``, running entries included."""
+        now = self._clock()
+        week = week_of(now, tz)
+        entries = await self._entries.overlapping(user_id, week.since, week.until)
+        by_day = summarise(
+            entries, since=week.since, until=week.until, tz=tz, group_by=GroupBy.DAY, now=now
+        )
+        today = sum(g.seconds for g in by_day.groups if g.key == week.today.isoformat())
+        return DayAndWeek(week, today, by_day.total_seconds, now)
 
 
 def _expected(current_version: int, if_versions: Versions) -> int:
