@@ -125,6 +125,7 @@ async def test_start_and_stop_the_timer_from_the_home_page(
     assert _field(page, "elapsed") == "1:30:00"
     assert _field(page, "today") == "1:30:00"  # a running timer counts up to now
     assert 'action="/timer/stop"' in page.text
+    assert '<script src="/static/timer.js" defer></script>' in page.text  # counts up meanwhile
 
     stopped = await client.post(
         "/timer/stop",
@@ -135,6 +136,7 @@ async def test_start_and_stop_the_timer_from_the_home_page(
     clock.advance(60 * 60)  # stopped: the total no longer grows
     page = await _home(client)
     assert "No timer is running." in text_of(page)
+    assert "timer.js" not in page.text
     assert _field(page, "today") == "1:30:00"
     assert _field(page, "week") == "1:30:00"
     (entry,) = await entries(client, alice)  # what the API sees: the same record

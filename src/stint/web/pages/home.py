@@ -66,7 +66,8 @@ def home_routes(
             name = (await timetracking.activity(user.id, entry.activity_id)).name
         except NotFoundError:  # deleted between the two reads
             return None
-        elapsed = max(int((now - entry.start).total_seconds()), 0)
+        # Rounded as the totals are (reports.summarise), so that the two agree.
+        elapsed = max(round((now - entry.start).total_seconds()), 0)
         return {
             "id": entry.id,
             "activity": name,
