@@ -74,6 +74,7 @@ async def test_a_visitor_learns_what_this_server_is_and_where_to_go(
     client: httpx.AsyncClient,
 ) -> None:
     page = await _home(client)
+    assert page.headers["vary"] == "Accept"  # the same URL answers API clients otherwise
     text = text_of(page)
     assert "time" in text and "OAuth 2.0" in text and "OpenID Connect" in text
     for href in ('"/login?next=%2F"', '"/signup"', '"/api/docs"', '"/developer/apps"'):
@@ -99,6 +100,7 @@ async def test_api_clients_still_get_the_404_problem_at_the_root(
         client.headers.pop("Accept", None)
     answer = await client.get("/", headers=headers)
     assert problem(answer, 404)["title"] == "Not Found"
+    assert answer.headers["vary"] == "Accept"
     await sign_in(client, "alice")  # a browser session changes nothing for them either
     assert problem(await client.get("/", headers=headers), 404)["title"] == "Not Found"
 

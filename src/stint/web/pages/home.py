@@ -24,9 +24,11 @@ from stint.timetracking.service import MAX_NAME, MAX_TEXT, TimeTracking
 from stint.web.negotiation import JSON, choose_media_type
 from stint.web.pages.common import PageContext
 
-__all__ = ["duration", "home_routes"]
+__all__ = ["home_routes"]
 
 HTML = "text/html"
+# RFC 9110 §12.5.5: what / answers depends on the Accept header.
+_VARY = {"Vary": "Accept"}
 # Messages after a redirect, by a fixed key (the template words them): nothing from the query
 # string reaches the page.
 NOTICES = frozenset({"started", "stopped", "already-running", "no-timer"})
@@ -74,7 +76,7 @@ def home_routes(
             "note": entry.note,
             "since": _clock_time(entry.start, zone, now),
             "since_iso": entry.start.isoformat(),
-            "elapsed": duration(elapsed),
+            "elapsed": _duration(elapsed),
             "elapsed_iso": _iso_duration(elapsed),
         }
 
@@ -97,11 +99,11 @@ def home_routes(
             "running": await running_of(user, zone, totals.now),
             "activities": await chooser(user),
             "today": {
-                "text": duration(totals.today_seconds),
+                "text": _duration(totals.today_seconds),
                 "iso": _iso_duration(totals.today_seconds),
             },
             "week": {
-                "text": duration(totals.week_seconds),
+                "text": _duration(totals.week_seconds),
                 "iso": _iso_duration(totals.week_seconds),
             },
             "day": week.today.isoformat(),
@@ -123,11 +125,14 @@ def home_routes(
         if choose_media_type(request.headers.get("accept"), (JSON, HTML)) != HTML:
             # Only a client that prefers HTML gets the page; an API client gets the 404 problem
             # document it got here before there was a page.
-            raise HTTPException(404)
+            raise HTTPException(404, headers=_VARY)
         signed_in = await ctx.signed_in(request)
         if signed_in is None:
-            return ctx.pages.render(request, "home.html", {"user": None})
-        return await dashboard(request, signed_in[1])
+            page = ctx.pages.render(request, "home.html", {"user": None})
+        else:
+            page = await dashboard(request, signed_in[1])
+        page.headers.update(_VARY)
+        return page
 
     async def start(request: Request) -> Response:
         checked = await ctx.signed_in_post(request, login_next="/")
@@ -197,7 +202,7 @@ async def _chosen_activity(
         raise _FormProblem({"activity": "missing"}) from None
 
 
-def duration(seconds: int) -> str:
+def _duration(seconds: int) -> str:
     """Hours, minutes and seconds as a stopwatch shows them, 1:05:09, in every language."""
     hours, rest = divmod(max(seconds, 0), 3600)
     minutes, secs = divmod(rest, 60)
