@@ -127,6 +127,7 @@ def home_routes(
             # document it got here before there was a page.
             raise HTTPException(404, headers=_VARY)
         signed_in = await ctx.signed_in(request)
+        page: Response
         if signed_in is None:
             page = ctx.pages.render(request, "home.html", {"user": None})
         else:
