@@ -19,6 +19,7 @@ from stint.web.features import (
     authorize,
     ciba,
     device,
+    email,
     logout,
     oidc,
     pages,
@@ -46,6 +47,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     device.feature,
     ciba.feature,
     social.feature,
+    email.feature,
     pages.feature,
 )
 
