@@ -48,22 +48,16 @@ class SqlEmailLinkStore:
             # One conditional UPDATE: of two concurrent uses, only one changes the row.
             used = await conn.execute(
                 update(email_links)
-                .where(
-                    (_e.token_hash == token_hash) & _e.used_at.is_(None) & (_e.expires_at > now)
-                )
+                .where((_e.token_hash == token_hash) & _e.used_at.is_(None) & (_e.expires_at > now))
                 .values(used_at=now)
             )
             if used.rowcount != 1:
                 return None
-            row = (
-                await conn.execute(select(*_COLUMNS).where(_e.token_hash == token_hash))
-            ).one()
+            row = (await conn.execute(select(*_COLUMNS).where(_e.token_hash == token_hash))).one()
             # The user's other links for the same purpose die with it (an older reset mail).
             await conn.execute(
                 update(email_links)
-                .where(
-                    (_e.user_id == row[2]) & (_e.purpose == row[1]) & _e.used_at.is_(None)
-                )
+                .where((_e.user_id == row[2]) & (_e.purpose == row[1]) & _e.used_at.is_(None))
                 .values(used_at=now)
             )
         return _link((*row, now))

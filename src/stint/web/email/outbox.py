@@ -26,7 +26,7 @@ class Outbox:
         self.mailer = mailer
         self._env = Environment(
             loader=FileSystemLoader(TEMPLATES),
-            autoescape=False,
+            autoescape=False,  # noqa: S701 (text/plain mail: nothing is HTML)
             auto_reload=False,
             keep_trailing_newline=True,
             extensions=["jinja2.ext.i18n"],

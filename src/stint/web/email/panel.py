@@ -20,9 +20,7 @@ def _notices() -> dict[str, str]:
     # By a fixed key: nothing from the query string reaches the page.
     return {
         "welcome": _("Welcome to Stint: your account is ready."),
-        "welcome-verify": _(
-            "Welcome to Stint. We sent you a link to verify your email address."
-        ),
+        "welcome-verify": _("Welcome to Stint. We sent you a link to verify your email address."),
         "sent": _("We sent a verification link to your email address."),
         "changed": _("Your email address was changed."),
         "throttled": _("Too many mails were sent. Wait an hour and try again."),
@@ -49,9 +47,7 @@ def panel_routes(email: EmailContext) -> list[BaseRoute]:
     async def send(request: Request, user: User, address: str) -> str:
         if not email.outbox.available:
             return "no-mail"
-        if not await email.mail_allowed_for(user.id) or not await email.mail_allowed_from(
-            request
-        ):
+        if not await email.mail_allowed_for(user.id) or not await email.mail_allowed_from(request):
             return "throttled"
         email.outbox.later(email.send_verification(user.id, user.username, address))
         return "sent"
