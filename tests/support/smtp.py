@@ -1,0 +1,61 @@
+"""A real SMTP server for the mail tests (aiosmtpd, in a thread): it keeps what it receives."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+__all__ = ["MailCatcher", "link_in", "smtp_server"]
+
+_LINK = re.compile(r"https?://\S+")
+
+
+class MailCatcher:
+    """aiosmtpd's handler: each message, parsed, in ``messages``."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.url = ""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def link_in(message: EmailMessage) -> str:
+    """The one link of a mail's text."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    links = _LINK.findall(body.get_content())
+    assert len(links) == 1, links
+    return str(links[0])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def smtp_server() -> Iterator[MailCatcher]:
+    catcher = MailCatcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    catcher.url = f"smtp://127.0.0.1:{controller.port}"
+    try:
+        yield catcher
+    finally:
+        controller.stop()
