@@ -34,17 +34,20 @@ def reset_routes(email: EmailContext) -> list[BaseRoute]:
     async def recipients(answer: str) -> list[tuple[User, str]]:
         """The accounts ``answer`` (a username, else an email address) names, with the address
         to write to: an account's own address, or any account whose verified address it is."""
-        found: list[tuple[User, str]] = []
         if "@" not in answer:
             user = await email.users.by_username_key(username_key(answer))
-            profile = await email.users.profile(user.id) if user is not None else None
-            address = profile[1].get("email") if profile is not None else None
-            if user is not None and isinstance(address, str):
-                found.append((user, address))
+            users = [user] if user is not None else []
         else:
-            for user, verified in await email.users.by_email_key(email_key(answer)):
-                if verified:
-                    found.append((user, answer))
+            users = [
+                u for u, verified in await email.users.by_email_key(email_key(answer)) if verified
+            ]
+        found: list[tuple[User, str]] = []
+        for user in users:
+            # Always to the address the profile holds, never to what was typed.
+            profile = await email.users.profile(user.id)
+            address = profile[1].get("email") if profile is not None else None
+            if isinstance(address, str):
+                found.append((user, address))
         return [(user, address) for user, address in found if not user.disabled]
 
     async def send_links(answer: str) -> None:
