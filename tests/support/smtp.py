@@ -11,8 +11,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from starlette.applications import Starlette
 
-__all__ = ["MailCatcher", "link_in", "smtp_server"]
+__all__ = ["MailCatcher", "link_in", "link_to", "mail_to", "smtp_server"]
 
 _LINK = re.compile(r"https?://\S+")
 
@@ -24,7 +25,7 @@ class MailCatcher:
         self.messages: list[EmailMessage] = []
         self.url = ""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
@@ -59,3 +60,16 @@ def smtp_server() -> Iterator[MailCatcher]:
         yield catcher
     finally:
         controller.stop()
+
+
+async def mail_to(app: Starlette, mailbox: MailCatcher, address: str) -> list[EmailMessage]:
+    """The mails sent to ``address`` once the app's background sending is done."""
+    await app.state.email.outbox.settle()
+    return mailbox.to(address)
+
+
+async def link_to(app: Starlette, mailbox: MailCatcher, address: str) -> str:
+    """The link of the newest mail to ``address``, as a path."""
+    mails = await mail_to(app, mailbox, address)
+    assert mails, f"no mail to {address}"
+    return link_in(mails[-1]).removeprefix("http://testserver")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from email.message import EmailMessage
 
 import pytest
 from starlette.applications import Starlette
@@ -16,9 +15,7 @@ from stint.web.core import Core
 from stint.web.features import Feature, email
 from tests.conftest import FAST_HASHING
 from tests.support.clock import Clock
-from tests.support.smtp import MailCatcher, link_in, smtp_server
-
-__all__ = ["app", "clock", "link_to", "mail_to", "mailbox", "settings"]
+from tests.support.smtp import MailCatcher, smtp_server
 
 
 @pytest.fixture
@@ -49,16 +46,3 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[Starlette]:
     application = create_app(settings, hashing=FAST_HASHING, features=_features(clock))
     async with application.router.lifespan_context(application):
         yield application
-
-
-async def mail_to(app: Starlette, mailbox: MailCatcher, address: str) -> list[EmailMessage]:
-    """The mails sent to ``address`` once the app's background sending is done."""
-    await app.state.email.outbox.settle()
-    return mailbox.to(address)
-
-
-async def link_to(app: Starlette, mailbox: MailCatcher, address: str) -> str:
-    """The link of the newest mail to ``address``, as a path."""
-    mails = await mail_to(app, mailbox, address)
-    assert mails, f"no mail to {address}"
-    return link_in(mails[-1]).removeprefix("http://testserver")

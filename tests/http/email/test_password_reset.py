@@ -8,10 +8,9 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.conftest import PASSWORD, Account, basic
-from tests.http.mail import app, clock, link_to, mail_to, mailbox, settings  # noqa: F401
 from tests.support.clock import Clock
 from tests.support.pages import browser, csrf_of, hidden_inputs, sign_in, text_of
-from tests.support.smtp import MailCatcher
+from tests.support.smtp import MailCatcher, link_to, mail_to
 
 pytestmark = pytest.mark.anyio
 

@@ -9,9 +9,8 @@ from starlette.applications import Starlette
 from stint.settings import Settings
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, PASSWORD, basic
-from tests.http.mail import app, clock, link_to, mail_to, mailbox, settings  # noqa: F401
 from tests.support.pages import browser, csrf_of, text_of
-from tests.support.smtp import MailCatcher
+from tests.support.smtp import MailCatcher, mail_to
 
 pytestmark = pytest.mark.anyio
 
