@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -24,12 +25,23 @@ class MailCatcher:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.url = ""
+        self._arrived = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
+        with self._arrived:
+            self.messages.append(parsed)
+            self._arrived.notify_all()
         return "250 OK"
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 10) -> EmailMessage:
+        """The ``count``-th mail to ``address``, once it arrived (from a server in another
+        process: woken by the arrival, never by polling)."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: len(self.to(address)) >= count, timeout)
+        assert arrived, f"no mail {count} to {address}"
+        return self.to(address)[count - 1]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
