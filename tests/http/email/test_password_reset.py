@@ -181,3 +181,23 @@ async def test_the_form_needs_the_csrf_field(
     client: httpx.AsyncClient, with_email: Account
 ) -> None:
     assert (await client.post("/password-reset", data={"account": "alice"})).status_code == 403
+
+
+async def test_a_link_to_an_old_address_stops_working(
+    app: Starlette, client: httpx.AsyncClient, mailbox: MailCatcher, with_email: Account
+) -> None:
+    await ask(client, "alice")
+    link = await link_to(app, mailbox, ADDRESS)
+    await app.state.runtime.claims.update(with_email.id, {"email": "alice@new.example"})
+    assert (await client.get(link)).status_code == 400
+    assert (await client.get("/api/me", headers=basic("alice", PASSWORD))).status_code == 200
+
+
+async def test_a_disabled_account_is_not_reset(
+    app: Starlette, client: httpx.AsyncClient, mailbox: MailCatcher, with_email: Account
+) -> None:
+    await ask(client, "alice")
+    link = await link_to(app, mailbox, ADDRESS)
+    await app.state.runtime.accounts._users.set_disabled(with_email.id, True)
+    app.state.runtime.accounts.forget(with_email.id)
+    assert (await client.get(link)).status_code == 400

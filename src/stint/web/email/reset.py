@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from stint.accounts.email_links import LinkPurpose
+from stint.accounts.email_links import EmailLink, LinkPurpose
 from stint.accounts.models import User
 from stint.accounts.password_policy import password_problem
 from stint.accounts.profile import email_key
@@ -92,6 +92,19 @@ def reset_routes(email: EmailContext) -> list[BaseRoute]:
             ),
         )
 
+    async def still_theirs(link: EmailLink) -> bool:
+        """The link went to the address the (active) account still has: changing the address,
+        or disabling the account, ends the reset links sent before."""
+        if await ctx.accounts.active_user(link.user_id) is None:
+            return False
+        found = await email.users.profile(link.user_id)
+        current = found[1].get("email") if found is not None else None
+        return isinstance(current, str) and email_key(current) == email_key(link.email)
+
+    async def usable(token: str) -> bool:
+        link = await email.links.check(LinkPurpose.RESET_PASSWORD, token)
+        return link is not None and await still_theirs(link)
+
     def render_form(
         request: Request, token: str, errors: dict[str, str], status: int = 200
     ) -> Response:
@@ -100,7 +113,7 @@ def reset_routes(email: EmailContext) -> list[BaseRoute]:
 
     async def confirm_page(request: Request) -> Response:
         token = request.query_params.get("token", "")
-        if await email.links.check(LinkPurpose.RESET_PASSWORD, token) is None:
+        if not await usable(token):
             return email.dead_link(request)
         return render_form(request, token, {})
 
@@ -109,7 +122,7 @@ def reset_routes(email: EmailContext) -> list[BaseRoute]:
         if not ctx.csrf_ok(request, form):
             return ctx.form_expired(request)
         token = form.get("token", "")
-        if await email.links.check(LinkPurpose.RESET_PASSWORD, token) is None:
+        if not await usable(token):
             return email.dead_link(request)
         new = form.get("new_password", "")
         if (problem := password_problem(new)) is not None:
@@ -118,7 +131,7 @@ def reset_routes(email: EmailContext) -> list[BaseRoute]:
             errors = {"confirm_password": _("does not match the new password")}
             return render_form(request, token, errors, 400)
         link = await email.links.use(LinkPurpose.RESET_PASSWORD, token)
-        if link is None:  # used by a concurrent request in between
+        if link is None or not await still_theirs(link):  # changed in between
             return email.dead_link(request)
         try:
             await ctx.accounts.reset_password(link.user_id, new)
