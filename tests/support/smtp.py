@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from starlette.applications import Starlette
 
 __all__ = ["MailCatcher", "link_in", "link_to", "mail_to", "smtp_server"]
@@ -63,9 +64,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[MailCatcher]:
+def smtp_server(login: tuple[str, str] | None = None) -> Iterator[MailCatcher]:
+    """``login``: the (username, password) the server's AUTH takes."""
     catcher = MailCatcher()
-    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port())
+    options: dict[str, Any] = {}
+    if login is not None:
+
+        def authenticator(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> AuthResult:
+            given = (data.login.decode(), data.password.decode())
+            return AuthResult(success=given == login)
+
+        # Loopback only, in a test: the server takes AUTH without TLS (a wrong login is refused).
+        options = {"authenticator": authenticator, "auth_require_tls": False}
+    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port(), **options)
     controller.start()
     catcher.url = f"smtp://127.0.0.1:{controller.port}"
     try:

@@ -6,11 +6,13 @@ import logging
 
 import pytest
 
-from stint.mail.smtp import SmtpTarget, parse_smtp_url
+from stint.mail import Mail
+from stint.mail.smtp import SmtpMailer, SmtpTarget, parse_smtp_url
 from stint.settings import ConfigError, Settings, load_settings
 from stint.web.app import create_app
 from tests.conftest import FAST_HASHING, PASSWORD
 from tests.support.pages import browser, csrf_of, text_of
+from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.anyio
 
@@ -70,3 +72,16 @@ async def test_without_smtp_production_says_reset_is_not_available(settings: Set
         assert reset.status_code == 503
         assert "This server cannot send mail" in text_of(reset)
         assert "/password-reset" not in (await client.get("/login")).text
+
+
+async def test_the_smtp_login_is_used() -> None:
+    with smtp_server(login=("stint", "p@ss word")) as catcher:
+        port = catcher.url.rpartition(":")[2]
+        url = f"smtp://stint:p%40ss%20word@127.0.0.1:{port}"
+        mailer = SmtpMailer(parse_smtp_url(url), "Stint <stint@example.com>")
+        await mailer.send(Mail("a@example.com", "Hello", "Grüße: the text is UTF-8\n"))
+        (mail,) = catcher.to("a@example.com")
+        assert mail["From"] == "Stint <stint@example.com>"
+        body = mail.get_body(("plain",))
+        assert body is not None
+        assert body.get_content().splitlines() == ["Grüße: the text is UTF-8"]
