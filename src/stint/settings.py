@@ -29,6 +29,7 @@ from pydantic_settings import (
 from stint.accounts.linking import DEFAULT_PIPELINE, resolve_step
 from stint.connectors.config import ProviderConfig
 from stint.connectors.registry import UnknownBackendError, backend_class
+from stint.mail.smtp import parse_smtp_url
 from stint.protocol.grants.registry import GRANTS
 
 __all__ = [
@@ -194,6 +195,21 @@ class Settings(BaseSettings):
     social_pipeline: tuple[str, ...] = DEFAULT_PIPELINE
     # How long a sign-in started at a provider may take to come back to /complete/<name>/.
     social_sign_in_seconds: int = Field(default=600, ge=30, le=3600)
+    # Sign-up at /signup: off, the page says sign-up is closed (POST /api/users stays open, as
+    # before; close it with registration through the CLI only, if need be).
+    open_signup: bool = True
+    signups_per_ip: int = Field(default=10, ge=1, le=100_000)  # per window, per address
+    signup_window_seconds: int = Field(default=3600, ge=10, le=86400)
+    # Mail (verification and password-reset links). Unset: development writes each mail to the
+    # log; production says on the pages that mail is not available.
+    smtp_url: str = Field(default="", repr=False)
+    mail_from: str = ""  # default: Stint <no-reply@the issuer's host>
+    email_verification_ttl_seconds: int = Field(default=86400, ge=300, le=30 * 86400)
+    password_reset_ttl_seconds: int = Field(default=3600, ge=300, le=86400)
+    # Mails asked for (reset, resend) per window: per account, and per address of the asker.
+    mails_per_account: int = Field(default=5, ge=1, le=10_000)
+    mails_per_ip: int = Field(default=20, ge=1, le=100_000)
+    mail_window_seconds: int = Field(default=3600, ge=10, le=86400)
 
     @classmethod
     def settings_customise_sources(
@@ -274,6 +290,13 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: str) -> str:
+        if value:
+            parse_smtp_url(value)  # its ValueError names what is wrong
+        return value
+
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:
         if self.environment == "production":
@@ -311,6 +334,12 @@ class Settings(BaseSettings):
     def ciba_user_codes(self) -> bool:
         """CIBA apps may register backchannel_user_code_parameter (CIBA Core §4)."""
         return self.ciba_user_code != "off"
+
+    @property
+    def effective_mail_from(self) -> str:
+        if self.mail_from:
+            return self.mail_from
+        return f"Stint <no-reply@{urlsplit(self.effective_issuer).hostname or 'localhost'}>"
 
     @property
     def effective_issuer(self) -> str:

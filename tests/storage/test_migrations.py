@@ -43,6 +43,7 @@ TABLES = {
     "upstream_sign_ins",
     "backchannel_requests",
     "request_jtis",
+    "email_links",
     "alembic_version",
 }
 

@@ -210,6 +210,18 @@ class AccountService:
         await self._users.replace_password(user.id, password_hash)
         self.forget(user.id)
 
+    async def reset_password(self, user_id: int, new: str) -> None:
+        """Replace the password of a user who proved they read the account's mail (a reset
+        link): as ``change_password`` does, every grant ends and every worker forgets the old
+        credentials. Raises PasswordChangeError."""
+        if (problem := password_problem(new)) is not None:
+            raise PasswordChangeError({"new_password": problem})
+        password_hash = await anyio.to_thread.run_sync(
+            self._hashing.hash, new, limiter=self._limiter
+        )
+        await self._users.replace_password(user_id, password_hash)
+        self.forget(user_id)
+
     def forget(self, user_id: int) -> None:
         """Drop what this process cached about the user (status, verified Basic credentials)."""
         self._active_users.forget(user_id)

@@ -405,3 +405,18 @@ request_jtis = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )
+
+# Links sent by mail (stint.accounts.email_links): only the HMAC of the token is kept.
+email_links = Table(
+    "email_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("purpose", String(32), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index(None, "user_id", "purpose"),
+    Index(None, "expires_at"),
+)

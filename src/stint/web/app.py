@@ -19,6 +19,7 @@ from stint.web.features import (
     authorize,
     ciba,
     device,
+    email,
     home,
     logout,
     oidc,
@@ -48,6 +49,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     ciba.feature,
     social.feature,
     home.feature,
+    email.feature,
     pages.feature,
 )
 

@@ -110,6 +110,14 @@ class SessionManager:
             await self._ended(session)
         return len(others)
 
+    async def end_all(self, user_id: int) -> int:
+        """End every session of the user (a password reset by mail); returns how many."""
+        sessions = await self._store.for_user(user_id)
+        for session in sessions:
+            await self._store.delete(session.id_hash)
+            await self._ended(session)
+        return len(sessions)
+
     async def end_sid(self, user_id: int, sid: str) -> bool:
         """End ``user_id``'s session with this ``sid``; False if the user has no such session."""
         session = await self._store.by_sid(sid) if sid else None

@@ -50,6 +50,9 @@ class PageContext:
     accounts: AccountService
     sign_in_links: list[SignInLinks] = field(default_factory=list)
     account_panels: list[AccountPanel] = field(default_factory=list)
+    # Pages other features offer to the sign-in (and home) page, by name: "signup",
+    # "password_reset" (the email feature), when they are available.
+    page_links: dict[str, str] = field(default_factory=dict)
 
     async def other_sign_ins(self, next_url: str) -> list[SignInLink]:
         return [link for source in self.sign_in_links for link in await source(next_url)]

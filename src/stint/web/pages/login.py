@@ -25,6 +25,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
             "user": None,
             "username": username,
             "others": await ctx.other_sign_ins(next_url),
+            "links": ctx.page_links,
         }
         return ctx.pages.render(request, "login.html", context)
 
@@ -51,6 +52,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
             "username": username,
             "user": None,
             "others": await ctx.other_sign_ins(next_url),
+            "links": ctx.page_links,
         }
         return ctx.pages.render(request, "login.html", context, status)
 
