@@ -23,7 +23,9 @@ class Pages:
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(default=True),
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
         )
+        self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         self.csrf = csrf
 
     def render(
