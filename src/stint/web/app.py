@@ -25,6 +25,7 @@ from stint.web.features import (
     registration,
     social,
     token,
+    totp,
 )
 from stint.web.memory import freeze_startup_objects, return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, SecurityHeaders
@@ -46,6 +47,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     device.feature,
     ciba.feature,
     social.feature,
+    totp.feature,
     pages.feature,
 )
 

@@ -22,6 +22,9 @@ def _(message: str) -> str:  # until stint.web.i18n lands: its lazy gettext take
 NOTICES = {
     "totp-enabled": _("Two-factor sign-in is on. Keep your recovery codes somewhere safe."),
     "totp-disabled": _("Two-factor sign-in with an authenticator app is off."),
+    "totp-not-disabled": _("It stays on: give your password or a current code to turn it off."),
+    "totp-wrong-code": _("That code is not right. Check the app's clock and try the next code."),
+    "totp-throttled": _("Too many wrong codes. Wait a few minutes and try again."),
 }
 
 
