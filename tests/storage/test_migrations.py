@@ -43,6 +43,8 @@ TABLES = {
     "upstream_sign_ins",
     "backchannel_requests",
     "request_jtis",
+    "totp_credentials",
+    "recovery_codes",
     "alembic_version",
 }
 

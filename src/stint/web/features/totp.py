@@ -3,6 +3,9 @@ place among the kinds of second factor the sign-in's second step offers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from markupsafe import Markup
 from starlette.requests import Request
 
@@ -21,9 +24,16 @@ def feature(core: Core, settings: Settings) -> Feature:
     return build(core)
 
 
-def build(core: Core, *, store: TotpStore | None = None) -> Feature:
-    """``store``: where secrets and recovery codes live (default: the core's database)."""
-    totp = TotpService(store or SqlTotpStore(core.db, core.secret), core.counters, core.hasher)
+def build(
+    core: Core,
+    *,
+    store: TotpStore | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Feature:
+    """``store``: where secrets and recovery codes live (default: the core's database);
+    ``clock``: the time codes are checked at (tests move it a time-step on)."""
+    store = store or SqlTotpStore(core.db, core.secret)
+    totp = TotpService(store, core.counters, core.hasher, clock=clock)
     ctx = core.pages
     ctx.second_factors.append(totp_kind(ctx, totp))
 
