@@ -52,6 +52,9 @@ def test_enrol_then_step_up_for_an_app_then_sign_in_with_a_code(
     page.get_by_role("button", name="Set up an authenticator app").click()
     app = pyotp.TOTP(page.locator('[data-field="totp-secret"]').inner_text())
     expect(page.locator('[data-field="totp-uri"]')).to_contain_text("otpauth://totp/")
+    qr = page.locator("#totp-qr")
+    qr.evaluate("img => img.decode()")  # loaded, as the pages' CSP allows
+    assert qr.evaluate("img => img.naturalWidth") > 0
     page.get_by_label("Code from the app").fill(_code(app, -1))
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()

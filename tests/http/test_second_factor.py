@@ -296,3 +296,23 @@ async def test_signed_in_with_two_factors_the_id_token_says_so_without_asking_ag
     answer = await redeem_code(client, rp, params["code"])
     claims = unverified(answer.json()["id_token"])[1]
     assert (claims["acr"], claims["amr"]) == (TWO_FACTOR_ACR, ["pwd", "otp", "mfa"])
+
+
+async def test_the_qr_code_of_an_enrolment_is_an_svg_for_its_owner_only(
+    app: Starlette, alice: Account, bob: Account
+) -> None:
+    async with browser(app) as b:
+        await sign_in(b, "alice")
+        assert (await b.get("/account/security/totp/qr.svg")).status_code == 404  # none begun
+        page = await b.get("/account/security")
+        await b.post("/account/security/totp/start", data={"csrf_token": csrf_of(page)})
+        assert 'src="/account/security/totp/qr.svg"' in (await b.get("/account/security")).text
+        image = await b.get("/account/security/totp/qr.svg")
+        assert image.status_code == 200
+        assert image.headers["content-type"] == "image/svg+xml"
+        assert image.headers["cache-control"] == "no-store"
+        assert image.text.lstrip().startswith(("<?xml", "<svg"))
+    async with browser(app) as other:
+        assert (await other.get("/account/security/totp/qr.svg")).status_code == 404
+        await sign_in(other, "bob")
+        assert (await other.get("/account/security/totp/qr.svg")).status_code == 404

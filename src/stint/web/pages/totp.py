@@ -3,6 +3,9 @@ code, recovery codes, turn off) and its form on /login/second-factor."""
 
 from __future__ import annotations
 
+import io
+
+import segno
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -67,6 +70,21 @@ def totp_routes(ctx: PageContext, totp: TotpService) -> list[BaseRoute]:
         await totp.start(user.id, user.username)
         return back()
 
+    async def qr_code(request: Request) -> Response:
+        """The enrolment's otpauth URI as an SVG QR code, for the app's camera (an image of
+        its own: the pages' CSP allows no data: URIs)."""
+        signed_in = await ctx.signed_in(request)
+        if signed_in is None:
+            return Response(status_code=404)
+        user = signed_in[1]
+        enrolment = await totp.pending(user.id, user.username)
+        if enrolment is None:
+            return Response(status_code=404)
+        buffer = io.BytesIO()
+        segno.make(enrolment.uri, error="m").save(buffer, kind="svg", scale=5, border=2)
+        headers = {"Cache-Control": "no-store"}  # the secret is in it
+        return Response(buffer.getvalue(), media_type="image/svg+xml", headers=headers)
+
     async def confirm(request: Request) -> Response:
         checked = await ctx.signed_in_post(request, login_next=SECURITY_PATH)
         if isinstance(checked, Response):
@@ -126,6 +144,7 @@ def totp_routes(ctx: PageContext, totp: TotpService) -> list[BaseRoute]:
 
     return [
         Route(f"{TOTP_PATH}/start", start, methods=["POST"]),
+        Route(f"{TOTP_PATH}/qr.svg", qr_code, methods=["GET"]),
         Route(f"{TOTP_PATH}/confirm", confirm, methods=["POST"]),
         Route(f"{TOTP_PATH}/recovery-codes", new_codes, methods=["POST"]),
         Route(f"{TOTP_PATH}/disable", disable, methods=["POST"]),
