@@ -33,10 +33,9 @@ def security_routes(ctx: PageContext) -> list[BaseRoute]:
         signed_in = await ctx.signed_in(request)
         if signed_in is None:
             return login_redirect(request)
-        session, user = signed_in
+        user = signed_in[1]
         context = {
             "user": user,
-            "two_factor": "mfa" in session.amr.split(),
             "sections": await ctx.sections(request, user),
             "notice": NOTICES.get(request.query_params.get("notice", "")),
         }
