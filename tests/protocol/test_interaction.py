@@ -9,7 +9,12 @@ import pytest
 
 from stint.protocol.authorize.request import AuthorizationRequest, RedirectTarget
 from stint.protocol.consent import Consent
-from stint.protocol.errors import ConsentRequiredError
+from stint.protocol.errors import (
+    ConsentRequiredError,
+    InteractionRequiredError,
+    UnmetAuthenticationRequirementsError,
+)
+from stint.protocol.oidc.acr import TWO_FACTOR_ACR
 from stint.protocol.oidc.claims import ClaimsRequest
 from stint.protocol.oidc.interaction import Step, next_step
 from tests.support.clients import relying_party
@@ -73,3 +78,43 @@ def test_a_demand_for_a_fresh_sign_in_stands_until_one_made_after_it(
     # A session signed in since then meets it (and prompt=login does not loop).
     fresh = next_step(old, subject="sub", auth_time=sent, consent=consent, now=NOW)
     assert fresh is Step.APPROVE
+
+
+def _step_up(request: AuthorizationRequest, *, acr: str = "", second_factor: bool) -> Step:
+    return next_step(
+        request,
+        subject="sub",
+        auth_time=NOW - timedelta(minutes=5),
+        consent=Consent(OPENID),
+        now=NOW,
+        session_acr=acr,
+        second_factor=second_factor,
+    )
+
+
+ESSENTIAL_2FA = ClaimsRequest(id_token={"acr": {"essential": True, "values": [TWO_FACTOR_ACR]}})
+
+
+def test_acr_values_asking_for_two_factors_step_up_a_password_session() -> None:
+    request = _request(acr_values=(TWO_FACTOR_ACR,))
+    assert _step_up(request, second_factor=True) is Step.SECOND_FACTOR
+    assert _step_up(request, acr=TWO_FACTOR_ACR, second_factor=True) is Step.APPROVE
+
+
+def test_voluntary_acr_values_a_person_without_a_second_factor_cannot_meet_pass() -> None:
+    request = _request(acr_values=(TWO_FACTOR_ACR,))
+    assert _step_up(request, second_factor=False) is Step.APPROVE
+
+
+def test_an_essential_two_factor_acr_without_a_second_factor_is_unmet() -> None:
+    """OpenID Connect Unmet Authentication Requirements 1.0 §2."""
+    with pytest.raises(UnmetAuthenticationRequirementsError):
+        _step_up(_request(claims=ESSENTIAL_2FA), second_factor=False)
+
+
+def test_prompt_none_cannot_step_up_an_essential_acr() -> None:
+    request = _request(claims=ESSENTIAL_2FA, prompt=frozenset({"none"}))
+    with pytest.raises(InteractionRequiredError):
+        _step_up(request, second_factor=True)
+    voluntary = _request(acr_values=(TWO_FACTOR_ACR,), prompt=frozenset({"none"}))
+    assert _step_up(voluntary, second_factor=True) is Step.APPROVE

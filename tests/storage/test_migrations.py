@@ -44,6 +44,8 @@ TABLES = {
     "backchannel_requests",
     "request_jtis",
     "email_links",
+    "totp_credentials",
+    "recovery_codes",
     "alembic_version",
 }
 

@@ -34,6 +34,7 @@ __all__ = [
     "ServerError",
     "SlowDownError",
     "UnauthorizedClientError",
+    "UnmetAuthenticationRequirementsError",
     "UnsupportedGrantTypeError",
     "UnsupportedResponseTypeError",
     "UnsupportedTokenTypeError",
@@ -159,6 +160,13 @@ class AccountSelectionRequiredError(OAuthError):
 
 class ConsentRequiredError(OAuthError):
     error = "consent_required"
+
+
+class UnmetAuthenticationRequirementsError(OAuthError):
+    """OpenID Connect Unmet Authentication Requirements 1.0 §2: the authentication the client
+    demanded (an essential ``acr``) cannot be made for this person."""
+
+    error = "unmet_authentication_requirements"
 
 
 class InvalidRequestUriError(OAuthError):

@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
     "BACKCHANNEL_NOTIFICATIONS",
+    "PENDING_SIGN_INS",
     "SIGNING_KEYS",
+    "TOTP_SECRETS",
     "UPSTREAM_CLIENT_SECRETS",
     "UPSTREAM_SIGN_INS",
     "UPSTREAM_TOKENS",
@@ -28,6 +30,8 @@ UPSTREAM_CLIENT_SECRETS = "stint/upstream-client-secret-sealing/v1"
 UPSTREAM_TOKENS = "stint/upstream-token-sealing/v1"
 UPSTREAM_SIGN_INS = "stint/upstream-sign-in-sealing/v1"
 BACKCHANNEL_NOTIFICATIONS = "stint/backchannel-notification-sealing/v1"  # CIBA ping and push
+TOTP_SECRETS = "stint/totp-secret-sealing/v1"  # the RFC 6238 shared secret of a second factor
+PENDING_SIGN_INS = "stint/pending-sign-in-sealing/v1"  # a sign-in waiting for its second factor
 
 _NONCE_BYTES = 12  # AES-GCM's 96-bit nonce (NIST SP 800-38D §8.2), random per value
 

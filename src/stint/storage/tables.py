@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -31,6 +32,7 @@ __all__ = [
     "logout_deliveries",
     "metadata",
     "opaque_access_tokens",
+    "recovery_codes",
     "refresh_tokens",
     "request_jtis",
     "revocation_events",
@@ -39,6 +41,7 @@ __all__ = [
     "sessions",
     "signing_keys",
     "time_entries",
+    "totp_credentials",
     "upstream_identities",
     "upstream_providers",
     "upstream_sign_ins",
@@ -419,4 +422,24 @@ email_links = Table(
     Column("used_at", UTCDateTime, nullable=True),
     Index(None, "user_id", "purpose"),
     Index(None, "expires_at"),
+
+# RFC 6238 second factor: the shared secret sealed (storage.sealing TOTP_SECRETS, bound to the
+# user id); last_step, the newest time-step used, so a code works once.
+totp_credentials = Table(
+    "totp_credentials",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("sealed_secret", LargeBinary, nullable=False),
+    Column("confirmed", Boolean, nullable=False, server_default=text("false")),
+    Column("last_step", BigInteger, nullable=False, server_default=text("0")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Single-use codes standing in for a lost second factor, by their hash (HMAC, SecretHasher).
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_hash", String(64), primary_key=True),
+    Column("used_at", UTCDateTime, nullable=True),
 )

@@ -27,6 +27,7 @@ from stint.web.features import (
     registration,
     social,
     token,
+    totp,
 )
 from stint.web.memory import freeze_startup_objects, return_large_blocks_to_os
 from stint.web.middleware import BodySizeLimit, SecurityHeaders
@@ -50,6 +51,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     social.feature,
     home.feature,
     email.feature,
+    totp.feature,
     pages.feature,
 )
 

@@ -46,6 +46,7 @@ from stint.web.background import prune_revocations_forever, refresh_keys_forever
 from stint.web.csrf import CsrfProtection
 from stint.web.outbound_fetcher import OutboundDocumentFetcher
 from stint.web.pages.common import PageContext
+from stint.web.second_step import SecondStep
 from stint.web.security import Authenticator
 from stint.web.sessions import SessionManager
 from stint.web.stores import OAuthStores, sql_oauth_stores
@@ -266,5 +267,10 @@ def build_core(settings: Settings, *, hashing: PasswordHashing | None = None) ->
         authenticate=Authenticator(accounts, api_tokens),
         sessions=sessions,
         csrf=csrf,
-        pages=PageContext(pages=Pages(csrf), sessions=sessions, accounts=accounts),
+        pages=PageContext(
+            pages=Pages(csrf),
+            sessions=sessions,
+            accounts=accounts,
+            second_step=SecondStep(secret, sessions, csrf, secure=secure_cookies),
+        ),
     )

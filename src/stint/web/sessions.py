@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
@@ -71,10 +72,16 @@ class SessionManager:
         return session
 
     async def start(
-        self, request: Request, response: Response, user_id: int, *, amr: str = "pwd"
+        self,
+        request: Request,
+        response: Response,
+        user_id: int,
+        *,
+        amr: str = "pwd",
+        acr: str = "",
     ) -> Session:
         """Sign in: end any session the browser had and set a brand-new cookie. ``amr``: how
-        the person signed in (RFC 8176 §2), space-separated."""
+        the person signed in (RFC 8176 §2), space-separated; ``acr`` the level (oidc.acr)."""
         await self.end(request, response)
         value = new_secret()
         now = self._clock()
@@ -87,8 +94,31 @@ class SessionManager:
             user_agent=request.headers.get("user-agent", "")[:200],
             sid=secrets.token_urlsafe(16),
             amr=amr,
+            acr=acr,
         )
         await self._store.add(session)
+        self._set_cookie(response, value)
+        return session
+
+    async def step_up(self, response: Response, current: Session, *, amr: str, acr: str) -> Session:
+        """The same session (its ``sid``: apps stay signed in) signed in again, stronger, now:
+        a new cookie and row (session fixation, OWASP), the old row gone without ending it."""
+        value = new_secret()
+        now = self._clock()
+        stepped = replace(
+            current,
+            id_hash=self._hasher.hash(value),
+            auth_time=now,
+            expires_at=now + self._ttl,
+            amr=amr,
+            acr=acr,
+        )
+        await self._store.delete(current.id_hash)  # first: sid is unique
+        await self._store.add(stepped)
+        self._set_cookie(response, value)
+        return stepped
+
+    def _set_cookie(self, response: Response, value: str) -> None:
         response.set_cookie(
             self.cookie,
             value,
@@ -98,7 +128,6 @@ class SessionManager:
             samesite="lax",
             path="/",
         )
-        return session
 
     async def end_others(self, current: Session) -> int:
         """End every session of ``current``'s user except ``current``; returns how many."""

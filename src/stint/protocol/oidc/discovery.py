@@ -20,7 +20,8 @@ from stint.protocol.oidc.jwe import (
 
 __all__ = ["ACR_VALUES", "openid_configuration"]
 
-ACR_VALUES = ("urn:stint:acr:password",)
+# The levels of stint.protocol.oidc.acr, weakest first: a password; a password and a second factor.
+ACR_VALUES = ("urn:stint:acr:password", "urn:stint:acr:2fa")
 # Symmetric JWE keys derive from the client secret, which Stint keeps only as a hash.
 _ENCRYPTION_ALGS = [a for a in KEY_ALGORITHMS if a not in SYMMETRIC_KEY_ALGORITHMS]
 

@@ -8,13 +8,25 @@ from enum import Enum
 
 from stint.protocol.authorize.request import AuthorizationRequest
 from stint.protocol.consent import Consent
-from stint.protocol.errors import ConsentRequiredError, LoginRequiredError
+from stint.protocol.errors import (
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+    UnmetAuthenticationRequirementsError,
+)
+from stint.protocol.oidc.acr import (
+    TWO_FACTOR_ACR,
+    SecondFactorDemand,
+    reaches,
+    second_factor_demand,
+)
 
 __all__ = ["Step", "next_step"]
 
 
 class Step(Enum):
     LOGIN = "login"
+    SECOND_FACTOR = "second_factor"  # step-up: the signed-in person adds a second factor
     CONSENT = "consent"
     APPROVE = "approve"
 
@@ -26,9 +38,12 @@ def next_step(
     auth_time: datetime | None,
     consent: Consent,
     now: datetime,
+    session_acr: str = "",
+    second_factor: bool = False,
 ) -> Step:
     """``subject`` is the signed-in user's ``sub`` as this client sees it (None: not signed in);
-    ``consent`` is what that user already agreed to for this client."""
+    ``consent`` is what that user already agreed to for this client; ``session_acr`` the level
+    the session signed in at (oidc.acr) and ``second_factor`` whether the user has one set up."""
     silent = "none" in request.prompt
     if subject is None or auth_time is None:
         if silent:
@@ -51,6 +66,16 @@ def next_step(
         return Step.LOGIN
     if request.prompt & {"login", "select_account"} and not fresh:
         return Step.LOGIN
+    demand = second_factor_demand(request)
+    if demand is not SecondFactorDemand.NONE and not reaches(session_acr, TWO_FACTOR_ACR):
+        essential = demand is SecondFactorDemand.ESSENTIAL
+        if not second_factor:
+            if essential:  # Unmet Authentication Requirements 1.0 §2
+                raise UnmetAuthenticationRequirementsError("the user has no second factor")
+        elif not silent:
+            return Step.SECOND_FACTOR
+        elif essential:  # §3.1.2.6: asking is needed and prompt=none forbids it
+            raise InteractionRequiredError("the request needs a second factor")
     # A first-party client needs no consent; any other, consent to all it asks (OIDC Core §5.5:
     # claims asked for by name too, not only the scopes).
     consented = request.client.first_party or consent.covers(request.asked_consent)

@@ -15,6 +15,8 @@ from stint.web.features import Feature
 from stint.web.pages.account import account_routes
 from stint.web.pages.developer import developer_routes
 from stint.web.pages.login import login_routes
+from stint.web.pages.second_factor import second_factor_routes
+from stint.web.pages.security import security_routes
 
 __all__ = ["STATIC", "PagesConfig", "build", "feature"]
 
@@ -46,6 +48,8 @@ def build(core: Core, config: PagesConfig) -> Feature:
     return Feature(
         routes=[
             *login_routes(core.pages),
+            *second_factor_routes(core.pages),
+            *security_routes(core.pages),
             *account_routes(core.pages, core.oauth),
             *developer_routes(
                 core.pages,

@@ -25,7 +25,7 @@ from stint.protocol.authorize.checks import CHECKS, Check, IdTokenHints, Request
 from stint.protocol.authorize.response import AuthorizationReply
 from stint.protocol.consent import Consent
 from stint.protocol.errors import OAuthError
-from stint.protocol.oidc.acr import stated_acr
+from stint.protocol.oidc.acr import SecondFactorDemand, second_factor_demand, stated_acr
 from stint.protocol.oidc.interaction import Step, next_step
 from stint.protocol.oidc.reauthentication import MARKER_PARAM, ReauthenticationMarkers
 from stint.protocol.oidc.subject import SubjectIdentifiers
@@ -127,9 +127,12 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         reply = await deps.responder.approve(auth, subject, authn, consent=consent)
         return send(request, reply, status)
 
-    def step_for(
+    async def step_for(
         auth: AuthorizationRequest, session: Session | None, user: User | None, consent: Consent
     ) -> Step | OAuthError:
+        able = False  # whether the user could add a second factor, asked only when needed
+        if user is not None and second_factor_demand(auth) is not SecondFactorDemand.NONE:
+            able = bool(await pages.second_factors_of(user.id))
         try:
             return next_step(
                 auth,
@@ -137,6 +140,8 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
                 auth_time=session.auth_time if session else None,
                 consent=consent,
                 now=datetime.now(UTC),
+                session_acr=session.acr if session else "",
+                second_factor=able,
             )
         except OAuthError as exc:
             return exc
@@ -153,6 +158,14 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
             extra["username"] = auth.login_hint[:64]
         return to_login("/o/authorize/?" + urlencode(following), **extra)
 
+    def step_up(auth: AuthorizationRequest, user: User) -> Response:
+        """To the second step, then back to the same request: the session, raised to two
+        factors, meets its ``acr`` (oidc.acr), so the browser comes back only once."""
+        following = {k: v for k, v in auth.params.items() if k != MARKER_PARAM}
+        return pages.second_step.begin(
+            user.id, "/o/authorize/?" + urlencode(following), step_up=True
+        )
+
     async def interact(request: Request, sent: _Sent) -> Response:
         checked_request = await checked(request, sent)
         if isinstance(checked_request, Response):
@@ -163,12 +176,14 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         consent = Consent()
         if user is not None:
             consent = await deps.consents.granted(user.id, auth.client.client_id)
-        step = step_for(auth, session, user, consent)
+        step = await step_for(auth, session, user, consent)
         if isinstance(step, OAuthError):  # prompt=none and the user would have to be asked
             return send(request, deps.responder.error_for(auth.target, step), 302)
         status = 302 if request.method == "GET" else 303
         if step is Step.LOGIN:
             return to_sign_in(auth, reauthenticate=user is not None)
+        if step is Step.SECOND_FACTOR and user is not None:
+            return step_up(auth, user)
         if step is Step.APPROVE and session is not None and user is not None:
             return await approve(request, auth, session, user, status)
         assert user is not None
@@ -203,11 +218,13 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         if decision != "approve":
             return send(request, deps.responder.deny(auth), 303)
         # An approval meets prompt=login, max_age and id_token_hint as the GET does.
-        step = step_for(auth, session, user, auth.asked_consent)
+        step = await step_for(auth, session, user, auth.asked_consent)
         if isinstance(step, OAuthError):
             return send(request, deps.responder.error_for(auth.target, step), 303)
         if step is Step.LOGIN:
             return to_sign_in(auth, reauthenticate=True)
+        if step is Step.SECOND_FACTOR:
+            return step_up(auth, user)
         return await approve(request, auth, session, user, 303, auth.asked_consent)
 
     return [

@@ -14,12 +14,14 @@ from stint.accounts.models import User
 from stint.accounts.service import AccountService
 from stint.accounts.sessions import Session
 from stint.web.csrf import CSRF_FIELD
+from stint.web.second_step import PendingSignIn, SecondStep
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
 
 __all__ = [
     "AccountPanel",
     "PageContext",
+    "SecondFactorKind",
     "SignInLink",
     "SignInLinks",
     "login_redirect",
@@ -44,21 +46,43 @@ AccountPanel = Callable[[Request, User], Awaitable[Markup]]
 
 
 @dataclass(frozen=True, slots=True)
+class SecondFactorKind:
+    """A kind of second factor a feature offers (TOTP, passkeys): whether a person set it up,
+    and what ``/login/second-factor`` shows for it (a form; its handler ends the step with
+    ``PageContext.second_step.complete``)."""
+
+    name: str
+    enrolled: Callable[[int], Awaitable[bool]]
+    prompt: Callable[[Request, PendingSignIn], Awaitable[Markup]]
+
+
+@dataclass(frozen=True, slots=True)
 class PageContext:
     pages: Pages
     sessions: SessionManager
     accounts: AccountService
+    second_step: SecondStep
     sign_in_links: list[SignInLinks] = field(default_factory=list)
     account_panels: list[AccountPanel] = field(default_factory=list)
     # Pages other features offer to the sign-in (and home) page, by name: "signup",
     # "password_reset" (the email feature), when they are available.
     page_links: dict[str, str] = field(default_factory=dict)
+    # Hooks of the second factors: the kinds on offer, and /account/security's sections.
+    second_factors: list[SecondFactorKind] = field(default_factory=list)
+    security_sections: list[AccountPanel] = field(default_factory=list)
 
     async def other_sign_ins(self, next_url: str) -> list[SignInLink]:
         return [link for source in self.sign_in_links for link in await source(next_url)]
 
     async def panels(self, request: Request, user: User) -> list[Markup]:
         return [await panel(request, user) for panel in self.account_panels]
+
+    async def sections(self, request: Request, user: User) -> list[Markup]:
+        return [await section(request, user) for section in self.security_sections]
+
+    async def second_factors_of(self, user_id: int) -> list[SecondFactorKind]:
+        """The kinds of second factor ``user_id`` has set up (none: a password is enough)."""
+        return [kind for kind in self.second_factors if await kind.enrolled(user_id)]
 
     async def signed_in(self, request: Request) -> tuple[Session, User] | None:
         session = await self.sessions.current(request)

@@ -38,6 +38,8 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
         ip = request.client.host if request.client else "unknown"
         result = await ctx.accounts.authenticate(username, form.get("password", ""), ip)
         if result.status is AuthStatus.OK and result.user is not None:
+            if await ctx.second_factors_of(result.user.id):  # no session before the second step
+                return ctx.second_step.begin(result.user.id, next_url)
             response = RedirectResponse(next_url, status_code=303)
             await ctx.sessions.start(request, response, result.user.id)
             ctx.pages.csrf.forget_pre_session(response)  # forms now carry the session's field
