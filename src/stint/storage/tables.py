@@ -422,6 +422,7 @@ email_links = Table(
     Column("used_at", UTCDateTime, nullable=True),
     Index(None, "user_id", "purpose"),
     Index(None, "expires_at"),
+)
 
 # RFC 6238 second factor: the shared secret sealed (storage.sealing TOTP_SECRETS, bound to the
 # user id); last_step, the newest time-step used, so a code works once.
