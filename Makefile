@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck contracts pytest coverage bench lock clean
+.PHONY: run test lint typecheck contracts pytest coverage bench lock translations clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Stint needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -74,6 +74,19 @@ bench: $(VENV)/.dev-installed
 lock:
 	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements/dev.lock
 	uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -c requirements/dev.lock -o requirements/app.lock
+
+# The pages' languages (src/stint/web/locales): extract every message, add new ones to each
+# catalog, compile the .mo files the server reads (commit all three; a test checks they agree).
+LOCALES := src/stint/web/locales
+LANGS   := de ja ru zh_Hans
+translations: $(VENV)/.dev-installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output --omit-header \
+	  --project Stint --output-file $(LOCALES)/messages.pot src/stint
+	for lang in $(LANGS); do [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ] || \
+	  $(BIN)/pybabel init --input-file $(LOCALES)/messages.pot --output-dir $(LOCALES) --locale $$lang; done
+	$(BIN)/pybabel update --input-file $(LOCALES)/messages.pot --output-dir $(LOCALES) \
+	  --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(BIN)/pybabel compile --directory $(LOCALES) --statistics
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage coverage.json

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from stint.web import i18n
 from stint.web.csrf import CSRF_FIELD, CsrfProtection
 
 __all__ = ["Pages"]
@@ -25,7 +26,12 @@ class Pages:
             auto_reload=False,
             extensions=["jinja2.ext.i18n"],
         )
-        self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        # The catalog of the request's language (stint.web.i18n), looked up when a page renders.
+        self._env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+        )
+        self._env.filters["moment"] = i18n.format_moment
+        self._env.filters["day"] = i18n.format_day
         self.csrf = csrf
 
     def render(
@@ -33,7 +39,7 @@ class Pages:
     ) -> HTMLResponse:
         token, new_cookie = self.csrf.token(request)
         html = self._env.get_template(template).render(
-            csrf_field=CSRF_FIELD, csrf_token=token, **context
+            csrf_field=CSRF_FIELD, csrf_token=token, **_language_context(request), **context
         )
         response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
         self.csrf.set_cookie(response, new_cookie)
@@ -44,6 +50,16 @@ class Pages:
         field of the signed-in browser, whose session needs no new cookie."""
         token, _ = self.csrf.token(request)
         html = self._env.get_template(template).render(
-            csrf_field=CSRF_FIELD, csrf_token=token, **context
+            csrf_field=CSRF_FIELD, csrf_token=token, **_language_context(request), **context
         )
         return Markup(html)  # noqa: S704 (rendered by the autoescaping environment)
+
+
+def _language_context(request: Request) -> dict[str, Any]:
+    """What every page knows of its language: ``<html lang>``, the picker's choices, and the
+    page the picker comes back to."""
+    return {
+        "language": i18n.current(),
+        "languages": i18n.LANGUAGES,
+        "request_path": request.url.path,
+    }

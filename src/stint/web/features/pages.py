@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -12,8 +13,10 @@ from stint.protocol.clients import grant_types_on
 from stint.settings import Settings
 from stint.web.core import Core
 from stint.web.features import Feature
+from stint.web.i18n import LANGUAGES, LanguageMiddleware
 from stint.web.pages.account import account_routes
 from stint.web.pages.developer import developer_routes
+from stint.web.pages.language import language_routes, saved_language
 from stint.web.pages.login import login_routes
 from stint.web.pages.second_factor import second_factor_routes
 from stint.web.pages.security import security_routes
@@ -59,6 +62,11 @@ def build(core: Core, config: PagesConfig) -> Feature:
                 loopback_urls=config.loopback_urls,
                 ciba_user_codes=config.ciba_user_codes,
             ),
+            *language_routes(core.pages, core.claims),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        ]
+        ],
+        middleware=[
+            Middleware(LanguageMiddleware, saved=saved_language(core.sessions, core.claims))
+        ],
+        discovery={"ui_locales_supported": [language.tag for language in LANGUAGES]},
     )

@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.service import AuthStatus
+from stint.web.i18n import _
 from stint.web.pages.common import PageContext, read_form, safe_next
 
 __all__ = ["login_routes"]
@@ -45,9 +46,9 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
             ctx.pages.csrf.forget_pre_session(response)  # forms now carry the session's field
             return response
         if result.status is AuthStatus.THROTTLED:
-            message, status = "Too many failed sign-ins. Wait a few minutes and try again.", 429
+            message, status = _("Too many failed sign-ins. Wait a few minutes and try again."), 429
         else:
-            message, status = "Wrong username or password.", 401
+            message, status = _("Wrong username or password."), 401
         context = {
             "next": next_url,
             "error": message,
