@@ -80,12 +80,12 @@ lock:
 LOCALES := src/stint/web/locales
 LANGS   := de ja ru zh_Hans
 translations: $(VENV)/.dev-installed
-	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output --omit-header \
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
 	  --project Stint --output-file $(LOCALES)/messages.pot src/stint
 	for lang in $(LANGS); do [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ] || \
 	  $(BIN)/pybabel init --input-file $(LOCALES)/messages.pot --output-dir $(LOCALES) --locale $$lang; done
 	$(BIN)/pybabel update --input-file $(LOCALES)/messages.pot --output-dir $(LOCALES) \
-	  --no-fuzzy-matching --ignore-obsolete --omit-header
+	  --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile --directory $(LOCALES) --statistics
 
 clean:

@@ -6,6 +6,7 @@ import re
 
 from stint.protocol.errors import InvalidScopeError
 from stint.protocol.oidc.claims import OIDC_SCOPES
+from stint.protocol.texts import N_
 
 __all__ = [
     "API_SCOPES",
@@ -16,21 +17,21 @@ __all__ = [
 ]
 
 SCOPE_DESCRIPTIONS = {
-    "activities:read": "See your activities",
-    "activities:write": "Create, change and delete your activities",
-    "time-entries:read": "See your time entries",
-    "time-entries:write": "Record, change and delete your time entries, and run your timer",
-    "reports:read": "See reports of your time",
-    "profile": "See your username, name and profile details",
+    "activities:read": N_("See your activities"),
+    "activities:write": N_("Create, change and delete your activities"),
+    "time-entries:read": N_("See your time entries"),
+    "time-entries:write": N_("Record, change and delete your time entries, and run your timer"),
+    "reports:read": N_("See reports of your time"),
+    "profile": N_("See your username, name and profile details"),
 }
 API_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
 # OpenID Connect scopes (Core §5.4, §11), open to every client; described on the consent page.
 SCOPE_DESCRIPTIONS |= {
-    "openid": "Know who you are on Stint",
-    "email": "See your email address",
-    "address": "See your postal address",
-    "phone": "See your phone number",
-    "offline_access": "Keep access while you are away",
+    "openid": N_("Know who you are on Stint"),
+    "email": N_("See your email address"),
+    "address": N_("See your postal address"),
+    "phone": N_("See your phone number"),
+    "offline_access": N_("Keep access while you are away"),
 }
 
 # The built-in client that the first-party token endpoint (/api/token) issues tokens for.

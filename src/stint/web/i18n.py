@@ -18,7 +18,7 @@ from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.support import LazyProxy, NullTranslations, Translations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -205,11 +205,18 @@ def _locale() -> Locale:
     return Locale.parse(_current.get().code)
 
 
-def format_moment(value: datetime | None, format: str = "medium") -> str:
-    """A date and time as people of the current language write it ("6 Dec 2026, 16:02:11")."""
+def format_moment(value: datetime | None) -> str:
+    """A moment as people of the current language write it, in UTC ("December 6, 2026, 4:02 PM
+    UTC", "2026年12月6日 16:02 UTC")."""
     if value is None:
         return ""
-    return format_datetime(value, format=format, tzinfo=UTC, locale=_locale())
+    moment = value.astimezone(UTC) if value.tzinfo is not None else value
+    locale = _locale()
+    day = format_date(moment, format="long", locale=locale)
+    time = format_time(moment, format="short", locale=locale)
+    # CLDR's pattern for a date with a time: {1} the date, {0} the time.
+    pattern = str(get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", day).replace("{0}", time) + " UTC"
 
 
 def format_day(value: datetime | None, format: str = "long") -> str:

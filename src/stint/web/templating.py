@@ -26,6 +26,8 @@ class Pages:
             auto_reload=False,
             extensions=["jinja2.ext.i18n"],
         )
+        # Line breaks inside {% trans %} are layout, not part of the message (babel.cfg agrees).
+        self._env.policies["ext.i18n.trimmed"] = True
         # The catalog of the request's language (stint.web.i18n), looked up when a page renders.
         self._env.install_gettext_callables(  # type: ignore[attr-defined]
             gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from stint.protocol.errors import InvalidRequestError
+from stint.protocol.texts import N_
 
 __all__ = [
     "CLAIM_DESCRIPTIONS",
@@ -50,25 +51,25 @@ OIDC_SCOPES = frozenset({"openid", "offline_access", *SCOPE_CLAIMS})
 USER_CLAIMS = frozenset(c for names in SCOPE_CLAIMS.values() for c in names)
 # How the consent page names a claim asked for by name.
 CLAIM_DESCRIPTIONS = {
-    "name": "Your full name",
-    "family_name": "Your family name",
-    "given_name": "Your given name",
-    "middle_name": "Your middle name",
-    "nickname": "Your nickname",
-    "preferred_username": "Your username",
-    "profile": "Your profile page",
-    "picture": "Your picture",
-    "website": "Your website",
-    "gender": "Your gender",
-    "birthdate": "Your birthdate",
-    "zoneinfo": "Your time zone",
-    "locale": "Your locale",
-    "updated_at": "When you last changed your profile",
-    "email": "Your email address",
-    "email_verified": "Whether your email address is verified",
-    "address": "Your postal address",
-    "phone_number": "Your phone number",
-    "phone_number_verified": "Whether your phone number is verified",
+    "name": N_("Your full name"),
+    "family_name": N_("Your family name"),
+    "given_name": N_("Your given name"),
+    "middle_name": N_("Your middle name"),
+    "nickname": N_("Your nickname"),
+    "preferred_username": N_("Your username"),
+    "profile": N_("Your profile page"),
+    "picture": N_("Your picture"),
+    "website": N_("Your website"),
+    "gender": N_("Your gender"),
+    "birthdate": N_("Your birthdate"),
+    "zoneinfo": N_("Your time zone"),
+    "locale": N_("Your locale"),
+    "updated_at": N_("When you last changed your profile"),
+    "email": N_("Your email address"),
+    "email_verified": N_("Whether your email address is verified"),
+    "address": N_("Your postal address"),
+    "phone_number": N_("Your phone number"),
+    "phone_number_verified": N_("Whether your phone number is verified"),
 }
 SUPPORTED_CLAIMS = tuple(
     dict.fromkeys(

@@ -29,6 +29,7 @@ from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ConsentStore
 from stint.protocol.tokens import Subject
 from stint.web.device.throttle import UserCodeThrottle
+from stint.web.i18n import _
 from stint.web.oauth.consent import consent_context, session_authentication
 from stint.web.pages.common import PageContext, login_redirect, read_form, to_login
 
@@ -36,7 +37,7 @@ __all__ = ["DEVICE_PATH", "DevicePages", "device_routes"]
 
 DEVICE_PATH = "/device"
 _MAX_TYPED = 32  # longer input is no code (stint.protocol.device.user_code)
-_NOT_VALID = (
+_NOT_VALID = _(
     "That code is not valid, or it expired or was used already. Check the code your device "
     "shows now, or start again on the device."
 )
@@ -62,8 +63,8 @@ def device_routes(deps: DevicePages) -> list[BaseRoute]:
 
     def too_many(request: Request, user: User) -> Response:
         context = {
-            "title": "Too many codes tried",
-            "message": "Too many codes were tried from here. Wait a few minutes and try again.",
+            "title": _("Too many codes tried"),
+            "message": _("Too many codes were tried from here. Wait a few minutes and try again."),
             "user": user,
         }
         response = pages.pages.render(request, "error.html", context, 429)
@@ -155,7 +156,7 @@ def device_routes(deps: DevicePages) -> list[BaseRoute]:
             "user": user,
             "client_name": pending.client.name,
             "approved": approve,
-            "title": "Device connected" if approve else "Request denied",
+            "title": _("Device connected") if approve else _("Request denied"),
         }
         return pages.pages.render(request, "device_done.html", context)
 

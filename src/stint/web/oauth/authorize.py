@@ -32,6 +32,7 @@ from stint.protocol.oidc.subject import SubjectIdentifiers
 from stint.protocol.ports import ClientStore, ConsentStore
 from stint.protocol.tokens import Subject
 from stint.web.csrf import CSRF_FIELD
+from stint.web.i18n import _
 from stint.web.oauth.consent import consent_context, session_authentication
 from stint.web.pages.common import PageContext, read_form, to_login
 
@@ -81,7 +82,7 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
     def error_page(request: Request, error: AuthorizationRequestError) -> Response:
         # Never redirect when the client or redirect URI is in doubt (RFC 6749 §4.1.2.1).
         context = {
-            "title": "This sign-in link is not valid",
+            "title": _("This sign-in link is not valid"),
             "message": error.error.description or error.error.error,
             "error_code": error.error.error,
             "user": None,

@@ -14,6 +14,7 @@ from stint.protocol.authorize.response import Authentication
 from stint.protocol.clients import Client
 from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
+from stint.web.i18n import _
 
 __all__ = ["consent_context", "session_authentication"]
 
@@ -29,9 +30,14 @@ def consent_context(client: Client, scopes: Iterable[str], claims: Iterable[str]
         "unverified": client.self_registered,
         # Registration §2: shown to the user; only https URLs are ever registered.
         **{name: _https(client.meta(name)) for name in _CLIENT_LINKS},
-        "scopes": [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(scopes)],
-        "claims": [(c, CLAIM_DESCRIPTIONS.get(c, c)) for c in sorted(claims)],
+        # Described in the page's language; a name Stint has no description of shows as is.
+        "scopes": [(s, _described(SCOPE_DESCRIPTIONS, s)) for s in sorted(scopes)],
+        "claims": [(c, _described(CLAIM_DESCRIPTIONS, c)) for c in sorted(claims)],
     }
+
+
+def _described(descriptions: dict[str, str], name: str) -> str:
+    return _(descriptions[name]) if name in descriptions else name
 
 
 def session_authentication(session: Session, acr: str) -> Authentication:

@@ -23,6 +23,7 @@ from stint.protocol.oidc.end_session import (
     EndSessionRequest,
     EndSessionValidator,
 )
+from stint.web.i18n import _
 from stint.web.pages.common import PageContext, read_form
 
 __all__ = ["END_SESSION_PATH", "LogoutDependencies", "logout_routes"]
@@ -46,7 +47,7 @@ def logout_routes(deps: LogoutDependencies) -> list[BaseRoute]:
     def error_page(request: Request, error: OAuthError) -> Response:
         # Never redirected: the post_logout_redirect_uri is unverified when the request is bad.
         context = {
-            "title": "This sign-out link is not valid",
+            "title": _("This sign-out link is not valid"),
             "message": error.description or error.error,
             "error_code": error.error,
             "user": None,

@@ -11,20 +11,22 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.models import User
+from stint.accounts.password_policy import MAX_LENGTH, MIN_LENGTH
 from stint.accounts.service import PasswordChangeError
 from stint.accounts.sessions import Session, SessionStore
 from stint.protocol.oidc.ports import SessionClients
 from stint.protocol.ports import ClientStore, UserGrants
 from stint.protocol.scopes import FIRST_PARTY_CLIENT_ID
+from stint.web.i18n import _, gettext
 from stint.web.pages.common import PageContext, login_redirect
 
 __all__ = ["AccountRecords", "account_routes"]
 
 # Messages after a redirect, by a fixed key: nothing from the query string reaches the page.
 NOTICES = {
-    "password-changed": "Your password was changed. Every other session was signed out.",
-    "revoked": "The app's access was taken back. It must ask you again to use your account.",
-    "session-ended": "The session was signed out, and the apps it signed in to were told.",
+    "password-changed": _("Your password was changed. Every other session was signed out."),
+    "revoked": _("The app's access was taken back. It must ask you again to use your account."),
+    "session-ended": _("The session was signed out, and the apps it signed in to were told."),
 }
 
 
@@ -56,8 +58,8 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
                     "client_id": authorized.client_id,
                     "name": client.name if client is not None else authorized.client_id,
                     "scopes": sorted(authorized.scopes),
-                    "granted_at": _moment(authorized.granted_at),
-                    "last_used": _moment(authorized.last_used_at),
+                    "granted_at": authorized.granted_at,
+                    "last_used": authorized.last_used_at,
                 }
             )
         return apps
@@ -77,9 +79,9 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
             listed.append(
                 {
                     "sid": session.sid,
-                    "created": _moment(session.created_at),
-                    "auth_time": _moment(session.auth_time),
-                    "user_agent": session.user_agent or "Unknown browser",
+                    "created": session.created_at,
+                    "auth_time": session.auth_time,
+                    "user_agent": session.user_agent or _("Unknown browser"),
                     "current": session.id_hash == current.id_hash,
                     "apps": sorted(names),
                 }
@@ -96,10 +98,10 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
     ) -> Response:
         context = {
             "user": user,
-            "member_since": _day(user.created_at),
+            "member_since": user.created_at,
             "apps": await authorized_apps(user),
             "sessions": await sessions_of(user, session),
-            "errors": errors or {},
+            "errors": _password_problems(errors or {}),
             "notice": NOTICES.get(request.query_params.get("notice", "")),
             "panels": await ctx.panels(request, user),
         }
@@ -118,7 +120,7 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
         form, session, user = checked
         new = form.get("new_password", "")
         if new != form.get("confirm_password", ""):
-            errors = {"confirm_password": "does not match the new password"}
+            errors = {"confirm_password": gettext("does not match the new password")}
             return await render(request, user, session, errors=errors, status=400)
         ip = request.client.host if request.client else "unknown"
         try:
@@ -144,7 +146,7 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
         checked = await ctx.signed_in_post(request, login_next="/account")
         if isinstance(checked, Response):
             return checked
-        _, session, user = checked
+        _form, session, user = checked
         sid = request.path_params["sid"]
         if sid == session.sid:  # this browser's own: the same as signing out
             response = RedirectResponse("/login", status_code=303)
@@ -152,7 +154,7 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
             return response
         # Only the signed-in user's own sessions; ending one tells its apps (back-channel logout).
         if not await ctx.sessions.end_sid(user.id, sid):
-            context = {"title": "No such session", "message": "It may have ended already."}
+            context = {"title": _("No such session"), "message": _("It may have ended already.")}
             return ctx.pages.render(request, "error.html", {**context, "user": user}, 404)
         return RedirectResponse("/account?notice=session-ended", status_code=303)
 
@@ -164,9 +166,25 @@ def account_routes(ctx: PageContext, oauth: AccountRecords) -> list[BaseRoute]:
     ]
 
 
-def _day(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y").lstrip("0")
-
-
-def _moment(moment: datetime) -> str:
-    return f"{_day(moment)}, {moment.strftime('%H:%M')} UTC"
+def _password_problems(problems: dict[str, str]) -> dict[str, str]:
+    """The account service's problems with a password (English), in the page's language."""
+    known = {
+        "is required to change a password": gettext("is required to change a password"),
+        "is not your current password": gettext("is not your current password"),
+        "is your current password": gettext("is your current password"),
+        "too many failed attempts; wait a few minutes and try again": gettext(
+            "too many failed attempts; wait a few minutes and try again"
+        ),
+        f"must be at least {MIN_LENGTH} characters long": gettext(
+            "must be at least %(count)d characters long"
+        )
+        % {"count": MIN_LENGTH},
+        f"must be at most {MAX_LENGTH} characters long": gettext(
+            "must be at most %(count)d characters long"
+        )
+        % {"count": MAX_LENGTH},
+        "is one of the most commonly used passwords; choose another": gettext(
+            "is one of the most commonly used passwords; choose another"
+        ),
+    }
+    return {name: known.get(text, text) for name, text in problems.items()}

@@ -14,6 +14,7 @@ from stint.accounts.models import User
 from stint.accounts.service import AccountService
 from stint.accounts.sessions import Session
 from stint.web.csrf import CSRF_FIELD
+from stint.web.i18n import _
 from stint.web.second_step import PendingSignIn, SecondStep
 from stint.web.sessions import SessionManager
 from stint.web.templating import Pages
@@ -93,12 +94,12 @@ class PageContext:
 
     def forbidden(self, request: Request, message: str) -> Response:
         return self.pages.render(
-            request, "error.html", {"title": "Request refused", "message": message}, 403
+            request, "error.html", {"title": _("Request refused"), "message": message}, 403
         )
 
     def form_expired(self, request: Request) -> Response:
         """403 for a form whose CSRF token is missing or stale."""
-        return self.forbidden(request, "The form expired. Go back, reload and try again.")
+        return self.forbidden(request, _("The form expired. Go back, reload and try again."))
 
     def csrf_ok(self, request: Request, form: dict[str, str]) -> bool:
         return self.pages.csrf.valid(request, form.get(CSRF_FIELD))

@@ -32,6 +32,7 @@ from stint.protocol.registration import (
 )
 from stint.protocol.scopes import API_SCOPES, SCOPE_DESCRIPTIONS
 from stint.protocol.secrets import SecretHasher
+from stint.web.i18n import _, gettext
 from stint.web.pages.common import PageContext, login_redirect
 
 __all__ = ["GRANT_CHOICES", "MAX_APPS_PER_USER", "developer_routes"]
@@ -52,20 +53,24 @@ class GrantChoice:
 GRANT_CHOICES = (
     GrantChoice(
         "authorization_code",
-        "Authorization code",
-        "Users sign in to Stint and approve your app (with PKCE).",
+        _("Authorization code"),
+        _("Users sign in to Stint and approve your app (with PKCE)."),
     ),
-    GrantChoice("refresh_token", "Refresh token", "Keep access without asking the user again."),
+    GrantChoice(
+        "refresh_token", _("Refresh token"), _("Keep access without asking the user again.")
+    ),
     GrantChoice(
         "client_credentials",
-        "Client credentials",
-        "Your app acts as you, with no user present. Confidential apps only.",
+        _("Client credentials"),
+        _("Your app acts as you, with no user present. Confidential apps only."),
     ),
     GrantChoice(
         DEVICE_CODE_GRANT,
-        "Device code",
-        "For a device without a browser or keyboard (a TV, a command-line timer): it shows a"
-        " code, and the user approves at /device on their phone or computer (RFC 8628).",
+        _("Device code"),
+        _(
+            "For a device without a browser or keyboard (a TV, a command-line timer): it shows a"
+            " code, and the user approves at /device on their phone or computer (RFC 8628)."
+        ),
     ),
     GrantChoice(
         CIBA_GRANT,
@@ -75,14 +80,14 @@ GRANT_CHOICES = (
     ),
     GrantChoice(
         "implicit",
-        "Implicit",
-        "Access tokens in the browser's address bar. Avoid it (RFC 9700).",
+        _("Implicit"),
+        _("Access tokens in the browser's address bar. Avoid it (RFC 9700)."),
         legacy=True,
     ),
 )
 NOTICES = {
-    "saved": "Your changes were saved.",
-    "deleted": "The app was deleted, together with every authorization users gave it.",
+    "saved": _("Your changes were saved."),
+    "deleted": _("The app was deleted, together with every authorization users gave it."),
 }
 
 
@@ -174,7 +179,7 @@ class AppForm:
     def problems(self) -> dict[str, str]:
         """What ClientSpec does not check because the form, not the spec, holds it."""
         if self.access_format not in ("jwt", "opaque"):
-            return {"token_format": "must be jwt or opaque"}
+            return {"token_format": gettext("must be JWT or opaque")}
         return {}
 
 
@@ -192,8 +197,8 @@ def developer_routes(
 
     def not_found(request: Request, user: User) -> Response:
         context = {
-            "title": "No such app",
-            "message": "There is no app with this id among your apps.",
+            "title": _("No such app"),
+            "message": _("There is no app with this id among your apps."),
             "user": user,
         }
         return ctx.pages.render(request, "error.html", context, 404)
@@ -203,7 +208,7 @@ def developer_routes(
             "form": form,
             "errors": errors,
             "grant_choices": choices,
-            "scope_choices": sorted(SCOPE_DESCRIPTIONS.items()),
+            "scope_choices": [(s, _(d)) for s, d in sorted(SCOPE_DESCRIPTIONS.items())],
             "auth_methods": _CONFIDENTIAL_METHODS,
             "ciba_grant": CIBA_GRANT if any(c.value == CIBA_GRANT for c in choices) else None,
             "ciba_user_codes": ciba_user_codes,
@@ -226,7 +231,7 @@ def developer_routes(
         context = {
             "user": user,
             "app": client,
-            "created": _moment(client),
+            "created": client.created_at,
             "notice": NOTICES.get(request.query_params.get("notice", "")),
             **form_context(form or AppForm.of(client), errors or {}),
         }
@@ -251,7 +256,7 @@ def developer_routes(
         user = signed_in[1]
         context = {
             "user": user,
-            "apps": [(c, _moment(c)) for c in await clients.by_owner(user.id)],
+            "apps": [(c, c.created_at) for c in await clients.by_owner(user.id)],
             "notice": NOTICES.get(request.query_params.get("notice", "")),
         }
         return ctx.pages.render(request, "developer_apps.html", context)
@@ -267,10 +272,13 @@ def developer_routes(
         checked = await ctx.signed_in_post(request, login_next="/developer/apps/new")
         if isinstance(checked, Response):
             return checked
-        form, _, user = checked
+        form, _session, user = checked
         submitted = AppForm.submitted(form, choices)
         if len(await clients.by_owner(user.id)) >= MAX_APPS_PER_USER:
-            errors = {"name": f"you already have {MAX_APPS_PER_USER} apps; delete one first"}
+            errors = {
+                "name": gettext("you already have %(count)d apps; delete one first")
+                % {"count": MAX_APPS_PER_USER}
+            }
             return new_page(request, user, submitted, errors, 400)
         try:
             if problems := submitted.problems():
@@ -299,7 +307,7 @@ def developer_routes(
         checked = await ctx.signed_in_post(request, login_next="/developer/apps")
         if isinstance(checked, Response):
             return checked
-        form, _, user = checked
+        form, _session, user = checked
         client = await owned(request, user)
         if client is None:
             return not_found(request, user)
@@ -332,8 +340,8 @@ def developer_routes(
             rotated, secret = rotate_secret(client, hasher)
         except ClientSpecError:
             context = {
-                "title": "Public apps have no secret",
-                "message": "A public app cannot keep a secret, so it has none to rotate.",
+                "title": _("Public apps have no secret"),
+                "message": _("A public app cannot keep a secret, so it has none to rotate."),
                 "user": user,
             }
             return ctx.pages.render(request, "error.html", context, 400)
@@ -346,7 +354,7 @@ def developer_routes(
             return checked
         form, user, client = checked
         if form.get("confirm") != "yes":
-            errors = {"confirm": "tick the box to confirm that the app should be deleted"}
+            errors = {"confirm": gettext("Tick the box to confirm that the app should be deleted.")}
             return app_page(request, user, client, errors=errors, status=400)
         await clients.delete(client.client_id)
         return RedirectResponse("/developer/apps?notice=deleted", status_code=303)
@@ -364,9 +372,3 @@ def developer_routes(
 
 def _app_url(client: Client, suffix: str = "") -> str:
     return f"/developer/apps/{quote(client.client_id, safe='')}{suffix}"
-
-
-def _moment(client: Client) -> str:
-    if client.created_at is None:
-        return ""
-    return client.created_at.strftime("%d %B %Y, %H:%M UTC").lstrip("0")

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthException
 from stint.connectors.ports import PendingSignIn, SignInPurpose
+from stint.web.i18n import _
 from stint.web.pages.common import safe_next
 from stint.web.social.context import BackendUnavailable, SocialContext
 from stint.web.social.outcomes import refusal_page
@@ -27,8 +28,8 @@ log = logging.getLogger("stint.social")
 def unknown_provider(social: SocialContext, request: Request) -> Response:
     return social.refused(
         request,
-        "No such sign-in provider",
-        "This Stint does not offer that provider (it may have been removed).",
+        _("No such sign-in provider"),
+        _("This Stint does not offer that provider (it may have been removed)."),
         404,
     )
 
@@ -36,8 +37,11 @@ def unknown_provider(social: SocialContext, request: Request) -> Response:
 def unavailable_provider(social: SocialContext, request: Request) -> Response:
     return social.refused(
         request,
-        "Sign-in provider unavailable",
-        "This provider cannot be used on this server at the moment (the operator's log says why).",
+        _("Sign-in provider unavailable"),
+        _(
+            "This provider cannot be used on this server at the moment (the operator's log says"
+            " why)."
+        ),
         503,
     )
 

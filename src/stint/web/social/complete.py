@@ -14,6 +14,7 @@ from stint.connectors.config import ProviderConfig
 from stint.connectors.exceptions import AuthException
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.ports import PendingSignIn
+from stint.web.i18n import _
 from stint.web.pages.common import read_form, safe_next
 from stint.web.social.begin import unavailable_provider, unknown_provider
 from stint.web.social.context import BackendUnavailable, SocialContext
@@ -32,13 +33,13 @@ async def complete(social: SocialContext, request: Request) -> Response:
     # redirect_state: OAuth 1.0a, and providers that drop ``state`` (python-social-auth's name).
     state = params.get("state") or params.get("redirect_state") or ""
     if not state:
-        return _start_again(social, request, "The provider's answer has no state.")
+        return _start_again(social, request, _("The provider's answer has no state."))
     if not social.state_bound(request, state):
         # RFC 6749 §10.12: a callback this browser did not start (or whose cookie expired).
-        return _start_again(social, request, "This sign-in was not started in this browser.")
+        return _start_again(social, request, _("This sign-in was not started in this browser."))
     pending = await social.pending.take(state)
     if pending is None:
-        return _start_again(social, request, "This sign-in was already used or has expired.")
+        return _start_again(social, request, _("This sign-in was already used or has expired."))
     response = await _finish(social, request, pending, params, state)
     social.forget_state(response)  # this browser's sign-in is over, used or refused
     return response
@@ -53,7 +54,7 @@ async def _finish(
 ) -> Response:
     name = request.path_params["name"]
     if pending.provider != name:
-        return _start_again(social, request, "This sign-in was started at another provider.")
+        return _start_again(social, request, _("This sign-in was started at another provider."))
     provider = await social.providers.get(name)
     if provider is None:
         return unknown_provider(social, request)
@@ -80,8 +81,8 @@ async def _link(
     if pending.purpose == "connect":
         signed_in = await social.pages.signed_in(request)
         if signed_in is None or signed_in[1].id != pending.user_id:
-            message = "The account that asked to connect is no longer signed in here."
-            return social.refused(request, "Connection refused", message, 403)
+            message = _("The account that asked to connect is no longer signed in here.")
+            return social.refused(request, _("Connection refused"), message, 403)
         connecting = signed_in[1]
     sign_in = UpstreamSignIn(
         provider=provider.name,
@@ -110,4 +111,5 @@ async def _link(
 
 
 def _start_again(social: SocialContext, request: Request, why: str) -> Response:
-    return social.refused(request, "Sign-in failed", f"{why} Start the sign-in again.", 400)
+    message = _("%(why)s Start the sign-in again.") % {"why": why}
+    return social.refused(request, _("Sign-in failed"), message, 400)

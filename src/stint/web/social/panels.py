@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -12,6 +11,7 @@ from starlette.requests import Request
 
 from stint.accounts.linking import RefusalReason
 from stint.accounts.models import User
+from stint.web.i18n import _
 from stint.web.pages.common import SignInLink
 from stint.web.social.context import SocialContext
 from stint.web.social.providers import label_of
@@ -20,13 +20,15 @@ __all__ = ["account_panel", "sign_in_links"]
 
 # After a redirect, by a fixed key: nothing from the query string reaches the page.
 NOTICES = {
-    "connected": "The provider was connected: you can now sign in with it.",
-    "disconnected": "The provider was disconnected.",
+    "connected": _("The provider was connected: you can now sign in with it."),
+    "disconnected": _("The provider was disconnected."),
 }
 REFUSALS = {
     f"refused-{RefusalReason.LAST_SIGN_IN_METHOD.value}": (
-        "That is the only way you can sign in: set a password or connect another provider "
-        "before disconnecting it."
+        _(
+            "That is the only way you can sign in: set a password or connect another provider "
+            "before disconnecting it."
+        )
     ),
 }
 
@@ -48,7 +50,7 @@ async def account_panel(social: SocialContext, request: Request, user: User) -> 
             "label": labels.get(c.provider, c.provider),
             "uid": c.uid,
             "display": c.display,
-            "linked": _day(c.linked_at),
+            "linked": c.linked_at,
         }
         for c in await social.linker.connections(user.id)
     ]
@@ -74,7 +76,3 @@ async def account_panel(social: SocialContext, request: Request, user: User) -> 
         "refusal": REFUSALS.get(key),
     }
     return social.pages.pages.fragment(request, "social/connections.html", context)
-
-
-def _day(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y").lstrip("0")
