@@ -83,8 +83,13 @@ def authorize_routes(deps: AuthorizeDependencies) -> list[BaseRoute]:
         # Never redirect when the client or redirect URI is in doubt (RFC 6749 §4.1.2.1).
         context = {
             "title": _("This sign-in link is not valid"),
-            "message": error.error.description or error.error.error,
+            "message": _(
+                "The app that sent you here asked for something Stint cannot do. Go back to the"
+                " app and try again; if this keeps happening, tell its developer."
+            ),
             "error_code": error.error.error,
+            # The protocol's own words, for the app's developer (not translated).
+            "detail": error.error.description,
             "user": None,
         }
         return pages.pages.render(request, "error.html", context, 400)

@@ -48,8 +48,13 @@ def logout_routes(deps: LogoutDependencies) -> list[BaseRoute]:
         # Never redirected: the post_logout_redirect_uri is unverified when the request is bad.
         context = {
             "title": _("This sign-out link is not valid"),
-            "message": error.description or error.error,
+            "message": _(
+                "The app that sent you here asked to sign you out in a way Stint cannot accept."
+                " Nothing was changed; to sign out, use your account page."
+            ),
             "error_code": error.error,
+            # The protocol's own words, for the app's developer (not translated).
+            "detail": error.description,
             "user": None,
         }
         return ctx.pages.render(request, "error.html", context, 400)
