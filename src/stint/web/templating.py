@@ -63,5 +63,5 @@ def _language_context(request: Request) -> dict[str, Any]:
     return {
         "language": i18n.current(),
         "languages": i18n.LANGUAGES,
-        "request_path": request.url.path,
+        "request_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
