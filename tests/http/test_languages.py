@@ -25,7 +25,8 @@ OTHER = [language for language in LANGUAGES if language.code != "en"]
 # Words a translation keeps: the product, protocols and formats, the example in a hint.
 KEPT = {
     "Stint", "OAuth", "PKCE", "JWT", "HTTP", "Basic", "URI", "URIs", "RFC", "UTC", "https",
-    "http", "com", "example", "app", "callback", "state", "device", "ID",
+    "http", "com", "example", "app", "callback", "state", "device", "ID", "CIBA", "JavaScript",
+    "approve", "poll", "ping", "push", "Poll", "Ping", "Push",  # /approve; CIBA's delivery modes
 }  # fmt: skip
 # German shares these with English: a text that is the same word in both is no leftover.
 SAME_IN_GERMAN = {"App", "Apps", "Browser", "Code", "Name", "Scopes", "Scopes:", "Client-ID"}

@@ -32,6 +32,7 @@ __all__ = [
     "SavedLanguage",
     "_",
     "current",
+    "format_clock",
     "format_day",
     "format_moment",
     "gettext",
@@ -217,6 +218,12 @@ def format_moment(value: datetime | None) -> str:
     # CLDR's pattern for a date with a time: {1} the date, {0} the time.
     pattern = str(get_datetime_format("medium", locale=locale))
     return pattern.replace("{1}", day).replace("{0}", time) + " UTC"
+
+
+def format_clock(value: datetime) -> str:
+    """A time of day as people of the current language write it, in UTC ("4:02:11 PM UTC")."""
+    moment = value.astimezone(UTC) if value.tzinfo is not None else value
+    return format_time(moment, format="medium", locale=_locale()) + " UTC"
 
 
 def format_day(value: datetime | None, format: str = "long") -> str:

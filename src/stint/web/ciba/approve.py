@@ -28,6 +28,7 @@ from stint.protocol.ciba.approval import BackchannelApprovals, PendingApproval
 from stint.protocol.ciba.ports import BackchannelRequest
 from stint.protocol.oidc.claims import CLAIM_DESCRIPTIONS
 from stint.protocol.scopes import SCOPE_DESCRIPTIONS
+from stint.web.i18n import _, format_clock, gettext
 from stint.web.pages.common import PageContext, login_redirect
 from stint.web.responses import JSONResponse
 
@@ -37,9 +38,9 @@ APPROVE_PATH = "/approve"
 
 # Messages after a redirect, by a fixed key: nothing from the query string reaches the page.
 NOTICES = {
-    "approved": "Approved. The app can now act for you; take it back at any time on /account.",
-    "denied": "Denied. The app was told that you refused.",
-    "gone": "That request was already decided, or it expired.",
+    "approved": _("Approved. The app can now act for you; take it back at any time on /account."),
+    "denied": _("Denied. The app was told that you refused."),
+    "gone": _("That request was already decided, or it expired."),
 }
 
 
@@ -65,14 +66,15 @@ def approve_routes(deps: ApproveDependencies) -> list[BaseRoute]:
                     "id": item.handle,
                     "client_name": item.client.name,
                     "binding_message": item.request.binding_message or "",
+                    # Plain strings in the request's language: the poll's JSON carries them too.
                     "scopes": [
-                        (s, SCOPE_DESCRIPTIONS.get(s, s)) for s in sorted(item.consent.scopes)
+                        (s, _now(SCOPE_DESCRIPTIONS, s)) for s in sorted(item.consent.scopes)
                     ],
                     # OIDC Core §5.5: claims asked for by name, beyond what the scopes name.
                     "claims": [
-                        (c, CLAIM_DESCRIPTIONS.get(c, c)) for c in sorted(item.consent.claims)
+                        (c, _now(CLAIM_DESCRIPTIONS, c)) for c in sorted(item.consent.claims)
                     ],
-                    "expires": expires_at.strftime("%H:%M:%S UTC"),
+                    "expires": format_clock(expires_at),
                     "expires_at": expires_at.isoformat(),
                 }
             )
@@ -124,7 +126,11 @@ def approve_routes(deps: ApproveDependencies) -> list[BaseRoute]:
         handle = request.path_params["handle"]
         decision = form.get("decision")
         if decision not in ("approve", "deny"):
-            context = {"title": "No decision", "message": "Press Approve or Deny.", "user": user}
+            context = {
+                "title": _("No decision"),
+                "message": _("Press Approve or Deny."),
+                "user": user,
+            }
             return ctx.pages.render(request, "error.html", context, 400)
         if decision == "approve":
             authn = Authentication(
@@ -149,6 +155,10 @@ def approve_routes(deps: ApproveDependencies) -> list[BaseRoute]:
         Route(f"{APPROVE_PATH}/pending", pending, methods=["GET"]),
         Route(APPROVE_PATH + "/{handle}", decide, methods=["POST"]),
     ]
+
+
+def _now(descriptions: dict[str, str], name: str) -> str:
+    return gettext(descriptions[name]) if name in descriptions else name
 
 
 async def account_panel(deps: ApproveDependencies, request: Request, user: User) -> Markup:

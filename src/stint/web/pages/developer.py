@@ -74,9 +74,12 @@ GRANT_CHOICES = (
     ),
     GrantChoice(
         CIBA_GRANT,
-        "Backchannel authentication (CIBA)",
-        "Your app asks a person to approve on Stint's /approve page, from a till, a call centre "
-        "or a device without a browser. Confidential apps only; choose how tokens reach it below.",
+        _("Backchannel authentication (CIBA)"),
+        _(
+            "Your app asks a person to approve on Stint's /approve page, from a till, a call"
+            " centre or a device without a browser. Confidential apps only; choose how tokens"
+            " reach it below."
+        ),
     ),
     GrantChoice(
         "implicit",

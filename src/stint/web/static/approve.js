@@ -61,7 +61,7 @@
       if (!pending[id] && !shown[id].querySelector("form[data-sending]")) { shown[id].remove(); }
     });
     empty.hidden = list.children.length > 0;
-    if (added.length) { live.textContent = "New request from " + added.join(", ") + "."; }
+    if (added.length) { live.textContent = live.dataset.newRequest.replace("{names}", added.join(", ")); }
   }
 
   function poll() {
@@ -78,7 +78,7 @@
       })
       .catch(function (error) {
         if (error.message === "signed out") {
-          live.textContent = "You were signed out. Reload the page to sign in again.";
+          live.textContent = live.dataset.signedOut;
           stopped = true;
           return;  // nothing more to show until the person signs in again
         }
