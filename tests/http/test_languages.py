@@ -176,7 +176,8 @@ async def test_the_consent_page_in_each_language(
 
 
 @pytest.mark.parametrize(
-    "path", ["/developer/apps", "/developer/apps/new", "/developer/apps/{id}", "/device"]
+    "path",
+    ["/developer/apps", "/developer/apps/new", "/developer/apps/{id}", "/device", "/approve"],
 )
 async def test_the_developer_and_device_pages_in_each_language(
     client: httpx.AsyncClient, app: Starlette, names: set[str], path: str
