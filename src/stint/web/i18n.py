@@ -120,7 +120,7 @@ def negotiate(
     )
 
 
-def requested_ui_locales(path: str, query: str) -> list[str]:
+def requested_ui_locales(query: str) -> list[str]:
     """``ui_locales`` of this request, or of the authorization request the sign-in page will
     go back to (its ``next``): the sign-in and consent pages an app's request leads to."""
     params = dict(parse_qsl(query))
@@ -149,7 +149,7 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        ui_locales = requested_ui_locales(request.url.path, request.url.query)
+        ui_locales = requested_ui_locales(request.url.query)
         accept = request.headers.get("accept-language", "")
         language = negotiate(ui_locales, accept, None)
         if language is None:
