@@ -26,10 +26,12 @@ OTHER = [language for language in LANGUAGES if language.code != "en"]
 KEPT = {
     "Stint", "OAuth", "PKCE", "JWT", "HTTP", "Basic", "URI", "URIs", "RFC", "UTC", "https",
     "http", "com", "example", "app", "callback", "state", "device", "ID", "CIBA", "JavaScript",
+    "OpenID", "Connect", "OpenAPI", "REST", "API", "QR", "zoneinfo",
     "approve", "poll", "ping", "push", "Poll", "Ping", "Push",  # /approve; CIBA's delivery modes
 }  # fmt: skip
 # German shares these with English: a text that is the same word in both is no leftover.
-SAME_IN_GERMAN = {"App", "Apps", "Browser", "Code", "Name", "Scopes", "Scopes:", "Client-ID"}
+SAME_IN_GERMAN = {"App", "Apps", "Browser", "Code", "Name", "Scopes", "Scopes:", "Link", "Timer"}
+SAME_IN_GERMAN |= {"(optional)"}
 
 
 class _VisibleText(HTMLParser):
@@ -65,9 +67,11 @@ def visible_texts(html: str, names: set[str]) -> list[str]:
     parser.feed(html)
     found = []
     for text in parser.texts:
+        if re.fullmatch(r"\S+://\S+", text):
+            continue  # a link or URI shown as is (the authenticator app's otpauth:// key)
         for name in sorted(names, key=len, reverse=True):
             text = text.replace(name, " ")
-        text = " ".join(text.split())
+        text = " ".join(re.sub(r"\b\d{4}-W\d{2}\b", " ", text).split())  # ISO 8601 weeks
         if re.search(r"[^\W\d_]", text):
             found.append(text)
     return found
@@ -93,16 +97,17 @@ def _kept(text: str) -> bool:
 
 
 Page = Callable[[dict[str, str]], Awaitable[httpx.Response]]
+HTML = {"Accept": "text/html"}  # as a browser asks (/ answers API clients with a problem)
 
 
 async def assert_translated(page: Page, names: set[str], status: int = 200) -> None:
-    english_page = await page({"Accept-Language": "en"})
+    english_page = await page({**HTML, "Accept-Language": "en"})
     assert english_page.status_code == status, english_page.text
     assert '<html lang="en">' in english_page.text
     english = visible_texts(english_page.text, names)
     assert len(english) >= 3, english  # a page with text to translate: no trivial pass
     for language in OTHER:
-        rendered = await page({"Accept-Language": language.tag})
+        rendered = await page({**HTML, "Accept-Language": language.tag})
         assert rendered.status_code == status, rendered.text
         assert f'<html lang="{language.html}">' in rendered.text
         translated = visible_texts(rendered.text, names)
@@ -115,6 +120,7 @@ async def names(alice: Account) -> set[str]:
     return {
         *("alice", APP_NAME, REDIRECT_URI, f"python-httpx/{httpx.__version__}", "Stint"),
         "XXXX-XXXX",  # the device code's shape, as the placeholder shows it
+        *("Aegis", "Google Authenticator", "1Password"),  # authenticator apps, by name
     }
 
 
@@ -327,3 +333,32 @@ async def test_dates_are_written_the_way_the_language_writes_them(
     assert re.search(r'data-field="member-since">\d{4}年\d{1,2}月\d{1,2}日<', japanese.text)
     german = await client.get("/account", headers={"Accept-Language": "de"})
     assert re.search(r'data-field="member-since">\d{1,2}\. \w+ \d{4}<', german.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/", 200), ("/signup", 200), ("/password-reset", 200), ("/verify-email", 400)],
+)
+async def test_the_pages_before_signing_in_in_each_language(
+    client: httpx.AsyncClient, names: set[str], path: str, status: int
+) -> None:
+    # /verify-email without its link's token: the page that says the link does not work.
+    await assert_translated(lambda h: client.get(path, headers=h), names, status)
+
+
+@pytest.mark.parametrize("path", ["/", "/account/security"])
+async def test_the_signed_in_pages_of_the_issue_in_each_language(
+    client: httpx.AsyncClient, names: set[str], path: str
+) -> None:
+    await sign_in(client, "alice")
+    await assert_translated(lambda h: client.get(path, headers=h), names)
+
+
+async def test_setting_up_an_authenticator_app_in_each_language(
+    client: httpx.AsyncClient, names: set[str]
+) -> None:
+    csrf = await sign_in(client, "alice")
+    started = await client.post("/account/security/totp/start", data={"csrf_token": csrf})
+    assert started.status_code in (200, 303), started.text
+    target = started.headers.get("location", "/account/security")
+    await assert_translated(lambda h: client.get(target, headers=h), names)

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 
 from stint.mail import Mail, Mailer
+from stint.web import i18n
 
 __all__ = ["Outbox"]
 
@@ -31,7 +32,11 @@ class Outbox:
             keep_trailing_newline=True,
             extensions=["jinja2.ext.i18n"],
         )
-        self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        # In the language of the request that sends the mail (stint.web.i18n).
+        self._env.policies["ext.i18n.trimmed"] = True
+        self._env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+        )
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -39,7 +44,8 @@ class Outbox:
         return self.mailer is not None
 
     def render(self, to: str, subject: str, template: str, context: dict[str, Any]) -> Mail:
-        return Mail(to=to, subject=subject, text=self._env.get_template(template).render(context))
+        text = self._env.get_template(template).render(context)
+        return Mail(to=to, subject=str(subject), text=text)  # a lazy subject, in words now
 
     async def send(self, mail: Mail) -> bool:
         """Send now; False (logged, without the text: it holds a link) when it failed."""

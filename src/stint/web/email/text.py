@@ -1,10 +1,7 @@
-"""Translatable text. Until ``stint.web.i18n`` is on main, ``_`` returns the English text; then
-this module becomes ``from stint.web.i18n import _``."""
+"""Translatable text: the pages' lazy gettext (stint.web.i18n)."""
 
 from __future__ import annotations
 
+from stint.web.i18n import _
+
 __all__ = ["_"]
-
-
-def _(message: str) -> str:
-    return message

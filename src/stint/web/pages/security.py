@@ -7,15 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stint.web.i18n import _
 from stint.web.pages.common import PageContext, login_redirect
 
 __all__ = ["NOTICES", "SECURITY_PATH", "security_routes"]
 
 SECURITY_PATH = "/account/security"
-
-
-def _(message: str) -> str:  # until stint.web.i18n lands: its lazy gettext takes this place
-    return message
 
 
 # Messages after a redirect, by a fixed key: nothing from the query string reaches the page.

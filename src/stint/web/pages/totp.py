@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from stint.accounts.models import User
 from stint.accounts.second_factor import CodeCheck, TotpService
 from stint.accounts.service import AuthStatus
+from stint.web.i18n import _
 from stint.web.pages.common import PageContext, SecondFactorKind, read_form, to_login
 from stint.web.pages.second_factor import render_second_factor
 from stint.web.pages.security import SECURITY_PATH
@@ -22,10 +23,6 @@ from stint.web.second_step import SECOND_FACTOR_PATH, PendingSignIn
 __all__ = ["TOTP_PATH", "totp_kind", "totp_routes", "totp_section"]
 
 TOTP_PATH = f"{SECURITY_PATH}/totp"
-
-
-def _(message: str) -> str:  # until stint.web.i18n lands: its lazy gettext takes this place
-    return message
 
 
 def totp_kind(ctx: PageContext, totp: TotpService) -> SecondFactorKind:
