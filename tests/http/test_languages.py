@@ -362,3 +362,9 @@ async def test_setting_up_an_authenticator_app_in_each_language(
     assert started.status_code in (200, 303), started.text
     target = started.headers.get("location", "/account/security")
     await assert_translated(lambda h: client.get(target, headers=h), names)
+
+
+async def test_discovery_lists_the_languages_of_the_pages(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/.well-known/openid-configuration")).json()
+    # OpenID Connect Discovery §3: ui_locales_supported, BCP 47 tags.
+    assert document["ui_locales_supported"] == ["en", "de", "ja", "ru", "zh-CN"]
