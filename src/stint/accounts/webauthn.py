@@ -67,12 +67,10 @@ class PasskeySignIn:
     user_verified: bool
 
     @property
-    def amr(self) -> tuple[str, ...]:
-        """``hwk`` for a key that never leaves its authenticator, ``swk`` for one that is synced
-        (backup eligible: a copy lives in software elsewhere); ``mfa`` with user verification:
-        possession plus a PIN or biometric checked by the authenticator."""
-        key = "hwk" if self.passkey.device_bound else "swk"
-        return (key, "mfa") if self.user_verified else (key,)
+    def key_method(self) -> str:
+        """``hwk`` for a key that never leaves its authenticator; ``swk`` for a synced one
+        (backup eligible, WebAuthn L3 §6.1.3: a copy of the key lives outside the hardware)."""
+        return "hwk" if self.passkey.device_bound else "swk"
 
 
 class WebAuthnCeremonies:
@@ -149,8 +147,7 @@ class WebAuthnCeremonies:
                 sign_count=verified.sign_count,
                 transports=transports,
                 name=name,
-                device_bound=verified.credential_device_type
-                is CredentialDeviceType.SINGLE_DEVICE,
+                device_bound=verified.credential_device_type is CredentialDeviceType.SINGLE_DEVICE,
             )
         )
 
@@ -244,4 +241,3 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
     known = {t.value for t in AuthenticatorTransport}
     transports = [AuthenticatorTransport(t) for t in passkey.transports if t in known]
     return PublicKeyCredentialDescriptor(id=passkey.credential_id, transports=transports)
-

@@ -62,9 +62,7 @@ class SqlPasskeyStore:
                 statement = passkeys.insert().values(**values).returning(*_COLUMNS)
                 return _passkey((await conn.execute(statement)).one())
         except IntegrityError as exc:
-            if is_unique_violation(
-                exc, "uq_passkeys_credential_id", "passkeys", "credential_id"
-            ):
+            if is_unique_violation(exc, "uq_passkeys_credential_id", "passkeys", "credential_id"):
                 raise PasskeyTakenError from None
             raise
 

@@ -14,4 +14,6 @@ log = logging.getLogger("stint.passkeys")
 def failed(reason: str, status: int = 400) -> JSONResponse:
     """A refusal the page shows in the reader's language (passkeys.js picks the text by
     ``reason`` from the page); nothing about why a check failed reaches the browser."""
-    return JSONResponse({"error": reason}, status_code=status, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {"error": reason}, status_code=status, headers={"Cache-Control": "no-store"}
+    )

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from stint.accounts.webauthn import PasskeyError, Purpose
+from stint.protocol.oidc.acr import TWO_FACTOR_ACR, two_factor_amr
 from stint.web.pages.common import read_form, safe_next
 from stint.web.passkeys.context import PasskeyContext
 from stint.web.passkeys.replies import failed, log
@@ -19,7 +20,7 @@ VERIFY = "/login/passkey"
 
 
 async def sign_in_button(passkeys: PasskeyContext, request: Request, next_url: str) -> Markup:
-    """"Sign in with a passkey", below the sign-in page's form."""
+    """ "Sign in with a passkey", below the sign-in page's form."""
     return passkeys.pages.pages.fragment(
         request,
         "passkeys/_sign_in.html",
@@ -53,7 +54,10 @@ def sign_in_routes(passkeys: PasskeyContext) -> list[BaseRoute]:
         response = JSONResponse(
             {"redirect": safe_next(form.get("next"))}, headers={"Cache-Control": "no-store"}
         )
-        await ctx.sessions.start(request, response, used.user_id, amr=" ".join(used.amr))
+        # With user verification (required here) a passkey is two factors in itself: possession
+        # of the key, and the PIN or biometric the authenticator checked (RFC 8176 §2 ``mfa``).
+        amr = two_factor_amr(used.key_method)
+        await ctx.sessions.start(request, response, used.user_id, amr=amr, acr=TWO_FACTOR_ACR)
         ctx.pages.csrf.forget_pre_session(response)  # forms now carry the session's field
         return response
 
