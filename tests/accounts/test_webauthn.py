@@ -138,9 +138,7 @@ async def test_a_cloned_authenticator_whose_count_fell_behind_is_refused(rp: Rel
     await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, authenticator))
     authenticator.credentials[0].sign_count = 0  # the clone signs with the count it copied
     with pytest.raises(PasskeyError, match="sign count"):
-        await rp.ceremonies.authenticate(
-            Purpose.SIGN_IN, await sign_in_response(rp, authenticator)
-        )
+        await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, authenticator))
 
 
 async def test_a_response_made_for_another_origin_is_refused(rp: Relying) -> None:
@@ -148,9 +146,7 @@ async def test_a_response_made_for_another_origin_is_refused(rp: Relying) -> Non
     await enrol(rp, authenticator)
     authenticator.origin = "https://stint.example.evil"
     with pytest.raises(PasskeyError, match="origin"):
-        await rp.ceremonies.authenticate(
-            Purpose.SIGN_IN, await sign_in_response(rp, authenticator)
-        )
+        await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, authenticator))
 
 
 async def test_a_registration_from_another_origin_is_refused(rp: Relying) -> None:
@@ -187,12 +183,8 @@ async def test_without_user_verification_a_passkey_is_a_second_factor_only(rp: R
     authenticator = SoftAuthenticator(ORIGIN, user_verification=False)
     await enrol(rp, authenticator)
     with pytest.raises(PasskeyError, match="verif"):
-        await rp.ceremonies.authenticate(
-            Purpose.SIGN_IN, await sign_in_response(rp, authenticator)
-        )
-    options = json.loads(
-        await rp.ceremonies.authentication_options(Purpose.SECOND_FACTOR, ALICE)
-    )
+        await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, authenticator))
+    options = json.loads(await rp.ceremonies.authentication_options(Purpose.SECOND_FACTOR, ALICE))
     used = await rp.ceremonies.authenticate(
         Purpose.SECOND_FACTOR, authenticator.get(options), ALICE
     )
@@ -203,9 +195,7 @@ async def test_a_second_factor_takes_only_the_signing_in_accounts_passkey(rp: Re
     alices, bobs = SoftAuthenticator(ORIGIN), SoftAuthenticator(ORIGIN)
     await enrol(rp, alices, ALICE)
     await enrol(rp, bobs, BOB)
-    options = json.loads(
-        await rp.ceremonies.authentication_options(Purpose.SECOND_FACTOR, ALICE)
-    )
+    options = json.loads(await rp.ceremonies.authentication_options(Purpose.SECOND_FACTOR, ALICE))
     assert len(options["allowCredentials"]) == 1
     # Bob's passkey on a challenge issued for Alice's second step.
     response = bobs.get(options, bobs.credentials[0])
@@ -219,9 +209,7 @@ async def test_an_unknown_passkey_signs_no_one_in(rp: Relying) -> None:
     [passkey] = await rp.ceremonies.passkeys.for_user(ALICE)
     assert await rp.ceremonies.passkeys.remove(ALICE, passkey.id)
     with pytest.raises(PasskeyError, match="no such passkey"):
-        await rp.ceremonies.authenticate(
-            Purpose.SIGN_IN, await sign_in_response(rp, authenticator)
-        )
+        await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, authenticator))
 
 
 @pytest.mark.parametrize(

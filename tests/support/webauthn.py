@@ -51,18 +51,20 @@ class SoftAuthenticator:
     counts: bool = True  # False: always 0, as synced passkeys report
     credentials: list[_Credential] = field(default_factory=list)
 
-    def create(self, options: dict[str, Any]) -> str:
-        """The JSON of navigator.credentials.create() for ``options`` (the server's JSON)."""
+    def create(self, options: dict[str, Any], credential_id: bytes | None = None) -> str:
+        """The JSON of navigator.credentials.create() for ``options`` (the server's JSON);
+        ``credential_id``: the id to give it (default: a new random one)."""
         rp_id = options["rp"]["id"]
         credential = _Credential(
-            secrets.token_bytes(16),
+            credential_id or secrets.token_bytes(16),
             ec.generate_private_key(ec.SECP256R1()),
             rp_id,
             from_b64url(options["user"]["id"]),
         )
         self.credentials.append(credential)
         numbers = credential.key.public_key().public_numbers()
-        cose = {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+        x, y = numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
+        cose = {1: 2, 3: -7, -1: 1, -2: x, -3: y}  # EC2 P-256 ES256 (RFC 9053 §7.1.1)
         attested = (
             bytes(16)  # AAGUID: none
             + struct.pack(">H", len(credential.credential_id))
