@@ -40,13 +40,10 @@ def localhost_server(
         yield server
 
 
-def test_a_passkey_enrolled_on_the_security_page_signs_in_with_no_password(
-    localhost_server: LiveServer, browser: Browser
-) -> None:
-    base = localhost_server.base_url
-    localhost_server.create_user(USERNAME)
-    page = browser.page
-    cdp = browser.context.new_cdp_session(page)
+def add_virtual_authenticator(browser: Browser) -> None:
+    """A platform authenticator (a laptop's, say) with resident keys and a PIN or biometric
+    that always passes (DevTools protocol WebAuthn.addVirtualAuthenticator)."""
+    cdp = browser.context.new_cdp_session(browser.page)
     cdp.send("WebAuthn.enable")
     cdp.send(
         "WebAuthn.addVirtualAuthenticator",
@@ -62,13 +59,27 @@ def test_a_passkey_enrolled_on_the_security_page_signs_in_with_no_password(
         },
     )
 
+
+def enrol(browser: Browser, base: str, username: str) -> None:
+    """Sign in with the password and add a passkey on /account/security, then sign out."""
+    page = browser.page
     page.goto(f"{base}/login?next=/account/security")
-    fill_login_form(page, USERNAME)
+    fill_login_form(page, username)
     page.get_by_label("Passkey name").fill("Virtual key")
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.get_by_role("status")).to_have_text("The passkey was added.")
     expect(page.get_by_role("cell", name="Virtual key", exact=True)).to_be_visible()
-    page.get_by_role("button", name=f"Sign out {USERNAME}").click()
+    page.get_by_role("button", name=f"Sign out {username}").click()
+
+
+def test_a_passkey_enrolled_on_the_security_page_signs_in_with_no_password(
+    localhost_server: LiveServer, browser: Browser
+) -> None:
+    base = localhost_server.base_url
+    localhost_server.create_user(USERNAME)
+    page = browser.page
+    add_virtual_authenticator(browser)
+    enrol(browser, base, USERNAME)
 
     signed: list[Request] = []
     page.on("request", lambda r: signed.append(r) if r.url == f"{base}/login/passkey" else None)
@@ -90,3 +101,20 @@ def test_a_passkey_enrolled_on_the_security_page_signs_in_with_no_password(
     assert replayed.status_code == 400, replayed.text
     assert replayed.json() == {"error": "refused"}
     assert "stint_session" not in replayed.cookies
+
+
+def test_after_the_password_a_passkey_is_the_second_factor(
+    localhost_server: LiveServer, browser: Browser
+) -> None:
+    base = localhost_server.base_url
+    localhost_server.create_user("second-factor-person")
+    add_virtual_authenticator(browser)
+    enrol(browser, base, "second-factor-person")
+    page = browser.page
+    page.goto(f"{base}/login?next=/account")
+    fill_login_form(page, "second-factor-person")
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page.get_by_role("button", name="Sign out second-factor-person")).to_be_visible()
+    assert page.url == f"{base}/account"
+    assert browser.errors == []
