@@ -235,3 +235,16 @@ async def test_a_removed_passkey_signs_in_no_more(
             "/login/passkey", data={"csrf_token": csrf, "credential": response}
         )
         assert refused.status_code == 400
+
+
+async def test_an_address_asking_for_sign_in_challenges_without_end_is_throttled(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    csrf = csrf_of(await client.get("/login"))
+    for _ in range(30):
+        assert (await client.post("/login/passkey/options", data={"csrf_token": csrf})).is_success
+    throttled = await client.post("/login/passkey/options", data={"csrf_token": csrf})
+    assert (throttled.status_code, throttled.json()) == (429, {"error": "throttled"})
+    async with browser(app, "198.51.100.6") as other:  # another address still gets one
+        csrf = csrf_of(await other.get("/login"))
+        assert (await other.post("/login/passkey/options", data={"csrf_token": csrf})).is_success

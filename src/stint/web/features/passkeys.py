@@ -58,7 +58,7 @@ def build(core: Core, config: PasskeyConfig, *, stores: PasskeyStores | None = N
         rp_name=config.rp_name,
         user_handle_key=core.secret,
     )
-    passkeys = PasskeyContext(pages=core.pages, ceremonies=ceremonies)
+    passkeys = PasskeyContext(pages=core.pages, ceremonies=ceremonies, counters=core.counters)
 
     core.pages.sign_in_extras.append(
         lambda request, next_url: sign_in_button(passkeys, request, next_url)

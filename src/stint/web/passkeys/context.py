@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stint.accounts.ports import CounterStore
 from stint.accounts.webauthn import WebAuthnCeremonies
 from stint.web.pages.common import PageContext
 
@@ -14,3 +15,5 @@ __all__ = ["PasskeyContext"]
 class PasskeyContext:
     pages: PageContext
     ceremonies: WebAuthnCeremonies
+    counters: CounterStore  # shared by every worker: challenges handed out per address
+    challenges_per_address: int = 30  # in CHALLENGE_SECONDS, for sign-ins with no account yet

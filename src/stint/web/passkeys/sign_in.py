@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from stint.accounts.webauthn import PasskeyError, Purpose
+from stint.accounts.webauthn import CHALLENGE_SECONDS, PasskeyError, Purpose
 from stint.protocol.oidc.acr import TWO_FACTOR_ACR, two_factor_amr
 from stint.web.pages.common import read_form, safe_next
 from stint.web.passkeys.context import PasskeyContext
@@ -35,6 +35,11 @@ def sign_in_routes(passkeys: PasskeyContext) -> list[BaseRoute]:
         form = await read_form(request)
         if not ctx.csrf_ok(request, form):
             return failed("expired", 403)
+        # Each challenge is a row until it runs out: no address hands out rows without end.
+        ip = request.client.host if request.client else "unknown"
+        issued = await passkeys.counters.increment(f"passkey-challenges:{ip}", CHALLENGE_SECONDS)
+        if issued > passkeys.challenges_per_address:
+            return failed("throttled", 429)
         body = await passkeys.ceremonies.authentication_options(Purpose.SIGN_IN)
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
@@ -59,6 +64,7 @@ def sign_in_routes(passkeys: PasskeyContext) -> list[BaseRoute]:
         amr = two_factor_amr(used.key_method)
         await ctx.sessions.start(request, response, used.user_id, amr=amr, acr=TWO_FACTOR_ACR)
         ctx.pages.csrf.forget_pre_session(response)  # forms now carry the session's field
+        ctx.second_step.cancel(response)  # a half-done password sign-in is superseded
         return response
 
     return [

@@ -86,7 +86,10 @@
       const csrf = {};
       csrf[box.dataset.csrfField] = box.dataset.csrfToken;
       const answer = await post(box.dataset.optionsUrl, csrf);
-      if (!answer.ok) { show(box, answer.status === 403 ? "expired" : "refused"); return; }
+      if (!answer.ok) {
+        show(box, answer.status === 403 ? "expired" : answer.status === 429 ? "throttled" : "refused");
+        return;
+      }
       let credential;
       try {
         credential = await ask(optionsOf(await answer.json()));
