@@ -220,3 +220,25 @@ async def test_malformed_responses_are_refused_not_crashed_on(rp: Relying, respo
         await rp.ceremonies.authenticate(Purpose.SIGN_IN, response)
     with pytest.raises(PasskeyError):
         await rp.ceremonies.register(ALICE, "Laptop", response)
+
+
+async def test_a_response_signed_by_another_key_is_refused(rp: Relying) -> None:
+    authenticator = SoftAuthenticator(ORIGIN)
+    await enrol(rp, authenticator)
+    impostor = SoftAuthenticator(ORIGIN)
+    await enrol(rp, impostor, BOB)
+    # Alice's credential id on a response the impostor's key signed.
+    impostor.credentials[0].credential_id = authenticator.credentials[0].credential_id
+    impostor.credentials[0].user_handle = authenticator.credentials[0].user_handle
+    with pytest.raises(PasskeyError, match="signature"):
+        await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, impostor))
+    stored = (await rp.ceremonies.passkeys.for_user(ALICE))[0]
+    assert stored.last_used_at is None
+
+
+async def test_a_user_handle_not_the_passkeys_accounts_is_refused(rp: Relying) -> None:
+    authenticator = SoftAuthenticator(ORIGIN)
+    await enrol(rp, authenticator)
+    authenticator.credentials[0].user_handle = rp.ceremonies.user_handle(BOB)
+    with pytest.raises(PasskeyError, match="user handle"):
+        await rp.ceremonies.authenticate(Purpose.SIGN_IN, await sign_in_response(rp, authenticator))
