@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"  # PASSKEY-CHAIN: "0012" once the mfa and email migrations are in
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
