@@ -25,7 +25,7 @@ def fill_login_form(page: Page, username: str, password: str = PASSWORD) -> None
     expect(page.get_by_role("heading", name="Sign in to Stint")).to_be_visible()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def test_enrol_then_step_up_for_an_app_then_sign_in_with_a_code(
     page.goto(f"{live_server.base_url}/login")
     page.get_by_label("Username").fill(USERNAME)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     _enter_code(page, _code(app, 1))
     expect(page.get_by_role("button", name=f"Sign out {USERNAME}")).to_be_visible()
     expect(page).to_have_url(f"{live_server.base_url}/account")

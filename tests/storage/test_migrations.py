@@ -46,6 +46,8 @@ TABLES = {
     "email_links",
     "totp_credentials",
     "recovery_codes",
+    "passkeys",
+    "webauthn_challenges",
     "alembic_version",
 }
 

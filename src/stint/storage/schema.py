@@ -13,7 +13,7 @@ from stint.storage.database import Database
 
 __all__ = ["SCHEMA_HEAD", "schema_revision"]
 
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 
 
 async def schema_revision(db: Database) -> str | None:

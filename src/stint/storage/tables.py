@@ -32,6 +32,7 @@ __all__ = [
     "logout_deliveries",
     "metadata",
     "opaque_access_tokens",
+    "passkeys",
     "recovery_codes",
     "refresh_tokens",
     "request_jtis",
@@ -46,6 +47,7 @@ __all__ = [
     "upstream_providers",
     "upstream_sign_ins",
     "users",
+    "webauthn_challenges",
 ]
 
 metadata = MetaData(
@@ -443,4 +445,31 @@ recovery_codes = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("code_hash", String(64), primary_key=True),
     Column("used_at", UTCDateTime, nullable=True),
+)
+
+# WebAuthn L3 §7.1 step 26: each credential id is registered once, to one account.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("credential_id", LargeBinary(1023), nullable=False, unique=True),  # §5.8.3: ≤ 1023
+    Column("public_key", LargeBinary, nullable=False),  # COSE_Key: public, needs no sealing
+    Column("sign_count", BigInteger, nullable=False, server_default=text("0")),
+    Column("transports", String(255), nullable=False, server_default=""),  # space-separated
+    Column("name", String(64), nullable=False),
+    Column("device_bound", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+)
+
+# WebAuthn L3 §13.4.3: each challenge is random, for one ceremony, taken once, short-lived.
+webauthn_challenges = Table(
+    "webauthn_challenges",
+    metadata,
+    Column("challenge_hash", String(64), primary_key=True),
+    Column("purpose", String(16), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
 )

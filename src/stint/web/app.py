@@ -24,6 +24,7 @@ from stint.web.features import (
     logout,
     oidc,
     pages,
+    passkeys,
     registration,
     social,
     token,
@@ -52,6 +53,7 @@ FEATURES: tuple[FeatureBuilder, ...] = (
     home.feature,
     email.feature,
     totp.feature,
+    passkeys.feature,
     pages.feature,
 )
 

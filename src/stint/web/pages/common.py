@@ -23,6 +23,7 @@ __all__ = [
     "AccountPanel",
     "PageContext",
     "SecondFactorKind",
+    "SignInExtra",
     "SignInLink",
     "SignInLinks",
     "login_redirect",
@@ -44,6 +45,8 @@ class SignInLink:
 # sign-in page's other ways to sign in (given the page's ``next``), and /account's panels.
 SignInLinks = Callable[[str], Awaitable[list[SignInLink]]]
 AccountPanel = Callable[[Request, User], Awaitable[Markup]]
+# A part of the sign-in page below its form, given the page's ``next`` ("Sign in with a passkey").
+SignInExtra = Callable[[Request, str], Awaitable[Markup]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,13 @@ class PageContext:
     # Hooks of the second factors: the kinds on offer, and /account/security's sections.
     second_factors: list[SecondFactorKind] = field(default_factory=list)
     security_sections: list[AccountPanel] = field(default_factory=list)
+    sign_in_extras: list[SignInExtra] = field(default_factory=list)
 
     async def other_sign_ins(self, next_url: str) -> list[SignInLink]:
         return [link for source in self.sign_in_links for link in await source(next_url)]
+
+    async def extras(self, request: Request, next_url: str) -> list[Markup]:
+        return [await extra(request, next_url) for extra in self.sign_in_extras]
 
     async def panels(self, request: Request, user: User) -> list[Markup]:
         return [await panel(request, user) for panel in self.account_panels]

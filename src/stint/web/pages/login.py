@@ -27,6 +27,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
             "username": username,
             "others": await ctx.other_sign_ins(next_url),
             "links": ctx.page_links,
+            "extras": await ctx.extras(request, next_url),
         }
         return ctx.pages.render(request, "login.html", context)
 
@@ -56,6 +57,7 @@ def login_routes(ctx: PageContext) -> list[BaseRoute]:
             "user": None,
             "others": await ctx.other_sign_ins(next_url),
             "links": ctx.page_links,
+            "extras": await ctx.extras(request, next_url),
         }
         return ctx.pages.render(request, "login.html", context, status)
 

@@ -1,0 +1,1 @@
+"""Passkeys on the pages: enrolment on /account/security, sign-in on /login, second factor."""
