@@ -31,7 +31,7 @@ KEPT = {
 }  # fmt: skip
 # German shares these with English: a text that is the same word in both is no leftover.
 SAME_IN_GERMAN = {"App", "Apps", "Browser", "Code", "Name", "Scopes", "Scopes:", "Link", "Timer"}
-SAME_IN_GERMAN |= {"(optional)"}
+SAME_IN_GERMAN |= {"(optional)", "Passkeys"}
 
 
 class _VisibleText(HTMLParser):
