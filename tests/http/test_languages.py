@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 
 import httpx
+import pyotp
 import pytest
 from starlette.applications import Starlette
 
 from stint.web.i18n import LANGUAGES
-from tests.conftest import Account, make_client
+from tests.conftest import PASSWORD, Account, make_client
 from tests.support.flows import authorize, authorize_query
 from tests.support.pages import browser, csrf_of, sign_in
 from tests.support.pkce import new_pkce
@@ -368,3 +369,22 @@ async def test_discovery_lists_the_languages_of_the_pages(client: httpx.AsyncCli
     document = (await client.get("/.well-known/openid-configuration")).json()
     # OpenID Connect Discovery §3: ui_locales_supported, BCP 47 tags.
     assert document["ui_locales_supported"] == ["en", "de", "ja", "ru", "zh-CN"]
+
+
+async def test_two_factor_sign_in_in_each_language(
+    client: httpx.AsyncClient, app: Starlette, names: set[str]
+) -> None:
+    """The second step of a sign-in, once an authenticator app is set up."""
+    csrf = await sign_in(client, "alice")
+    await client.post("/account/security/totp/start", data={"csrf_token": csrf})
+    page = await client.get("/account/security")
+    secret = re.findall(r"secret=([A-Z2-7]+)", page.text)[0]
+    form = {"csrf_token": csrf_of(page), "code": pyotp.TOTP(secret).now()}
+    confirmed = await client.post("/account/security/totp/confirm", data=form)
+    assert confirmed.status_code == 200, confirmed.text
+    async with browser(app) as other:
+        answer = await other.get("/login", params={"next": "/account"})
+        login = {"csrf_token": csrf_of(answer), "next": "/account"}
+        login |= {"username": "alice", "password": PASSWORD}
+        assert (await other.post("/login", data=login)).status_code == 303
+        await assert_translated(lambda h: other.get("/login/second-factor", headers=h), names)
