@@ -137,6 +137,9 @@ def requested_ui_locales(query: str) -> list[str]:
 SavedLanguage = Callable[[Request], Awaitable[str | None]]
 
 
+_API_PREFIX = "/api/"
+
+
 class LanguageMiddleware:
     """Sets the language every page and message of this request is in."""
 
@@ -145,7 +148,9 @@ class LanguageMiddleware:
         self.saved = saved
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # The REST API answers in one language (RFC 9457 problem JSON for programs), and its
+        # reads are hot paths: it pays nothing for choosing a page language.
+        if scope["type"] != "http" or scope["path"].startswith(_API_PREFIX):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
