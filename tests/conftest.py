@@ -294,6 +294,9 @@ SLOWEST_FIRST = (
     "tests/cluster/",  # two hosts behind nginx
     "tests/http/test_schemathesis.py",
     "tests/http/test_fuzzing.py",
+    "tests/browser/test_ciba.py",  # three delivery modes, each with its own server
+    "tests/interop/test_device_flow.py",  # oauthlib's and openid-client's device clients
+    "tests/browser/test_social_login.py",  # two Stints and node-oidc-provider
 )
 
 
