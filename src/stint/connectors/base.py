@@ -27,6 +27,7 @@ from stint.connectors.exceptions import (
 )
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.strategy import Strategy
+from stint.protocol.texts import N_, Text
 
 if TYPE_CHECKING:
     import httpx
@@ -145,7 +146,7 @@ class BaseAuth:
         details = self.get_user_details(response)
         uid = self.get_user_id(details, response)
         if uid is None or str(uid) == "":
-            raise AuthFailed(self, "The provider did not say who you are (no user id).")
+            raise AuthFailed(self, Text(N_("The provider did not say who you are (no user id).")))
         return UpstreamIdentity(
             provider=self.name,
             uid=str(uid),
@@ -163,7 +164,9 @@ class BaseAuth:
             return
         if error == "access_denied":
             raise AuthCanceled(self)
-        raise AuthFailed(self, f"The provider refused the sign-in ({error[:64]}).")
+        raise AuthFailed(
+            self, Text(N_("The provider refused the sign-in (%(error)s)."), error=error[:64])
+        )
 
     # -- HTTP through the outbound client ------------------------------------------------
 
@@ -180,7 +183,9 @@ class BaseAuth:
         if response.status_code >= 500:
             raise AuthUnreachable(self)
         if response.status_code >= 400:
-            raise AuthFailed(self, f"The provider answered {response.status_code}.")
+            raise AuthFailed(
+                self, Text(N_("The provider answered %(status)d."), status=response.status_code)
+            )
         return response
 
     async def aget_json(self, url: str, *args: Any, **kwargs: Any) -> Any:
@@ -188,7 +193,7 @@ class BaseAuth:
         try:
             return response.json()
         except ValueError as exc:
-            raise AuthFailed(self, "The provider's answer is not JSON.") from exc
+            raise AuthFailed(self, Text(N_("The provider's answer is not JSON."))) from exc
 
     def request(self, url: str, method: str = "GET", *args: Any, **kwargs: Any) -> httpx.Response:
         """The blocking form of ``arequest``, for a plain ``user_data`` (run in a worker thread)."""

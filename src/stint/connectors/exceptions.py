@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stint.protocol.texts import N_, Text
+
 __all__ = [
     "AuthCanceled",
     "AuthException",
@@ -22,9 +24,11 @@ class AuthException(Exception):
 
     def __init__(self, backend: Any, message: str = "") -> None:
         self.backend = backend
-        super().__init__(message or self.default_message)
+        # A Text a page shows in its reader's language; a plain str as it is.
+        self.message: str = message or Text(self.default_message)
+        super().__init__(self.message)
 
-    default_message = "The sign-in with the provider failed."
+    default_message = N_("The sign-in with the provider failed.")
 
 
 class AuthFailed(AuthException):
@@ -34,7 +38,7 @@ class AuthFailed(AuthException):
 class AuthCanceled(AuthException):
     """The person declined at the provider (``error=access_denied``)."""
 
-    default_message = "The sign-in was cancelled at the provider."
+    default_message = N_("The sign-in was cancelled at the provider.")
 
 
 class AuthMissingParameter(AuthException):
@@ -42,24 +46,26 @@ class AuthMissingParameter(AuthException):
 
     def __init__(self, backend: Any, parameter: str) -> None:
         self.parameter = parameter
-        super().__init__(backend, f"The provider's answer has no {parameter}.")
+        super().__init__(
+            backend, Text(N_("The provider's answer has no %(parameter)s."), parameter=parameter)
+        )
 
 
 class AuthStateMissing(AuthException):
-    default_message = "The sign-in has no state: start it again."
+    default_message = N_("The sign-in has no state: start it again.")
 
 
 class AuthStateForbidden(AuthException):
-    default_message = "The sign-in's state does not match: start it again."
+    default_message = N_("The sign-in's state does not match: start it again.")
 
 
 class AuthTokenError(AuthException):
     """The token endpoint refused the code, or its answer was unusable."""
 
-    default_message = "The provider did not give a usable token."
+    default_message = N_("The provider did not give a usable token.")
 
 
 class AuthUnreachable(AuthException):
     """The provider timed out, could not be reached, or answered with a server error."""
 
-    default_message = "The provider could not be reached. Try again in a moment."
+    default_message = N_("The provider could not be reached. Try again in a moment.")

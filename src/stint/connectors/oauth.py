@@ -25,6 +25,7 @@ from stint.connectors.exceptions import (
 )
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.token_request import TOKEN_FIELDS, request_token
+from stint.protocol.texts import N_, Text
 
 __all__ = ["BaseOAuth", "BaseOAuth2", "BaseOAuth2PKCE"]
 
@@ -173,12 +174,16 @@ class BaseOAuth2(BaseOAuth):
             if self.authorization_response_issuer_required():
                 raise AuthFailed(
                     self,
-                    "The answer does not say it comes from this provider: "
-                    "it may come from another provider.",
+                    Text(
+                        N_(
+                            "The answer does not say it comes from this provider: it may come"
+                            " from another provider."
+                        )
+                    ),
                 )
             return
         if self.accepts_authorization_response_issuer(iss) is False:
-            raise AuthFailed(self, "The answer comes from another provider.")
+            raise AuthFailed(self, Text(N_("The answer comes from another provider.")))
 
     def auth_complete_params(self, state: str | None = None) -> dict[str, str]:
         """The token request's parameters beyond client authentication."""
@@ -210,7 +215,7 @@ class BaseOAuth2(BaseOAuth):
         self.process_error(self.data)
         self.validate_state()
         if not self.data.get("code"):
-            raise AuthMissingParameter(self, "code")
+            raise AuthMissingParameter(self, Text(N_("code")))
         token = await self.request_access_token(self.auth_complete_params(self.strategy.state))
         return await self.do_auth(token["access_token"], response=token)
 

@@ -26,6 +26,7 @@ from stint.connectors.exceptions import (
 )
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.oauth import BaseOAuth
+from stint.protocol.texts import N_, Text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,7 +66,9 @@ class BaseOAuth1(BaseOAuth):
         """An endpoint: the operator's setting, else the class attribute."""
         url = str(self.setting(name) or getattr(self, name) or "")
         if not url:  # the operator's mistake: a clear page, as GenericOAuth2 says it
-            raise AuthFailed(self, f"This provider is not fully configured (no {name}).")
+            raise AuthFailed(
+                self, Text(N_("This provider is not fully configured (no %(name)s)."), name=name)
+            )
         return url
 
     def get_redirect_uri(self, state: str | None = None) -> str:
@@ -112,7 +115,7 @@ class BaseOAuth1(BaseOAuth):
             )
         # §2.1: a provider that ignored our callback would send the person elsewhere.
         if request_token.get("oauth_callback_confirmed") != "true":
-            raise AuthFailed(self, "The provider did not confirm the callback URI.")
+            raise AuthFailed(self, Text(N_("The provider did not confirm the callback URI.")))
         self.strategy.session_set(
             REQUEST_TOKEN, {name: request_token[name] for name in TOKEN_FIELDS}
         )
@@ -143,13 +146,13 @@ class BaseOAuth1(BaseOAuth):
         if not returned:
             raise AuthMissingParameter(self, self.OAUTH_TOKEN_PARAMETER_NAME)
         if not hmac.compare_digest(str(stored["oauth_token"]).encode(), returned.encode()):
-            raise AuthTokenError(self, "The provider's answer is for another sign-in.")
+            raise AuthTokenError(self, Text(N_("The provider's answer is for another sign-in.")))
         return {name: str(stored[name]) for name in TOKEN_FIELDS}
 
     async def access_token(self, token: Mapping[str, str]) -> dict[str, str]:
         verifier = self.data.get("oauth_verifier")
         if not verifier:
-            raise AuthMissingParameter(self, "oauth_verifier")
+            raise AuthMissingParameter(self, Text(N_("oauth_verifier")))
         async with self.oauth_client(token) as client:
             return await self._credentials(
                 client.fetch_access_token(self.setting_url("ACCESS_TOKEN_URL"), verifier=verifier)
@@ -191,7 +194,9 @@ class BaseOAuth1(BaseOAuth):
         except (_ServerError, httpx.HTTPError) as exc:
             raise AuthUnreachable(self) from exc
         if response.status_code >= 400:
-            raise AuthFailed(self, f"The provider answered {response.status_code}.")
+            raise AuthFailed(
+                self, Text(N_("The provider answered %(status)d."), status=response.status_code)
+            )
         return response
 
     async def aoauth_json(self, token: Mapping[str, str], url: str, **kwargs: Any) -> Any:
@@ -199,7 +204,7 @@ class BaseOAuth1(BaseOAuth):
         try:
             return response.json()
         except ValueError as exc:
-            raise AuthFailed(self, "The provider's answer is not JSON.") from exc
+            raise AuthFailed(self, Text(N_("The provider's answer is not JSON."))) from exc
 
     def oauth_request(
         self,

@@ -28,6 +28,7 @@ from stint.connectors.oauth import BaseOAuth2
 from stint.connectors.token_request import TOKEN_FIELDS
 from stint.connectors.userinfo import merge_userinfo
 from stint.protocol.jws import segment_json
+from stint.protocol.texts import N_, Text
 
 __all__ = ["OpenIdConnectAuth"]
 
@@ -65,12 +66,12 @@ class OpenIdConnectAuth(BaseOAuth2):
     async def oidc_config(self) -> ProviderMetadata:
         issuer = self.oidc_endpoint()
         if not issuer:
-            raise AuthFailed(self, "This provider has no issuer configured.")
+            raise AuthFailed(self, Text(N_("This provider has no issuer configured.")))
         try:
             metadata = await self.discovery.metadata(issuer, self.aget_json)
         except InvalidProviderMetadata as exc:
             logger.warning("%s: discovery at %s refused: %s", self.name, issuer, exc)
-            raise AuthFailed(self, "The provider's configuration is not usable.") from exc
+            raise AuthFailed(self, Text(N_("The provider's configuration is not usable."))) from exc
         if not self.accepts_discovered_issuer(metadata.issuer):
             logger.warning(
                 "%s: discovery at %s names the issuer %r (Discovery §4.3): fix OIDC_ENDPOINT",
@@ -79,7 +80,7 @@ class OpenIdConnectAuth(BaseOAuth2):
                 metadata.issuer,
             )
             self.discovery.forget(issuer)
-            raise AuthFailed(self, "The provider's configuration is not usable.")
+            raise AuthFailed(self, Text(N_("The provider's configuration is not usable.")))
         # PKCE S256 unless the provider lists its PKCE methods without it.
         methods = metadata.code_challenge_methods_supported
         self.PKCE = self.PKCE and (methods is None or "S256" in methods)
@@ -133,7 +134,7 @@ class OpenIdConnectAuth(BaseOAuth2):
     async def do_auth(self, access_token: str, response: dict[str, Any]) -> UpstreamIdentity:
         id_token = response.get("id_token")
         if not isinstance(id_token, str):
-            raise AuthTokenError(self, "The provider gave no ID token.")
+            raise AuthTokenError(self, Text(N_("The provider gave no ID token.")))
         claims = await self.validate_and_return_id_token(id_token, access_token)
         userinfo = await self.call_user_data(access_token, response=response)
         merged = merge_userinfo(claims, userinfo or {}, self)
@@ -172,7 +173,7 @@ class OpenIdConnectAuth(BaseOAuth2):
             )
         except (IdTokenRejected, InvalidKeySet) as exc:
             logger.info("%s: ID token refused: %s", self.name, exc)
-            raise AuthFailed(self, "The provider's ID token was not accepted.") from exc
+            raise AuthFailed(self, Text(N_("The provider's ID token was not accepted."))) from exc
 
     async def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The userinfo endpoint's claims (Core §5.3), if the provider has one."""
@@ -181,7 +182,7 @@ class OpenIdConnectAuth(BaseOAuth2):
             return {}
         answer = await self.aget_json(endpoint, headers={"Authorization": f"Bearer {access_token}"})
         if not isinstance(answer, dict):
-            raise AuthFailed(self, "The provider's userinfo answer is not usable.")
+            raise AuthFailed(self, Text(N_("The provider's userinfo answer is not usable.")))
         return answer
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:

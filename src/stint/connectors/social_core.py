@@ -43,6 +43,7 @@ from stint.connectors.exceptions import (
 from stint.connectors.identity import UpstreamIdentity
 from stint.connectors.social_core_strategy import Completed, SocialCoreStrategy
 from stint.connectors.strategy import Strategy
+from stint.protocol.texts import N_, Text
 
 __all__ = ["SocialCoreAuth", "adapt", "as_requests_response", "stint_exception"]
 
@@ -168,11 +169,15 @@ class SocialCoreAuth(BaseAuth):
             if config.get("authorization_response_iss_parameter_supported") is True:
                 raise AuthFailed(
                     self,
-                    "The answer does not say it comes from this provider: it may come from "
-                    "another provider.",
+                    Text(
+                        N_(
+                            "The answer does not say it comes from this provider: it may come"
+                            " from another provider."
+                        )
+                    ),
                 )
         elif iss != config.get("issuer"):
-            raise AuthFailed(self, "The answer comes from another provider.")
+            raise AuthFailed(self, Text(N_("The answer comes from another provider.")))
 
     async def run(self, step: Callable[[Any], T]) -> T:
         """``step`` with a social backend, in a worker thread, its errors made Stint's."""
@@ -196,12 +201,12 @@ class SocialCoreAuth(BaseAuth):
     def upstream_identity(self, completed: Any) -> UpstreamIdentity:
         """The person social-core handed to ``strategy.authenticate``."""
         if not isinstance(completed, Completed):
-            raise AuthFailed(self, "The provider's backend did not complete the sign-in.")
+            raise AuthFailed(self, Text(N_("The provider's backend did not complete the sign-in.")))
         backend, response = completed.backend, completed.response
         details = backend.get_user_details(response)
         uid = backend.get_user_id(details, response)
         if uid is None or str(uid) == "":
-            raise AuthFailed(self, "The provider did not say who you are (no user id).")
+            raise AuthFailed(self, Text(N_("The provider did not say who you are (no user id).")))
         # What social-core's load_extra_data step would store, less the credentials.
         pipeline = {"response": response, "details": details, "uid": str(uid)}
         extra = backend.extra_data(None, str(uid), response, details, pipeline)

@@ -10,6 +10,7 @@ import httpx
 
 from stint.connectors.authlib_clients import AsyncOAuth2Client, OAuthError
 from stint.connectors.exceptions import AuthFailed, AuthTokenError, AuthUnreachable
+from stint.protocol.texts import N_, Text
 
 if TYPE_CHECKING:
     from stint.connectors.base import BaseAuth
@@ -47,7 +48,11 @@ async def request_token(
     strategy = backend.strategy
     if auth_method not in ("client_secret_post", "client_secret_basic", "none"):
         raise AuthFailed(  # the operator's setting: a clear page, not a 500
-            backend, "This provider is not fully configured (TOKEN_ENDPOINT_AUTH_METHOD)."
+            backend,
+            Text(
+                N_("This provider is not fully configured (%(setting)s)."),
+                setting="TOKEN_ENDPOINT_AUTH_METHOD",
+            ),
         )
     async with AsyncOAuth2Client(
         client_id=client_id,
@@ -82,7 +87,9 @@ async def request_token(
             raise AuthUnreachable(backend) from exc
         except OAuthError as exc:  # RFC 6749 §5.2: the provider's error code is safe to show
             code = str(getattr(exc, "error", "") or "error")[:64]
-            raise AuthTokenError(backend, f"The provider refused the sign-in ({code}).") from exc
+            raise AuthTokenError(
+                backend, Text(N_("The provider refused the sign-in (%(error)s)."), error=code)
+            ) from exc
         except ValueError as exc:  # not a JSON object
             raise AuthTokenError(backend) from exc
     answer = dict(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stint.connectors.exceptions import AuthFailed
+from stint.protocol.texts import N_, Text
 
 __all__ = ["merge_userinfo"]
 
@@ -18,7 +19,7 @@ def merge_userinfo(
         return dict(id_claims)
     # §5.3.2: the sub in the userinfo answer MUST equal the ID token's, else it is not used.
     if userinfo.get("sub") != id_claims.get("sub"):
-        raise AuthFailed(backend, "The provider's userinfo answer is for another person.")
+        raise AuthFailed(backend, Text(N_("The provider's userinfo answer is for another person.")))
     merged = {**userinfo, **id_claims}
     if (
         "email" in id_claims

@@ -8,6 +8,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from stint.protocol.texts import N_, Text
+
 __all__ = ["MAX_REDIRECT_URIS", "RedirectUriRules", "redirect_uri_problem", "redirect_uris_problem"]
 
 MAX_REDIRECT_URIS = 20
@@ -42,36 +44,38 @@ def redirect_uri_problem(uri: str, rules: RedirectUriRules) -> str | None:
     """Why ``uri`` cannot be registered under ``rules``, or None."""
     # No white space: a client's URIs are stored space-separated.
     if any(c.isspace() or ord(c) < 32 for c in uri):
-        return "is not a URL"
+        return Text(N_("is not a URL"))
     try:
         parts = urlsplit(uri)
         _ = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:
-        return "is not a URL"
+        return Text(N_("is not a URL"))
     if not parts.scheme or len(uri) > _MAX_LENGTH:
-        return "must be an absolute URL"
+        return Text(N_("must be an absolute URL"))
     if parts.fragment or "#" in uri:
-        return "must not contain a fragment"  # RFC 6749 §3.1.2
+        return Text(N_("must not contain a fragment"))  # RFC 6749 §3.1.2
     if "*" in uri:
-        return "must not contain wildcards"  # RFC 9700 §2.1: exact matching
+        return Text(N_("must not contain wildcards"))  # RFC 9700 §2.1: exact matching
     if parts.scheme == "https":
         if not parts.hostname:
-            return "needs a host"
+            return Text(N_("needs a host"))
         if not rules.localhost and parts.hostname in _LOOPBACK_HOSTS:
-            return "must not be on localhost for a web client using the implicit grant"
+            return Text(N_("must not be on localhost for a web client using the implicit grant"))
         return None
     if parts.scheme in _NEVER_SCHEMES:
-        return f"may not use the {parts.scheme} scheme"
+        return Text(N_("may not use the %(scheme)s scheme"), scheme=parts.scheme)
     if not rules.device and not (rules.any_http and parts.scheme == "http"):
-        return "must use https (an app on this device registers application_type native)"
+        return Text(N_("must use https (an app on this device registers application_type native)"))
     if parts.scheme == "http":
         if parts.hostname in _LOOPBACK_IPS or rules.any_http:
             return None
         if parts.hostname == "localhost":
-            return "use 127.0.0.1 rather than localhost (RFC 8252 §8.3)"
-        return "must use https (http is allowed for 127.0.0.1 only)"
+            return Text(N_("use 127.0.0.1 rather than localhost (RFC 8252 §8.3)"))
+        return Text(N_("must use https (http is allowed for 127.0.0.1 only)"))
     # RFC 8252 §7.1: a private-use scheme is a reverse domain name, such as com.example.app.
-    return None if "." in parts.scheme else "private-use schemes must be reverse domain names"
+    if "." in parts.scheme:
+        return None
+    return Text(N_("private-use schemes must be reverse domain names"))
 
 
 def redirect_uris_problem(
@@ -79,10 +83,10 @@ def redirect_uris_problem(
 ) -> str | None:
     """Why the list cannot be registered, or None; ``required`` for the redirecting grants."""
     if required and not uris:
-        return "at least one is needed for the authorization code and implicit grants"
+        return Text(N_("at least one is needed for the authorization code and implicit grants"))
     if len(uris) > MAX_REDIRECT_URIS:
-        return f"at most {MAX_REDIRECT_URIS}"
+        return Text(N_("at most %(count)d"), count=MAX_REDIRECT_URIS)
     for uri in uris:
         if (problem := redirect_uri_problem(uri, rules)) is not None:
-            return f"{uri} {problem}"
+            return Text(N_("%(uri)s %(problem)s"), uri=uri, problem=problem)
     return None

@@ -10,6 +10,7 @@ from stint.protocol.clients import AUTH_METHODS, GRANT_TYPES, Client, ClientType
 from stint.protocol.redirect_uris import RedirectUriRules, redirect_uris_problem
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.secrets import SecretHasher, new_secret
+from stint.protocol.texts import N_, Text
 
 __all__ = [
     "OPERATOR_ONLY_GRANTS",
@@ -40,6 +41,9 @@ def new_client_id() -> str:
 
 
 class ClientSpecError(Exception):
+    """Why a client's settings cannot be registered, field by field (English ``Text``s a page
+    shows translated)."""
+
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
@@ -66,26 +70,36 @@ def _checked(
     problems: dict[str, str] = {}
     name = spec.name.strip()
     if not 1 <= len(name) <= 100:
-        problems["name"] = "must be 1 to 100 characters"
+        problems["name"] = Text(N_("must be 1 to 100 characters"))
     if spec.client_type not in ("confidential", "public"):
-        problems["client_type"] = "must be confidential or public"
+        problems["client_type"] = Text(N_("must be confidential or public"))
     public = spec.client_type == "public"
     method = spec.token_endpoint_auth_method or ("none" if public else "client_secret_basic")
     if method not in AUTH_METHODS:
-        problems["token_endpoint_auth_method"] = f"must be one of {', '.join(sorted(AUTH_METHODS))}"
+        problems["token_endpoint_auth_method"] = Text(
+            N_("must be one of %(choices)s"), choices=", ".join(sorted(AUTH_METHODS))
+        )
     elif public != (method == "none"):
-        problems["token_endpoint_auth_method"] = (
-            "public clients use none; confidential clients use a secret method"  # noqa: S105
+        problems["token_endpoint_auth_method"] = Text(
+            N_("public clients use none; confidential clients use a secret method")
         )
     unknown = spec.grant_types - GRANT_TYPES
     if unknown or not spec.grant_types:
-        problems["grant_types"] = f"choose from {', '.join(sorted(GRANT_TYPES))}"
+        problems["grant_types"] = Text(
+            N_("choose from %(choices)s"), choices=", ".join(sorted(GRANT_TYPES))
+        )
     elif off := spec.grant_types - enabled - kept:
-        problems["grant_types"] = f"{', '.join(sorted(off))}: not enabled on this server"
+        problems["grant_types"] = Text(
+            N_("%(grants)s: not enabled on this server"), grants=", ".join(sorted(off))
+        )
     elif public and spec.grant_types & _CONFIDENTIAL_ONLY:
-        problems["grant_types"] = "public clients cannot use client_credentials or password"
+        problems["grant_types"] = Text(
+            N_("public clients cannot use client_credentials or password")
+        )
     if spec.scopes - API_SCOPES or not spec.scopes:
-        problems["scopes"] = f"choose from {', '.join(sorted(API_SCOPES))}"
+        problems["scopes"] = Text(
+            N_("choose from %(choices)s"), choices=", ".join(sorted(API_SCOPES))
+        )
     # A signed-in developer or the operator registers apps on devices too (RFC 8252 §7).
     redirect_problem = redirect_uris_problem(
         spec.redirect_uris,
@@ -153,6 +167,6 @@ def updated_client(
 
 def rotate_secret(client: Client, hasher: SecretHasher) -> tuple[Client, str]:
     if client.is_public:
-        raise ClientSpecError({"client_type": "public clients have no secret"})
+        raise ClientSpecError({"client_type": Text(N_("public clients have no secret"))})
     secret = new_secret()
     return replace(client, secret_hash=hasher.hash(secret)), secret

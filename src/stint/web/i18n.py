@@ -23,6 +23,8 @@ from babel.support import LazyProxy, NullTranslations, Translations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from stint.protocol.texts import Text
+
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
@@ -41,6 +43,7 @@ __all__ = [
     "ngettext",
     "parse_accept_language",
     "requested_ui_locales",
+    "translated",
     "using",
 ]
 
@@ -205,6 +208,20 @@ def _(message: str) -> str:
     """A message translated when it is shown, into the language of the request showing it."""
     # A str for its callers: the proxy behaves as one wherever a page formats or prints it.
     return cast(str, LazyProxy(gettext, message, enable_cache=False))
+
+
+def translated(text: str) -> str:
+    """A core's ``Text`` in the current language, its parameters as they are (a ``Text``
+    parameter translated too); any other text (a provider's own words) unchanged."""
+    if not isinstance(text, Text):
+        return text
+    template = gettext(text.template)
+    if not text.params:
+        return template
+    return template % {
+        name: translated(value) if isinstance(value, Text) else value
+        for name, value in text.params.items()
+    }
 
 
 def _locale() -> Locale:

@@ -13,6 +13,7 @@ from typing import Any
 from stint.connectors.exceptions import AuthFailed
 from stint.connectors.oauth import BaseOAuth2
 from stint.connectors.strategy import Strategy
+from stint.protocol.texts import N_, Text
 
 __all__ = ["GenericOAuth2"]
 
@@ -35,7 +36,9 @@ class GenericOAuth2(BaseOAuth2):
     def _required(self, name: str) -> str:
         value = self.setting(name)
         if not value:
-            raise AuthFailed(self, f"This provider is not fully configured (no {name}).")
+            raise AuthFailed(
+                self, Text(N_("This provider is not fully configured (no %(name)s)."), name=name)
+            )
         return str(value)
 
     async def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -44,7 +47,7 @@ class GenericOAuth2(BaseOAuth2):
             return {}  # the token answer itself says who (ID_KEY in it)
         answer = await self.aget_json(str(url), headers={"Authorization": f"Bearer {access_token}"})
         if not isinstance(answer, dict):
-            raise AuthFailed(self, "The provider's user data is not a JSON object.")
+            raise AuthFailed(self, Text(N_("The provider's user data is not a JSON object.")))
         return answer
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from stint.connectors.exceptions import AuthFailed
 from stint.connectors.oauth1 import BaseOAuth1
+from stint.protocol.texts import N_, Text
 
 __all__ = ["GenericOAuth1"]
 
@@ -33,5 +34,5 @@ class GenericOAuth1(BaseOAuth1):
             return {}
         data = await self.aoauth_json(access_token, str(url))
         if not isinstance(data, dict):
-            raise AuthFailed(self, "The provider's user data is not a JSON object.")
+            raise AuthFailed(self, Text(N_("The provider's user data is not a JSON object.")))
         return data

@@ -12,6 +12,7 @@ from typing import Any
 
 from stint.connectors.exceptions import AuthFailed
 from stint.connectors.oauth import BaseOAuth2
+from stint.protocol.texts import N_, Text
 
 __all__ = ["GitHubOAuth2"]
 
@@ -55,7 +56,7 @@ class GitHubOAuth2(BaseOAuth2):
         headers = {**API_HEADERS, "Authorization": f"Bearer {access_token}"}
         user = await self.aget_json(self.api_url("/user"), headers=headers)
         if not isinstance(user, dict):
-            raise AuthFailed(self, "GitHub's /user answer is not an object.")
+            raise AuthFailed(self, Text(N_("GitHub's /user answer is not an object.")))
         emails = await self._emails(headers)
         verified = [e["email"] for e in emails if e.get("verified") is True]
         primary = [

@@ -11,6 +11,7 @@ from typing import Any
 
 from stint.connectors.exceptions import AuthFailed
 from stint.connectors.oauth import BaseOAuth2
+from stint.protocol.texts import N_, Text
 
 __all__ = ["GitLabOAuth2"]
 
@@ -47,7 +48,7 @@ class GitLabOAuth2(BaseOAuth2):
             self.api_url("/api/v4/user"), headers={"Authorization": f"Bearer {access_token}"}
         )
         if not isinstance(user, dict):
-            raise AuthFailed(self, "GitLab's /api/v4/user answer is not an object.")
+            raise AuthFailed(self, Text(N_("GitLab's /api/v4/user answer is not an object.")))
         return user
 
     def email_verified(self, response: dict[str, Any], details: dict[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from stint.connectors.exceptions import AuthFailed
 from stint.connectors.open_id_connect import OpenIdConnectAuth
+from stint.protocol.texts import N_, Text
 
 __all__ = ["MicrosoftOpenIdConnect"]
 
@@ -73,7 +74,7 @@ class MicrosoftOpenIdConnect(OpenIdConnectAuth):
     def get_user_id(self, details: dict[str, Any], response: dict[str, Any]) -> str:
         tid, oid = response.get("tid"), response.get("oid")
         if not (isinstance(tid, str) and tid and isinstance(oid, str) and oid):
-            raise AuthFailed(self, "Microsoft did not say who you are (no tid and oid).")
+            raise AuthFailed(self, Text(N_("Microsoft did not say who you are (no tid and oid).")))
         return f"{tid}:{oid}"
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from stint.protocol.registration import (
 )
 from stint.protocol.scopes import API_SCOPES, SCOPE_DESCRIPTIONS
 from stint.protocol.secrets import SecretHasher
-from stint.web.i18n import _, gettext
+from stint.web.i18n import _, gettext, translated
 from stint.web.pages.common import PageContext, login_redirect
 
 __all__ = ["GRANT_CHOICES", "MAX_APPS_PER_USER", "developer_routes"]
@@ -291,7 +291,7 @@ def developer_routes(
                 client, loopback=loopback_urls, user_codes=ciba_user_codes
             )
         except ClientSpecError as exc:
-            return new_page(request, user, submitted, exc.problems, 400)
+            return new_page(request, user, submitted, _shown(exc), 400)
         client = await clients.add(client)
         return secret_page(request, user, client, secret, created=True)
 
@@ -330,7 +330,7 @@ def developer_routes(
                 changed, loopback=loopback_urls, user_codes=ciba_user_codes
             )
         except ClientSpecError as exc:
-            return app_page(request, user, client, submitted, exc.problems, 400)
+            return app_page(request, user, client, submitted, _shown(exc), 400)
         await clients.update(changed)
         return RedirectResponse(_app_url(client, "?notice=saved"), status_code=303)
 
@@ -371,6 +371,11 @@ def developer_routes(
         Route("/developer/apps/{client_id}/rotate-secret", rotate, methods=["POST"]),
         Route("/developer/apps/{client_id}/delete", delete_app, methods=["POST"]),
     ]
+
+
+def _shown(exc: ClientSpecError) -> dict[str, str]:
+    """The problems with an app's settings in the page's language."""
+    return {name: translated(problem) for name, problem in exc.problems.items()}
 
 
 def _app_url(client: Client, suffix: str = "") -> str:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from stint.accounts.linking import RefusalReason, SignInRefused
 from stint.connectors.exceptions import AuthCanceled, AuthException, AuthUnreachable
-from stint.web.i18n import DEFAULT, _, current
+from stint.web.i18n import DEFAULT, _, current, translated
 from stint.web.social.context import SocialContext
 
 __all__ = ["linking_refused", "refusal_message", "refusal_page"]
@@ -25,7 +25,7 @@ def refusal_page(social: SocialContext, request: Request, exc: AuthException) ->
     if isinstance(exc, AuthUnreachable):
         message = _("The provider could not be reached. Try again in a moment.")
         return social.refused(request, _("Provider unavailable"), message, 502)
-    return social.refused(request, _("Sign-in failed"), str(exc), 400)
+    return social.refused(request, _("Sign-in failed"), translated(exc.message), 400)
 
 
 def linking_refused(social: SocialContext, request: Request, exc: SignInRefused) -> Response:
