@@ -215,7 +215,7 @@ class BaseOAuth2(BaseOAuth):
         self.process_error(self.data)
         self.validate_state()
         if not self.data.get("code"):
-            raise AuthMissingParameter(self, Text(N_("code")))
+            raise AuthMissingParameter(self, "code")
         token = await self.request_access_token(self.auth_complete_params(self.strategy.state))
         return await self.do_auth(token["access_token"], response=token)
 

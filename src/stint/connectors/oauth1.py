@@ -152,7 +152,7 @@ class BaseOAuth1(BaseOAuth):
     async def access_token(self, token: Mapping[str, str]) -> dict[str, str]:
         verifier = self.data.get("oauth_verifier")
         if not verifier:
-            raise AuthMissingParameter(self, Text(N_("oauth_verifier")))
+            raise AuthMissingParameter(self, "oauth_verifier")
         async with self.oauth_client(token) as client:
             return await self._credentials(
                 client.fetch_access_token(self.setting_url("ACCESS_TOKEN_URL"), verifier=verifier)
