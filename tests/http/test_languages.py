@@ -202,6 +202,29 @@ async def test_the_developer_and_device_pages_in_each_language(
     await assert_translated(lambda h: client.get(target, headers=h), names)
 
 
+async def test_the_developer_form_s_problems_in_each_language(
+    client: httpx.AsyncClient, app: Starlette, names: set[str]
+) -> None:
+    """The registration rules' problems (the protocol core's, in English there) on the form."""
+    await sign_in(client, "alice")
+    csrf = csrf_of(await client.get("/developer/apps/new"))
+    # No name, and an http redirect URI on another host than 127.0.0.1.
+    bad_uri = "http://zeit.example.net/callback"
+    form = {"csrf_token": csrf, "client_type": "confidential", "name": " "}
+    form |= {"redirect_uris": bad_uri, "grant_authorization_code": "on"}
+    form |= {"scope_activities:read": "on", "token_format": "jwt"}
+    form |= {"auth_method": "client_secret_basic"}
+    await assert_translated(
+        lambda h: client.post("/developer/apps/new", data=form, headers=h), names | {bad_uri}, 400
+    )
+    german = await client.post(
+        "/developer/apps/new", data=form, headers={**HTML, "Accept-Language": "de"}
+    )
+    assert "muss 1 bis 100 Zeichen lang sein" in german.text
+    # The URI as it was given, in the translated sentence.
+    assert f"{bad_uri} muss https verwenden (http ist nur für 127.0.0.1 erlaubt)" in german.text
+
+
 async def test_error_pages_in_each_language(
     client: httpx.AsyncClient, app: Starlette, names: set[str]
 ) -> None:
