@@ -25,7 +25,7 @@ APP_NAME = "Zeiterfassung Sync"
 OTHER = [language for language in LANGUAGES if language.code != "en"]
 # Words a translation keeps: the product, protocols and formats, the example in a hint.
 KEPT = {
-    "Stint", "OAuth", "PKCE", "JWT", "HTTP", "Basic", "URI", "URIs", "RFC", "UTC", "https",
+    "Stint", "OAuth", "PKCE", "JWT", "HTTP", "Basic", "URI", "URIs", "URL", "RFC", "UTC", "https",
     "http", "com", "example", "app", "callback", "state", "device", "ID", "CIBA", "JavaScript",
     "OpenID", "Connect", "OpenAPI", "REST", "API", "QR", "zoneinfo",
     "approve", "poll", "ping", "push", "Poll", "Ping", "Push",  # /approve; CIBA's delivery modes
@@ -223,6 +223,28 @@ async def test_the_developer_form_s_problems_in_each_language(
     assert "muss 1 bis 100 Zeichen lang sein" in german.text
     # The URI as it was given, in the translated sentence.
     assert f"{bad_uri} muss https verwenden (http ist nur für 127.0.0.1 erlaubt)" in german.text
+
+
+async def test_the_developer_form_s_ciba_problem_in_each_language(
+    client: httpx.AsyncClient, app: Starlette, names: set[str]
+) -> None:
+    """A CIBA app's settings checked as dynamic registration checks them, shown translated."""
+    await sign_in(client, "alice")
+    csrf = csrf_of(await client.get("/developer/apps/new"))
+    form = {"csrf_token": csrf, "client_type": "confidential", "name": APP_NAME}
+    form |= {"grant_urn:openid:params:grant-type:ciba": "on", "scope_activities:read": "on"}
+    form |= {"token_format": "jwt", "auth_method": "client_secret_basic"}
+    form |= {"backchannel_token_delivery_mode": "ping"}
+    form |= {"backchannel_client_notification_endpoint": "http://zeit.example.net/ping"}
+    field = "backchannel_client_notification_endpoint"
+    shown = names | {field, "http://zeit.example.net/ping"}
+    await assert_translated(
+        lambda h: client.post("/developer/apps/new", data=form, headers=h), shown, 400
+    )
+    german = await client.post(
+        "/developer/apps/new", data=form, headers={**HTML, "Accept-Language": "de"}
+    )
+    assert f"{field} muss eine https-URL sein" in german.text
 
 
 async def test_error_pages_in_each_language(

@@ -30,6 +30,7 @@ from stint.protocol.redirect_uris import RedirectUriRules, redirect_uri_problem
 from stint.protocol.registration import OPERATOR_ONLY_GRANTS
 from stint.protocol.scopes import API_SCOPES
 from stint.protocol.text import has_control_character
+from stint.protocol.texts import N_, Text
 
 __all__ = [
     "DYNAMIC_GRANT_TYPES",
@@ -64,7 +65,10 @@ Check = Callable[[str, Any, bool], Any]
 
 
 def _bad(name: str, problem: str) -> InvalidClientMetadataError:
-    return InvalidClientMetadataError(f"{name} {problem}")
+    # A Text: the developer pages show the problems of a client's CIBA settings translated.
+    return InvalidClientMetadataError(
+        Text(N_("%(field)s %(problem)s"), field=name, problem=problem)
+    )
 
 
 def _text(max_length: int, name: str, value: Any, _loopback: bool) -> str:
@@ -91,7 +95,7 @@ def _seconds(name: str, value: Any, _loopback: bool) -> int:
 
 def _one_of(allowed: tuple[str, ...], name: str, value: Any, _loopback: bool) -> str:
     if not isinstance(value, str) or value not in allowed:
-        raise _bad(name, f"must be one of {', '.join(allowed)}")
+        raise _bad(name, Text(N_("must be one of %(choices)s"), choices=", ".join(allowed)))
     return value
 
 
@@ -124,19 +128,19 @@ def _string_list(max_length: int, name: str, value: Any, _loopback: bool) -> lis
 def url_problem(value: str, *, loopback: bool, fragment: bool = False) -> str | None:
     """Why ``value`` is not an https URL (or, with ``loopback``, an http one on this host)."""
     if len(value) > _MAX_URL or any(c.isspace() or ord(c) < 32 for c in value):
-        return "is not a URL"
+        return Text(N_("is not a URL"))
     try:
         parts = urlsplit(value)
         _ = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:
-        return "is not a URL"
+        return Text(N_("is not a URL"))
     if "#" in value and not fragment:
-        return "must not contain a fragment"
+        return Text(N_("must not contain a fragment"))
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and loopback and parts.hostname in _LOOPBACK_HOSTS:
         return None
-    return "must be an https URL"
+    return Text(N_("must be an https URL"))
 
 
 def _url(name: str, value: Any, loopback: bool, *, fragment: bool = False) -> str:
