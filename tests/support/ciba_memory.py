@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stint.protocol.ciba.ports import BackchannelRequest, BackchannelStatus, Poll
+from stint.protocol.polling import polled_too_soon
 from stint.protocol.ports import Approval
 from tests.support.clock import Clock
 from tests.support.oauth_memory import MemoryApprovals, MemoryGrants
@@ -77,7 +78,7 @@ class MemoryBackchannelRequests:
         if found is None:
             return None
         last = found.last_polled_at
-        too_fast = last is not None and (now - last).total_seconds() < found.interval
+        too_fast = polled_too_soon(last, now, found.interval)
         interval = found.interval + slow_down_seconds if too_fast else found.interval
         self.requests[auth_req_id_hash] = replace(found, last_polled_at=now, interval=interval)
         return Poll(found, too_fast)

@@ -8,7 +8,7 @@ against these fakes as well as the SQL stores on SQLite and PostgreSQL: a fake t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from stint.protocol.access_tokens import AccessToken, AccessTokenIssuer, AccessTokenVerifier
@@ -23,6 +23,7 @@ from stint.protocol.grants.context import GrantContext
 from stint.protocol.keys import KeyRing, SigningKey, generate_signing_key
 from stint.protocol.oidc.id_token import IdTokenIssuer
 from stint.protocol.oidc.subject import SubjectIdentifiers
+from stint.protocol.polling import polled_too_soon
 from stint.protocol.ports import (
     Approval,
     AuthorizationCode,
@@ -232,7 +233,7 @@ class MemoryDeviceAuthorizations:
         if found is None:
             return None
         last, interval = found.last_polled_at, found.interval
-        too_fast = last is not None and now - last < timedelta(seconds=interval)
+        too_fast = polled_too_soon(last, now, interval)
         if too_fast:
             interval += slow_down_seconds
         self.requests[device_code_hash] = replace(found, last_polled_at=now, interval=interval)

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import bindparam, delete, select, update
 
 from stint.protocol.ciba.ports import BackchannelRequest, BackchannelStatus, Poll
+from stint.protocol.polling import polled_too_soon
 from stint.protocol.ports import Approval
 from stint.storage.approval_store import write_approval
 from stint.storage.database import Database
@@ -161,7 +162,7 @@ class SqlBackchannelRequestStore:
                 return None
             request = self._request(row)
             last = request.last_polled_at
-            too_fast = last is not None and (now - last).total_seconds() < request.interval
+            too_fast = polled_too_soon(last, now, request.interval)
             values: dict[str, Any] = {"last_polled_at": now}
             if too_fast:
                 values["poll_interval"] = _b.poll_interval + slow_down_seconds

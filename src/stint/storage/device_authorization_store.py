@@ -16,6 +16,7 @@ from stint.protocol.device.ports import (
     DeviceStatus,
     Poll,
 )
+from stint.protocol.polling import polled_too_soon
 from stint.protocol.ports import Approval
 from stint.storage.approval_store import write_approval
 from stint.storage.database import Database, dialect_insert
@@ -117,7 +118,7 @@ class SqlDeviceAuthorizationStore:
             if row is None:
                 return None
             last, interval = row
-            too_fast = last is not None and now - last < timedelta(seconds=interval)
+            too_fast = polled_too_soon(last, now, interval)
             if too_fast:
                 interval += slow_down_seconds  # RFC 8628 §3.5: for this and every later poll
             await conn.execute(
